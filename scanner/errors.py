@@ -1,0 +1,31 @@
+"""Errors the library raises. The CLI maps every ScannerError to a usage error (exit 2)."""
+
+from __future__ import annotations
+
+
+class ScannerError(Exception):
+    """Base class: a problem with how provscan was asked to run (not with a media file)."""
+
+
+class ConfigError(ScannerError):
+    """A bad option, policy file or path given by the user."""
+
+
+class RegisterError(ScannerError):
+    """The approvals register is malformed. Names the file, row and field."""
+
+    def __init__(self, file: str, row: int | None, field: str | None, message: str) -> None:
+        self.file = file
+        self.row = row
+        self.field = field
+        self.message = message
+        where = file
+        if row is not None:
+            where += f", row {row}"
+        if field:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+class ReportInputError(ScannerError):
+    """A stored JSON scan that cannot be re-rendered."""

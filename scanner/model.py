@@ -1,0 +1,258 @@
+"""The values that flow through the pipeline, all frozen.
+
+walk -> extract (Evidence, C2paReport) -> rules (Signal) -> assess (Assessment)
+-> fingerprint (FrameHash) -> AssetAnalysis -> policy (Finding) -> AssetResult -> ScanResult -> report.
+
+Nothing here imports anything of ours. Every string in these values that came from a media
+file is untrusted: reports must escape it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+# Evidence sources (contract: they appear in the JSON report).
+SOURCES = ("c2pa", "xmp", "exif", "png-text", "container", "fingerprint")
+
+# Assessment axes (contract).
+AI_VALUES = ("generated", "composite", "none")
+CREDENTIAL_VALUES = ("trusted", "valid", "invalid", "remote", "absent")
+
+# Signal meanings and strengths.
+MEANINGS = (
+    "ai-generated",  # the asset itself came out of a generative model
+    "ai-composite",  # generative material composited in / AI ingredient
+    "ai-possible",  # may hold AI material: needs a person (composite DST, screen capture, ...)
+    "ai-enhanced",  # ML enhancement that is not generative (upscale, denoise)
+    "capture",  # claims capture from real life
+    "human-edit",  # non-generative human edits
+    "tool",  # names a tool without saying what it did
+    "info",  # context worth showing, never decides anything
+)
+STRENGTHS = ("definitive", "strong", "weak")
+
+# Finding statuses (contract), worst first.
+STATUSES = ("violation", "error", "review", "approved", "clean")
+
+# Asset kinds.
+KINDS = ("image", "video", "audio", "other")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact read from an asset. `value` is capped and may hold anything: escape it."""
+
+    source: str
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Evidence interpreted by a rule of the catalog."""
+
+    rule_id: str
+    meaning: str
+    strength: str
+    source: str
+    field: str
+    value: str
+    generator: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that went wrong reading one source of one asset.
+
+    `fatal` problems mean the file itself could not be read (empty, truncated, corrupt, over a
+    bound): the asset becomes an `error` finding. Non-fatal ones are shown but decide nothing.
+    """
+
+    source: str
+    message: str
+    fatal: bool = False
+
+
+@dataclass(frozen=True)
+class C2paAction:
+    action: str
+    digital_source_type: str = ""
+    software_agent: str = ""
+    when: str = ""
+    description: str = ""
+    assertion: str = ""  # c2pa.actions / c2pa.actions.v2 (+ instance)
+
+
+@dataclass(frozen=True)
+class C2paIngredient:
+    title: str
+    relationship: str
+    format: str = ""
+    instance_id: str = ""
+    manifest_label: str = ""  # key of the ingredient's own manifest in C2paReport.manifests
+    validation_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class C2paManifest:
+    label: str
+    title: str = ""
+    instance_id: str = ""
+    claim_generator: str = ""
+    signer_issuer: str = ""
+    signer_name: str = ""
+    signed_at: str = ""
+    actions: tuple[C2paAction, ...] = ()
+    ingredients: tuple[C2paIngredient, ...] = ()
+    assertion_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class C2paReport:
+    """What the C2PA manifest store says, summarised for people and policy."""
+
+    credentials: str  # one of CREDENTIAL_VALUES
+    state: str = ""  # the SDK's validation_state: Trusted / Valid / Invalid, "" when none
+    active_manifest: str = ""
+    manifests: tuple[C2paManifest, ...] = ()
+    failure_codes: tuple[str, ...] = ()
+    informational_codes: tuple[str, ...] = ()
+    remote_url: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Per asset: the three DESIGN axes plus the signals behind them."""
+
+    ai: str = "none"
+    credentials: str = "absent"
+    generators: tuple[str, ...] = ()
+    signals: tuple[Signal, ...] = ()
+
+
+@dataclass(frozen=True)
+class FrameHash:
+    """Perceptual hashes of one still, or one sampled video frame at `timecode` seconds."""
+
+    timecode: float
+    phash: str
+    dhash: str
+    keyframe: bool = False
+
+
+@dataclass(frozen=True)
+class AssetAnalysis:
+    """Everything read from one file's bytes. Independent of register and policy: cacheable."""
+
+    path: str  # relative to the delivery root, POSIX style
+    size: int
+    sha256: str
+    media_type: str  # MIME type sniffed from the bytes
+    kind: str  # one of KINDS
+    format: str  # short name: JPEG, PNG, MP4, ...
+    assessment: Assessment = field(default_factory=Assessment)
+    evidence: tuple[Evidence, ...] = ()
+    c2pa: C2paReport | None = None
+    fingerprints: tuple[FrameHash, ...] = ()
+    thumbnail: str = ""  # small data: URI (image/jpeg), "" when none
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def unreadable(self) -> bool:
+        return any(p.fatal for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One row of the approvals register (see DESIGN.md)."""
+
+    request_id: str
+    status: str  # approved | pending | denied | revoked
+    scope: str  # final | temporary
+    paths: tuple[str, ...] = ()
+    sha256: tuple[str, ...] = ()
+    c2pa_manifest: tuple[str, ...] = ()
+    reference: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    talent_likeness: bool = False
+    personal_data: bool = False
+    third_party_ip: bool = False
+    union_work: bool = False
+    written_approval_ref: str = ""
+    archival_use: bool = False
+    approved_by: str = ""
+    approved_on: date | None = None
+    expires_on: date | None = None
+    notes: str = ""
+    row: int = 0  # 1-based data row in the register file, for messages
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalMatch:
+    request_id: str
+    matched_by: str  # sha256 | c2pa_manifest | reference | path | tool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ArchivalCheck:
+    """An archival still compared with the original archival scans (--archive-source)."""
+
+    outcome: str  # verified | unverified | altered
+    source: str = ""  # nearest archive source, relative to the archive folder
+    distance: int = -1  # perceptual-hash distance to it, -1 when none was near
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: str = "clean"
+    reasons: tuple[Reason, ...] = ()
+    approval: str = ""  # request_id the decision used, "" when none
+    matches: tuple[ApprovalMatch, ...] = ()
+    area: str = "final"  # final | temporary | archival
+    archival: ArchivalCheck | None = None
+
+
+@dataclass(frozen=True)
+class AssetResult:
+    analysis: AssetAnalysis
+    finding: Finding = field(default_factory=Finding)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A path that was not scanned, and why: it reaches the report."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    name: str
+    version: str
+    catalog_version: str
+    c2pa_version: str = ""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    delivery: str
+    scanned_at: str
+    tool: ToolInfo
+    assets: tuple[AssetResult, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    unused_approvals: tuple[str, ...] = ()
+    register: str = ""
+    policy: str = ""
+    as_of: str = ""
