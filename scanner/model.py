@@ -1,7 +1,8 @@
 """The values that flow through the pipeline, all frozen.
 
 walk -> extract (Evidence, C2paReport) -> rules (Signal) -> assess (Assessment)
--> fingerprint (FrameHash) -> AssetAnalysis -> policy (Finding) -> AssetResult -> ScanResult -> report.
+-> fingerprint (FrameHash) -> AssetAnalysis -> policy (Finding) -> AssetResult -> ScanResult
+-> report.
 
 Nothing here imports anything of ours. Every string in these values that came from a media
 file is untrusted: reports must escape it.

@@ -1,1 +1,1 @@
-"""Extractors: one module per provenance source. Each returns evidence and never raises on bad bytes."""
+"""Extractors: one module per provenance source; each returns evidence, never raises."""

@@ -43,10 +43,7 @@ class Extracted:
 
 def cap(value: object) -> str:
     """A metadata value as text, capped to MAX_VALUE_CHARS (with a visible marker when cut)."""
-    if isinstance(value, bytes):
-        text = value.decode("utf-8", errors="replace")
-    else:
-        text = str(value)
+    text = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
     if len(text) > MAX_VALUE_CHARS:
         return text[:MAX_VALUE_CHARS] + f"…[cut at {MAX_VALUE_CHARS} of {len(text)} chars]"
     return text

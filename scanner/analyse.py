@@ -1,0 +1,116 @@
+"""One media file's bytes -> AssetAnalysis: hash, every extractor, rules, assessment, fingerprints.
+
+Independent of the register and policy, so results can be cached and computed in worker
+processes. Never raises for anything a file contains: each extractor is also guarded here, so a
+bug in one reader becomes a Problem on that asset instead of a lost scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scanner.assess import assess
+from scanner.extract import c2pa, container, exif, png_text, xmp
+from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
+from scanner.fingerprint.hashing import fingerprint_media
+from scanner.model import AssetAnalysis, C2paReport, Evidence, Problem
+from scanner.rules.match import signals_for
+
+NO_READER_NOTE = "no provenance reader for this format"
+HASH_CHUNK = 1024 * 1024
+
+# Order matters only for how evidence is listed: strongest source first.
+EXTRACTORS: tuple[tuple[str, Callable[[MediaFile, ExtractOptions], Extracted]], ...] = (
+    ("c2pa", c2pa.extract),
+    ("xmp", xmp.extract),
+    ("exif", exif.extract),
+    ("png-text", png_text.extract),
+    ("container", container.extract),
+)
+
+
+@dataclass(frozen=True)
+class AnalyseOptions:
+    extract: ExtractOptions = ExtractOptions()
+    fingerprints: bool = True
+
+
+def sha256_file(media: MediaFile) -> tuple[str, Problem | None]:
+    digest = hashlib.sha256()
+    try:
+        with open(media.path, "rb") as handle:
+            while chunk := handle.read(HASH_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        return "", Problem("file", f"cannot read file: {exc.strerror or exc}", fatal=True)
+    return digest.hexdigest(), None
+
+
+def _run_extractors(
+    media: MediaFile, options: ExtractOptions
+) -> tuple[list[Evidence], list[Problem], C2paReport | None]:
+    evidence: list[Evidence] = []
+    problems: list[Problem] = []
+    report: C2paReport | None = None
+    for source, extract in EXTRACTORS:
+        try:
+            result = extract(media, options)
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not lose the asset
+            problems.append(Problem(source, f"reader failed: {type(exc).__name__}: {exc}"))
+            continue
+        evidence.extend(result.evidence)
+        problems.extend(result.problems)
+        if result.c2pa is not None:
+            report = result.c2pa
+    return evidence, problems, report
+
+
+def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> AssetAnalysis:
+    """Read everything provscan knows how to read from one file."""
+    sha256, read_problem = sha256_file(media)
+    base = {
+        "path": media.rel,
+        "size": media.size,
+        "sha256": sha256,
+        "media_type": media.media_type,
+        "kind": media.kind,
+        "format": media.format,
+    }
+    if read_problem is not None:
+        return AssetAnalysis(**base, problems=(read_problem,))
+    if media.size == 0:
+        return AssetAnalysis(**base, problems=(Problem("file", "empty file (0 bytes)", True),))
+
+    notes: list[str] = []
+    if media.format == "UNKNOWN" or not _has_reader(media):
+        notes.append(NO_READER_NOTE)
+    evidence, problems, report = _run_extractors(media, options.extract)
+
+    frames, thumbnail = (), ""
+    if options.fingerprints and media.kind in ("image", "video"):
+        try:
+            fp = fingerprint_media(media)
+            frames, thumbnail = fp.frames, fp.thumbnail
+            problems.extend(fp.problems)
+        except Exception as exc:  # noqa: BLE001 - same guard as the extractors
+            problems.append(Problem("fingerprint", f"failed: {type(exc).__name__}: {exc}"))
+
+    signals = signals_for(evidence)
+    return AssetAnalysis(
+        **base,
+        assessment=assess(signals, report),
+        evidence=tuple(evidence),
+        c2pa=report,
+        fingerprints=tuple(frames),
+        thumbnail=thumbnail,
+        problems=tuple(problems),
+        notes=tuple(notes),
+    )
+
+
+def _has_reader(media: MediaFile) -> bool:
+    from scanner.sniff import has_reader
+
+    return has_reader(media.format)

@@ -1,0 +1,257 @@
+"""The `provscan` command: thin Click commands over the library. The only module importing click.
+
+Library errors (ScannerError and kinds) become usage errors (exit 2) in one place: `_usage_errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from scanner import __version__
+from scanner.errors import ConfigError, ReportInputError, ScannerError
+
+if TYPE_CHECKING:
+    from scanner.model import ScanResult
+    from scanner.scan import ScanConfig
+
+EXIT_USAGE = 2
+
+
+class UsageFailure(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except ScannerError as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="""\b
+Examples:
+  provscan scan /deliveries/ep101 --approvals register.csv --format html --format json -o out/
+  provscan scan /deliveries/ep101 --approvals register.yaml --strict --format json > scan.json
+  provscan approvals check register.csv
+  provscan report out/provscan.json --format html -o out/
+  provscan rules
+""",
+)
+@click.version_option(__version__, prog_name="provscan")
+def cli() -> None:
+    """Asset provenance scanner for media deliveries.
+
+    Reads every image, video and audio file's provenance (C2PA content credentials, XMP/IPTC,
+    EXIF, PNG/WebP text chunks, container tags), flags generative-AI material, checks it against
+    the register of approved gen-AI requests and the delivery policy, and reports.
+
+    Exit codes: 0 delivery passes, 1 violation (or review with --strict), 2 usage, config or
+    register error, 3 no violation but some assets could not be read.
+    """
+
+
+@cli.command()
+@click.argument("delivery", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--approvals", "approvals_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Approvals register (CSV, YAML or JSON).")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Delivery policy (default: provscan.toml at the delivery root, if any).")
+@click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Judge approvals on this date (default: today).")
+@click.option("--strict", is_flag=True, help="Assets needing review fail the gate too (exit 1).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["json", "csv", "html"]),
+              help="Report format; repeat for several (default: json).")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for provscan.{json,csv,html}. Without it one format goes to stdout.")
+@click.option("--trust-anchors", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="PEM trust anchors: C2PA signers chaining to them count as 'trusted'.")
+@click.option("--known-ai", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of the production's generated/temp material, matched by fingerprint.")
+@click.option("--archive-source", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of original archival scans the archival area must match.")
+@click.option("--follow-links", is_flag=True, help="Follow symlinks (never outside the delivery).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores).")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Incremental cache file (default: in the user's cache folder).")
+@click.option("--no-cache", is_flag=True, help="Read every file again; use no cache.")
+@click.option("--no-fingerprints", is_flag=True, help="Skip perceptual hashes and thumbnails.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary or progress on stderr.")
+def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
+         as_of: date | None, strict: bool, formats: tuple[str, ...], out_dir: Path | None,
+         trust_anchors: Path | None, known_ai: Path | None, archive_source: Path | None,
+         follow_links: bool, jobs: int | None, cache_path: Path | None, no_cache: bool,
+         no_fingerprints: bool, quiet: bool) -> None:
+    """Scan the DELIVERY folder and gate it.
+
+    \b
+    Examples:
+      provscan scan ep101/ --approvals register.csv --format json --format html -o reports/
+      provscan scan ep101/ --approvals register.csv --as-of 2026-11-01 --strict
+    """
+    from scanner.approvals import load_register
+    from scanner.cache import default_cache_path
+    from scanner.fingerprint.library import build_library
+    from scanner.policy import exit_code
+    from scanner.policy_file import load_policy
+    from scanner.report.document import to_document
+    from scanner.report.summary import render_summary
+    from scanner.scan import ScanConfig
+
+    formats = formats or ("json",)
+    with _usage_errors():
+        _check_output(delivery, formats, out_dir)
+        register = load_register(approvals_file) if approvals_file else None
+        policy = load_policy(delivery, policy_file)
+        config = ScanConfig(
+            policy=policy,
+            as_of=as_of or date.today(),
+            register=register,
+            trust_anchors_pem=_read_pem(trust_anchors) if trust_anchors else "",
+            follow_links=follow_links,
+            fingerprints=not no_fingerprints,
+            known_ai=build_library(known_ai) if known_ai else None,
+            archive_source=build_library(archive_source) if archive_source else None,
+            jobs=jobs or os.cpu_count() or 1,
+            cache_path=None if no_cache else (cache_path or default_cache_path()),
+        )
+        result = _scan_with_progress(delivery, config, show=not quiet)
+
+    doc = to_document(result)
+    _emit(doc, formats, out_dir)
+    if not quiet:
+        click.echo(render_summary(doc), err=True, nl=False)
+    sys.exit(exit_code([a.finding for a in result.assets], strict=strict))
+
+
+def _scan_with_progress(delivery: Path, config: ScanConfig, *, show: bool) -> ScanResult:
+    from scanner.scan import scan_delivery
+
+    if not (show and sys.stderr.isatty()):
+        return scan_delivery(delivery, config)
+
+    def progress(done: int, total: int, path: str) -> None:
+        shown = path if len(path) <= 60 else "…" + path[-59:]
+        click.echo(f"\r\x1b[Kscanning {done}/{total} {shown}", err=True, nl=False)
+
+    result = scan_delivery(delivery, config, progress=progress)
+    click.echo("\r\x1b[K", err=True, nl=False)
+    return result
+
+
+def _check_output(delivery: Path, formats: tuple[str, ...], out_dir: Path | None) -> None:
+    if out_dir is None:
+        if len(formats) > 1:
+            raise ConfigError("several formats need -o/--output DIR (stdout takes one)")
+        return
+    root = delivery.resolve()
+    target = out_dir.resolve()
+    if target == root or root in target.parents:
+        raise ConfigError(
+            f"output folder {out_dir} is inside the delivery: provscan never writes there"
+        )
+
+
+def _read_pem(path: Path) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise ConfigError(f"{path}: no PEM certificate found")
+    return text
+
+
+def _emit(doc: dict, formats: tuple[str, ...], out_dir: Path | None) -> None:
+    from scanner.report.write import renderer, write_reports
+
+    if out_dir is None:
+        click.echo(renderer(formats[0])(doc), nl=False)
+        return
+    for path in write_reports(doc, formats, out_dir):
+        click.echo(f"wrote {path}", err=True)
+
+
+@cli.command()
+@click.argument("scan_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "formats", multiple=True, required=True,
+              type=click.Choice(["json", "csv", "html"]), help="Format to render; repeatable.")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write into. Without it one format goes to stdout.")
+def report(scan_json: Path, formats: tuple[str, ...], out_dir: Path | None) -> None:
+    """Re-render a stored JSON scan (SCAN_JSON) as HTML, CSV or JSON.
+
+    \b
+    Example:
+      provscan report out/provscan.json --format html --format csv -o review/
+    """
+    from scanner.report.document import from_document, to_document
+
+    with _usage_errors():
+        if out_dir is None and len(formats) > 1:
+            raise ConfigError("several formats need -o/--output DIR (stdout takes one)")
+        try:
+            raw = json.loads(scan_json.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReportInputError(f"{scan_json}: not JSON: {exc}") from exc
+        doc = to_document(from_document(raw))
+    _emit(doc, formats, out_dir)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules(fmt: str) -> None:
+    """List the rule catalog: stable ids, what each matches and what it means."""
+    from scanner.rules.catalog import CATALOG_VERSION, rules_table
+
+    table = rules_table()
+    if fmt == "json":
+        click.echo(json.dumps({"catalog_version": CATALOG_VERSION, "rules": table}, indent=2))
+        return
+    click.echo(f"rule catalog {CATALOG_VERSION}: {len(table)} rules")
+    for rule in table:
+        click.echo(f"{rule['id']:<28} {rule['meaning']:<13} {rule['strength']:<10} "
+                   f"{rule['source']:<10} {rule['description']}")
+
+
+@cli.group()
+def approvals() -> None:
+    """Work with the approvals register."""
+
+
+@approvals.command("check")
+@click.argument("register_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def approvals_check(register_file: Path) -> None:
+    """Validate REGISTER_FILE and print what it covers (exit 2 when it is malformed).
+
+    \b
+    Example:
+      provscan approvals check register.csv
+    """
+    from scanner.approvals import describe_register, load_register
+
+    with _usage_errors():
+        register = load_register(register_file)
+    click.echo(describe_register(register))
+
+
+def main() -> None:
+    cli()

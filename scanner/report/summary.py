@@ -1,0 +1,33 @@
+"""The short summary a scan prints on stderr: counts per status and the worst offenders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.model import STATUSES
+
+WORST_SHOWN = 10
+
+
+def render_summary(doc: dict[str, Any]) -> str:
+    summary = doc["summary"]
+    lines = [
+        f"provscan {doc['tool']['version']} (rules {doc['tool']['catalog_version']}): "
+        f"{summary['assets']} assets, {summary['skipped']} skipped, in {doc['delivery']}",
+        "  " + "  ".join(f"{s}: {summary['by_status'][s]}" for s in STATUSES),
+        "  AI: "
+        + "  ".join(f"{k}: {v}" for k, v in summary["by_ai"].items()).replace(
+            "none:", "no AI signal found:"
+        ),
+    ]
+    worst = [a for a in doc["assets"] if a["status"] in ("violation", "error")]
+    if worst:
+        lines.append("  worst offenders:")
+        for asset in worst[:WORST_SHOWN]:
+            codes = ", ".join(r["code"] for r in asset["reasons"]) or "-"
+            lines.append(f"    {asset['status']:<9} {asset['path']}  [{codes}]")
+        if len(worst) > WORST_SHOWN:
+            lines.append(f"    … and {len(worst) - WORST_SHOWN} more")
+    if doc.get("unused_approvals"):
+        lines.append("  unused approvals: " + ", ".join(doc["unused_approvals"]))
+    return "\n".join(lines) + "\n"

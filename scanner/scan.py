@@ -1,0 +1,148 @@
+"""A whole scan: walk the delivery, analyse each asset, apply register and policy.
+
+The library entry point (`scan_delivery`); the CLI is a thin layer over it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from scanner import __version__
+from scanner.analyse import AnalyseOptions, analyse
+from scanner.approvals import Register, match_asset
+from scanner.assess import assess
+from scanner.errors import ConfigError
+from scanner.extract.interface import ExtractOptions, MediaFile
+from scanner.fingerprint.library import Library
+from scanner.model import AssetAnalysis, AssetResult, ScanResult, Skipped, ToolInfo
+from scanner.policy import area_for, decide, unused_approvals
+from scanner.policy_file import Policy
+from scanner.rules.catalog import CATALOG_VERSION
+from scanner.walk import walk
+
+ProgressCallback = Callable[[int, int, str], None]  # done, total, path
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """Everything a scan needs besides the delivery itself. Built by the CLI or a caller."""
+
+    policy: Policy
+    as_of: date
+    register: Register | None = None
+    trust_anchors_pem: str = ""
+    follow_links: bool = False
+    fingerprints: bool = True
+    known_ai: Library | None = None
+    archive_source: Library | None = None
+    jobs: int = 1
+    cache_path: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def tool_info() -> ToolInfo:
+    import c2pa
+
+    try:
+        c2pa_version = c2pa.sdk_version()
+    except Exception:  # noqa: BLE001 - the version string is informational only
+        c2pa_version = ""
+    return ToolInfo("provscan", __version__, CATALOG_VERSION, c2pa_version)
+
+
+def analyse_all(
+    medias: Iterable[MediaFile], config: ScanConfig
+) -> Iterator[AssetAnalysis]:
+    """Analyse every file, in the order given. Parallelism and caching plug in here."""
+    from scanner.runner import run_analyses
+
+    options = AnalyseOptions(
+        extract=ExtractOptions(trust_anchors_pem=config.trust_anchors_pem),
+        fingerprints=config.fingerprints,
+    )
+    yield from run_analyses(
+        list(medias), options, jobs=config.jobs, cache_path=config.cache_path, analyse=analyse
+    )
+
+
+def scan_delivery(
+    root: Path, config: ScanConfig, progress: ProgressCallback | None = None
+) -> ScanResult:
+    root = Path(root)
+    if not root.is_dir():
+        raise ConfigError(f"delivery is not a folder: {root}")
+    scanned_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+    medias: list[MediaFile] = []
+    skipped: list[Skipped] = []
+    for item in walk(root, follow_links=config.follow_links):
+        (medias if isinstance(item, MediaFile) else skipped).append(item)
+
+    approvals = config.register.approvals if config.register else ()
+    approvals_by_id = {a.request_id: a for a in approvals}
+    results: list[AssetResult] = []
+    for analysis in analyse_all(medias, config):
+        analysis = _with_library_matches(analysis, config)
+        area = area_for(analysis.path, config.policy)
+        archival = None
+        if area == "archival" and config.archive_source is not None:
+            from scanner.fingerprint.archive import verify_archival
+
+            archival = verify_archival(analysis.fingerprints, config.archive_source)
+        reference_hits = _reference_hits(analysis, config)
+        matches = match_asset(analysis, approvals, reference_hits=reference_hits)
+        finding = decide(
+            analysis,
+            area=area,
+            matches=matches,
+            approvals_by_id=approvals_by_id,
+            as_of=config.as_of,
+            archival=archival,
+        )
+        results.append(AssetResult(analysis, finding))
+        if progress is not None:
+            progress(len(results), len(medias), analysis.path)
+
+    return ScanResult(
+        delivery=str(root),
+        scanned_at=scanned_at,
+        as_of=config.as_of.isoformat(),
+        tool=tool_info(),
+        assets=tuple(sorted(results, key=lambda r: r.analysis.path)),
+        skipped=tuple(skipped),
+        unused_approvals=unused_approvals(approvals, results),
+        register=config.register.file if config.register else "",
+        policy=config.policy.source,
+    )
+
+
+def _with_library_matches(analysis: AssetAnalysis, config: ScanConfig) -> AssetAnalysis:
+    """Add known-AI fingerprint hits as evidence and signals, and re-assess."""
+    if config.known_ai is None or not analysis.fingerprints:
+        return analysis
+    from scanner.fingerprint.library import hits_as_evidence, match_known_ai
+
+    hits = match_known_ai(analysis.fingerprints, config.known_ai)
+    if not hits:
+        return analysis
+    evidence, signals = hits_as_evidence(hits)
+    all_signals = analysis.assessment.signals + tuple(signals)
+    return dataclasses.replace(
+        analysis,
+        evidence=analysis.evidence + tuple(evidence),
+        assessment=assess(all_signals, analysis.c2pa),
+    )
+
+
+def _reference_hits(analysis: AssetAnalysis, config: ScanConfig) -> dict[str, str]:
+    if config.register is None or not analysis.fingerprints:
+        return {}
+    if not any(a.reference for a in config.register.approvals):
+        return {}
+    from scanner.fingerprint.references import reference_hits
+
+    return reference_hits(analysis.fingerprints, config.register)
