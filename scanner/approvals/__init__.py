@@ -1,0 +1,58 @@
+"""The approvals register: load and validate it, match assets to it, describe it.
+
+`load_register(path)` gives a Register (or raises RegisterError, exit 2, naming file, row and
+field); `match_asset(analysis, register.approvals)` lists the approvals covering one asset, most
+specific first; `describe_register(register)` says in plain text what the register covers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.approvals.describe import describe_register
+from scanner.approvals.load import read_register
+from scanner.approvals.match import ai_generators, match_asset
+from scanner.approvals.tools import normalise_tool, tool_aliases, tools_covered
+from scanner.approvals.validate import RegisterErrors, validate
+from scanner.model import Approval
+
+
+@dataclass(frozen=True)
+class Register:
+    """A validated register: the file it came from and its approvals, in file order."""
+
+    file: str
+    approvals: tuple[Approval, ...] = ()
+    format: str = ""  # csv | yaml | json
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.file).parent
+
+    def reference_path(self, reference: str) -> Path:
+        """Where a `reference` image lives: relative entries are next to the register file."""
+        return self.base_dir / reference
+
+    def by_id(self) -> dict[str, Approval]:
+        return {a.request_id: a for a in self.approvals}
+
+
+def load_register(path: Path | str) -> Register:
+    """Read and validate a CSV, YAML or JSON register; RegisterError naming file, row, field."""
+    path = Path(path)
+    raw = read_register(path)
+    return Register(file=raw.file, approvals=validate(raw, path.parent), format=raw.format)
+
+
+__all__ = [
+    "Register",
+    "RegisterErrors",
+    "ai_generators",
+    "describe_register",
+    "load_register",
+    "match_asset",
+    "normalise_tool",
+    "tool_aliases",
+    "tools_covered",
+]

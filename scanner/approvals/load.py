@@ -1,0 +1,129 @@
+"""Read a register file (CSV, YAML or JSON) into raw records, without judging the values.
+
+The format comes from the file name: `.csv`, `.yaml`/`.yml`, `.json`. Row numbers are what a
+person will look for: in CSV the spreadsheet row (the header is row 1, the first record row 2),
+in YAML/JSON the position of the entry in the list (the first entry is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scanner.errors import RegisterError
+
+MAX_REGISTER_BYTES = 16 * 1024 * 1024
+MAX_ROWS = 100_000
+
+FORMATS = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    row: int
+    values: dict[str, Any]  # field name -> value as the file gave it (str in CSV; any in YAML/JSON)
+
+
+@dataclass(frozen=True)
+class RawRegister:
+    file: str
+    format: str  # csv | yaml | json
+    records: tuple[RawRecord, ...]
+    header: tuple[str, ...] | None = None  # CSV only, names lower-cased and stripped
+
+
+def read_register(path: Path) -> RawRegister:
+    """Parse the file; RegisterError (no row) when it cannot be read or parsed at all."""
+    file = str(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise RegisterError(
+            file, None, None, "unknown register format: name it .csv, .yaml, .yml or .json"
+        )
+    text = _read_text(path, file)
+    if fmt == "csv":
+        return _parse_csv(file, text)
+    return _parse_tree(file, fmt, text)
+
+
+def _read_text(path: Path, file: str) -> str:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_REGISTER_BYTES + 1)
+    except OSError as exc:
+        raise RegisterError(file, None, None, f"cannot read the register: {exc.strerror}") from exc
+    if len(data) > MAX_REGISTER_BYTES:
+        raise RegisterError(file, None, None, f"larger than {MAX_REGISTER_BYTES} bytes")
+    try:
+        return data.decode("utf-8-sig")  # spreadsheets often save a byte-order mark
+    except UnicodeDecodeError as exc:
+        raise RegisterError(
+            file, None, None, f"not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from exc
+
+
+def _parse_csv(file: str, text: str) -> RawRegister:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[RawRecord] = []
+    header: tuple[str, ...] | None = None
+    row = 0
+    try:
+        for cells in reader:
+            row += 1
+            if header is None:
+                if not any(c.strip() for c in cells):
+                    continue  # blank lines before the header
+                header = tuple(c.strip().lower() for c in cells)
+                continue
+            if not any(c.strip() for c in cells):
+                continue  # blank lines between records
+            if len(cells) > len(header):
+                extra = ", ".join(repr(c) for c in cells[len(header) :] if c.strip())
+                if extra:
+                    raise RegisterError(
+                        file, row, None, f"more cells than header columns ({extra})"
+                    )
+            values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
+            records.append(RawRecord(row, values))
+            if len(records) > MAX_ROWS:
+                raise RegisterError(file, row, None, f"more than {MAX_ROWS} records")
+    except csv.Error as exc:
+        raise RegisterError(file, row or None, None, f"not valid CSV: {exc}") from exc
+    if header is None:
+        raise RegisterError(file, None, None, "empty: a CSV register needs a header row")
+    return RawRegister(file, "csv", tuple(records), header)
+
+
+def _parse_tree(file: str, fmt: str, text: str) -> RawRegister:
+    try:
+        tree = yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
+    except (yaml.YAMLError, json.JSONDecodeError, RecursionError) as exc:
+        raise RegisterError(file, None, None, f"not valid {fmt.upper()}: {exc}") from exc
+    if isinstance(tree, dict) and set(tree) == {"approvals"}:
+        tree = tree["approvals"]
+    if tree is None:
+        tree = []
+    if not isinstance(tree, list):
+        raise RegisterError(
+            file, None, None, "expected a list of approvals (or a mapping with one key 'approvals')"
+        )
+    if len(tree) > MAX_ROWS:
+        raise RegisterError(file, None, None, f"more than {MAX_ROWS} records")
+    records: list[RawRecord] = []
+    for index, entry in enumerate(tree, start=1):
+        if not isinstance(entry, dict):
+            raise RegisterError(
+                file, index, None, f"each approval must be a mapping, got {_kind(entry)}"
+            )
+        records.append(RawRecord(index, {str(k).strip().lower(): v for k, v in entry.items()}))
+    return RawRegister(file, fmt, tuple(records))
+
+
+def _kind(value: object) -> str:
+    return "a list" if isinstance(value, list) else type(value).__name__

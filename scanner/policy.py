@@ -1,0 +1,259 @@
+"""Assessment + approvals + delivery policy -> Finding. Pure: no I/O, no clock (`as_of` is given).
+
+How an asset is judged (every applicable reason is listed; the worst decides the status,
+violation > error > review > approved > clean; codes and their statuses are in scanner.reasons):
+
+* `ai` generated and composite are treated alike: both are AI material and need approval.
+* In a temporary area AI material is `clean` (`temporary-material`): generated material is meant
+  to stay temporary. Unless the request for it was denied or revoked: `approval-not-granted`.
+* Elsewhere (final or archival) AI material needs a covering approval. The decision uses the
+  most specific match (sha256 / C2PA manifest > reference > path > tool) and names it:
+  - none: `unapproved-ai`;
+  - pending / denied / revoked, or approved_on after the scan date: `approval-not-granted`;
+  - expires_on before the scan date (the approval is good through that day): `approval-expired`;
+  - the approval lists tools and a generator named by the asset's AI signals is not one of them:
+    `tool-not-approved`; the asset names no generator at all: `tool-unknown` (review);
+  - scope `temporary`: `temporary-in-final`; no written_approval_ref:
+    `missing-written-approval` (shipping AI, or any sensitive use, needs one);
+  - in the archival area, unless the approval is granted with archival_use: `ai-in-archival`;
+  - otherwise `approved`.
+* `ai-possible` signals alone (composite or screen-capture source types, no AI claim): `review`
+  with `ai-possible`, unless an approval covers the asset: then it is judged as AI material.
+  In a temporary area they are clean, like AI material.
+* C2PA credentials `invalid` -> `credentials-invalid`, `remote` -> `credentials-remote` (review),
+  whatever the area: the integrity of what was delivered is always worth a look.
+* Archival fingerprint outcomes (`archival` argument): unverified / altered -> review.
+* A fatal read problem -> `unreadable` (error); a violation found in what could be read wins.
+Matches are kept on the finding only for assets with an AI or ai-possible signal, so an
+approval whose globs touch nothing but clean files counts as unused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from scanner import pathglob
+from scanner.approvals.match import ai_generators
+from scanner.approvals.tools import tools_covered
+from scanner.approvals.validate import SENSITIVE_FIELDS
+from scanner.model import Approval, ApprovalMatch, ArchivalCheck, AssetAnalysis, Finding, Reason
+from scanner.policy_file import Policy
+from scanner.reasons import rank, status_of, worst_status
+
+AI_VALUES_NEEDING_APPROVAL = ("generated", "composite")
+# on equal specificity the stricter area wins
+_AREA_TIE_ORDER = ("archival", "final", "temporary")
+MAX_DETAIL_ITEMS = 5
+
+
+def area_for(path: str, policy: Policy) -> str:
+    """`final`, `temporary` or `archival` for a delivery-relative path (see policy_file)."""
+    best: tuple[int, int] | None = None
+    best_area = "final"
+    for tie, area in enumerate(_AREA_TIE_ORDER):
+        for pattern in getattr(policy, area):
+            if pathglob.matches(pattern, path):
+                key = (pathglob.specificity(pattern), -tie)
+                if best is None or key > best:
+                    best, best_area = key, area
+    return best_area
+
+
+def decide(
+    analysis: AssetAnalysis,
+    *,
+    area: str,
+    matches: Sequence[ApprovalMatch],
+    approvals_by_id: Mapping[str, Approval],
+    as_of: date,
+    archival: ArchivalCheck | None = None,
+) -> Finding:
+    """The finding for one asset: status, every applicable reason, the approval used."""
+    assessment = analysis.assessment
+    has_ai = assessment.ai in AI_VALUES_NEEDING_APPROVAL
+    possible = [s for s in assessment.signals if s.meaning == "ai-possible"]
+    kept = tuple(m for m in matches if m.request_id in approvals_by_id)
+    if not (has_ai or possible):
+        kept = ()
+    used = approvals_by_id[kept[0].request_id] if kept else None
+
+    reasons: list[Reason] = []
+    if analysis.unreadable:
+        reasons.append(Reason("unreadable", _problems(analysis)))
+    if has_ai or (possible and used is not None):
+        reasons += _ai_reasons(analysis, area, used, kept[0] if kept else None, as_of)
+    elif possible and area != "temporary":
+        shown = "; ".join(f"{s.field}={s.value}" for s in possible[:MAX_DETAIL_ITEMS])
+        reasons.append(
+            Reason("ai-possible", f"may hold AI material ({shown}); no approval covers it")
+        )
+    elif possible:
+        reasons.append(Reason("temporary-material", f"may hold AI material, in the {area} area"))
+    reasons += _credential_reasons(analysis)
+    if archival is not None:
+        reasons += _archival_reasons(archival)
+    if not (has_ai or possible or analysis.unreadable):
+        reasons.append(Reason("no-ai-signal", "no AI signal found"))
+
+    reasons.sort(key=lambda r: rank(r.code))
+    return Finding(
+        status=worst_status([r.code for r in reasons]),
+        reasons=tuple(reasons),
+        approval=used.request_id if used else "",
+        matches=kept,
+        area=area,
+        archival=archival,
+    )
+
+
+def _ai_reasons(
+    analysis: AssetAnalysis,
+    area: str,
+    used: Approval | None,
+    match: ApprovalMatch | None,
+    as_of: date,
+) -> list[Reason]:
+    what = _what(analysis)
+    if area == "temporary":
+        if used is not None and used.status in ("denied", "revoked"):
+            return [Reason("approval-not-granted", f"{used.request_id} is {used.status}: {what}")]
+        return [Reason("temporary-material", f"{what}, in the temporary area")]
+    if used is None or match is None:
+        reasons = [Reason("unapproved-ai", f"{what}; no approval covers it")]
+        if area == "archival":
+            reasons.append(Reason("ai-in-archival", f"{what} in archival footage"))
+        return reasons
+
+    rid = used.request_id
+    reasons = []
+    if used.status != "approved":
+        reasons.append(Reason("approval-not-granted", f"{rid} is {used.status}"))
+    else:
+        if used.approved_on and as_of < used.approved_on:
+            reasons.append(
+                Reason(
+                    "approval-not-granted",
+                    f"{rid} is approved from {used.approved_on.isoformat()}, "
+                    f"after the scan date {as_of.isoformat()}",
+                )
+            )
+        if used.expires_on and as_of > used.expires_on:
+            reasons.append(
+                Reason("approval-expired", f"{rid} expired {used.expires_on.isoformat()}")
+            )
+        reasons += _approval_content_reasons(analysis, area, used)
+    if area == "archival" and not (used.status == "approved" and used.archival_use):
+        reasons.append(
+            Reason(
+                "ai-in-archival", f"{what} in archival footage; {rid} does not allow archival_use"
+            )
+        )
+    if not reasons:
+        by = f" by {used.approved_by}" if used.approved_by else ""
+        on = f" on {used.approved_on.isoformat()}" if used.approved_on else ""
+        how = f"{match.matched_by} {match.detail}" if match.detail else match.matched_by
+        reasons.append(Reason("approved", f"{rid} approved{by}{on}; matched by {how}"))
+    return reasons
+
+
+def _approval_content_reasons(analysis: AssetAnalysis, area: str, used: Approval) -> list[Reason]:
+    rid = used.request_id
+    reasons: list[Reason] = []
+    if used.tools:
+        generators = ai_generators(analysis)
+        uncovered = [g for g in generators if not tools_covered(used.tools, [g])]
+        covers = ", ".join(used.tools)
+        if not generators:
+            reasons.append(
+                Reason("tool-unknown", f"{rid} covers only {covers}; the asset names no generator")
+            )
+        elif uncovered:
+            reasons.append(
+                Reason(
+                    "tool-not-approved",
+                    f"{rid} covers {covers}; made with {', '.join(uncovered[:MAX_DETAIL_ITEMS])}",
+                )
+            )
+    if used.scope == "temporary":
+        reasons.append(
+            Reason(
+                "temporary-in-final", f"{rid} has scope temporary; the asset is in the {area} area"
+            )
+        )
+    if not used.written_approval_ref:
+        sensitive = [name for name in SENSITIVE_FIELDS if getattr(used, name)]
+        why = f"sensitive use ({', '.join(sensitive)})" if sensitive else f"use in the {area} area"
+        reasons.append(
+            Reason(
+                "missing-written-approval", f"{rid} has no written_approval_ref; {why} needs one"
+            )
+        )
+    return reasons
+
+
+def _what(analysis: AssetAnalysis) -> str:
+    ai = analysis.assessment.ai
+    text = {
+        "generated": "AI-generated",
+        "composite": "contains AI material (composite)",
+    }.get(ai, "may hold AI material")
+    generators = ai_generators(analysis)
+    if generators:
+        text += f" ({', '.join(generators[:MAX_DETAIL_ITEMS])})"
+    return text
+
+
+def _credential_reasons(analysis: AssetAnalysis) -> list[Reason]:
+    credentials = analysis.assessment.credentials
+    report = analysis.c2pa
+    if credentials == "invalid":
+        codes = report.failure_codes if report else ()
+        detail = ", ".join(codes[:MAX_DETAIL_ITEMS]) or (report.error if report else "")
+        return [Reason("credentials-invalid", detail or "C2PA validation failed")]
+    if credentials == "remote":
+        url = report.remote_url if report else ""
+        return [Reason("credentials-remote", f"manifest at {url}" if url else "remote manifest")]
+    return []
+
+
+def _archival_reasons(check: ArchivalCheck) -> list[Reason]:
+    near = f"{check.source} (distance {check.distance})" if check.source else ""
+    if check.outcome == "verified":
+        return [Reason("archival-verified", f"matches {near}" if near else "matches the archive")]
+    if check.outcome == "altered":
+        return [Reason("archival-altered", f"differs from {near}" if near else "altered")]
+    return [Reason("archival-unverified", "no original archival scan is near it")]
+
+
+def _problems(analysis: AssetAnalysis) -> str:
+    fatal = [f"{p.source}: {p.message}" for p in analysis.problems if p.fatal]
+    return "; ".join(fatal[:MAX_DETAIL_ITEMS])
+
+
+def unused_approvals(approvals: Iterable[Approval], results: Iterable[Any]) -> tuple[str, ...]:
+    """Request ids, in register order, that no finding matched (results: AssetResult or Finding)."""
+    used: set[str] = set()
+    for item in results:
+        finding = getattr(item, "finding", item)
+        used.update(m.request_id for m in finding.matches)
+    return tuple(a.request_id for a in approvals if a.request_id not in used)
+
+
+def exit_code(findings: Iterable[Finding], strict: bool = False) -> int:
+    """0 pass, 1 violation (or review with strict), 3 no violation but something unreadable.
+
+    (2, usage/config/register errors, is the CLI's: nothing is scanned then.)
+    """
+    statuses = {f.status for f in findings}
+    if "violation" in statuses or (strict and "review" in statuses):
+        return 1
+    if "error" in statuses:
+        return 3
+    return 0
+
+
+def reason_status(code: str) -> str:
+    """The status a reason code forces (re-exported for reports and tests)."""
+    return status_of(code)

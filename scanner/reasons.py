@@ -1,0 +1,76 @@
+"""The reason codes a finding can carry (contract: they appear in every report), as data.
+
+Each code decides a status; a finding's status is the worst status among its reasons
+(violation > error > review > approved > clean). Reports may use the descriptions as a legend.
+"""
+
+from __future__ import annotations
+
+from scanner.model import STATUSES
+
+# code -> (status it forces, what it means)
+REASONS: dict[str, tuple[str, str]] = {
+    "unapproved-ai": ("violation", "AI material that no approval covers"),
+    "approval-not-granted": (
+        "violation",
+        "the matching approval is pending, denied or revoked (or not yet valid on the scan date)",
+    ),
+    "approval-expired": ("violation", "the matching approval expired before the scan date"),
+    "tool-not-approved": ("violation", "made with a tool the matching approval does not cover"),
+    "temporary-in-final": (
+        "violation",
+        "covered only by a temporary-scope approval but placed outside the temporary area",
+    ),
+    "missing-written-approval": (
+        "violation",
+        "final or sensitive use without a written approval reference",
+    ),
+    "ai-in-archival": (
+        "violation",
+        "AI material in archival/factual footage without an approval allowing archival_use",
+    ),
+    "unreadable": ("error", "the file could not be read (empty, truncated, corrupt, too large)"),
+    "credentials-invalid": (
+        "review",
+        "C2PA integrity broken: the file changed after signing, its claims are unproven",
+    ),
+    "credentials-remote": (
+        "review",
+        "C2PA manifest referenced but not embedded; provscan never fetches it",
+    ),
+    "ai-possible": (
+        "review",
+        "may hold AI material (composite or screen-capture source type): a person must look",
+    ),
+    "tool-unknown": (
+        "review",
+        "the matching approval covers named tools, but the asset names no generator",
+    ),
+    "archival-unverified": ("review", "no original archival scan matches this archival still"),
+    "archival-altered": ("review", "near an original archival scan, but altered from it"),
+    "approved": ("approved", "AI material covered by a granted, current approval"),
+    "temporary-material": (
+        "clean",
+        "AI material in a temporary area: generated material is meant to stay temporary",
+    ),
+    "archival-verified": ("clean", "matches an original archival scan"),
+    "no-ai-signal": ("clean", "no AI signal found (not proof that no AI was used)"),
+}
+
+_RANK = {status: rank for rank, status in enumerate(STATUSES)}  # 0 = worst
+
+
+def status_of(code: str) -> str:
+    return REASONS[code][0]
+
+
+def rank(code: str) -> int:
+    """Sort key: reasons of worse statuses first."""
+    return _RANK[status_of(code)]
+
+
+def worst_status(codes: list[str]) -> str:
+    """The worst status among the codes' statuses; `clean` when there are none."""
+    if not codes:
+        return "clean"
+    return STATUSES[min(rank(c) for c in codes)]
