@@ -1,30 +1,243 @@
-"""Runs the per-file analysis over many files: in order, in worker processes when jobs > 1."""
+"""Runs the per-file analysis over many files: cache first, worker processes for the rest.
+
+Results come out in the order the files went in, whatever the scheduling, and no more than
+`window` files are in flight (looked up, queued, running or finished but waiting for an
+earlier one), so memory stays flat however many files the delivery holds. A cache hit costs a
+`stat` and a query; only misses reach the workers (see `scanner.workers` for the bounds).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
-from scanner.analyse import AnalyseOptions
+from scanner.cache import CacheStats, FileIdentity, ResultCache, result_scope
 from scanner.extract.interface import MediaFile
 from scanner.model import AssetAnalysis
+from scanner.workers import Limits, PoolStats, WorkerPool, failed_analysis
 
-Analyse = Callable[[MediaFile, AnalyseOptions], AssetAnalysis]
+Analyse = Callable[[MediaFile, Any], AssetAnalysis]
+
+LOOKUP_BATCH = 64  # files stat'ed and looked up per cache round trip
+STORE_BATCH = 128  # results written per cache transaction
+WINDOW_PER_JOB = 64
+MIN_WINDOW = 128
+
+
+@dataclass
+class RunStats:
+    """What a run did, for tests, the benchmark and progress reports."""
+
+    files: int = 0
+    from_cache: int = 0
+    analysed: int = 0  # handed to a worker (or run in-process)
+    cache: CacheStats = field(default_factory=CacheStats)
+    pool: PoolStats = field(default_factory=PoolStats)
 
 
 def run_analyses(
     medias: Sequence[MediaFile],
-    options: AnalyseOptions,
+    options: Any,
     *,
     jobs: int,
     cache_path: Path | None,
     analyse: Analyse,
+    limits: Limits | None = None,
+    stats: RunStats | None = None,
+    in_process: bool = False,
+    window: int | None = None,
 ) -> Iterator[AssetAnalysis]:
-    """Yield one analysis per media file, in the order given, whatever the scheduling."""
-    if jobs <= 1 or len(medias) < 2:
-        for media in medias:
-            yield analyse(media, options)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(analyse, medias, [options] * len(medias), chunksize=8)
+    """Yield one analysis per media file, in the order given.
+
+    `jobs` worker processes (at least one, even for jobs=1, so the per-asset bounds hold);
+    `in_process=True` runs `analyse` in this process without bounds (profiling, debugging).
+    `cache_path=None` means no cache. `analyse` must be a module-level function (it is sent
+    to the workers by reference).
+    """
+    stats = stats if stats is not None else RunStats()
+    limits = limits or Limits()
+    window = window or max(MIN_WINDOW, WINDOW_PER_JOB * max(jobs, 1))
+    cache = ResultCache.open(cache_path) if cache_path is not None else None
+    if cache is not None:
+        stats.cache = cache.stats
+    scope = scope_for(options, analyse) if cache is not None and cache.enabled else ""
+
+    pool: WorkerPool | _InProcess | None = None
+    entries: deque[_Entry] = deque()  # in input order
+    waiting: dict[int, _Entry] = {}  # by input index, the ones a worker has
+    to_store: list[tuple[FileIdentity, AssetAnalysis]] = []
+    source = iter(enumerate(medias))
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(entries) < window:
+                batch = list(islice(source, min(LOOKUP_BATCH, window - len(entries))))
+                if not batch:
+                    exhausted = True
+                    break
+                for index, entry in _look_up(batch, cache, scope):
+                    entries.append(entry)
+                    stats.files += 1
+                    if entry.result is not None:
+                        stats.from_cache += 1
+                        continue
+                    if pool is None:
+                        pool = _make_pool(analyse, options, jobs, limits, in_process)
+                        stats.pool = pool.stats
+                    waiting[index] = entry
+                    pool.submit(index, entry.media)
+                    stats.analysed += 1
+            while entries and entries[0].result is not None:
+                yield entries.popleft().result
+            if not entries:
+                if exhausted:
+                    break
+                continue
+            assert pool is not None  # the head is waiting, so some file went to the pool
+            for index, analysis in pool.collect(timeout=1.0):
+                entry = waiting.pop(index)
+                entry.result = analysis
+                if cache is not None and _cacheable(entry, analysis):
+                    to_store.append((entry.identity, analysis))
+            if cache is not None and len(to_store) >= STORE_BATCH:
+                cache.store(scope, to_store)
+                to_store = []
+    finally:
+        if pool is not None:
+            pool.close()
+        if cache is not None:
+            cache.store(scope, to_store)
+            cache.close()
+
+
+@dataclass
+class _Entry:
+    media: MediaFile
+    identity: FileIdentity | None
+    result: AssetAnalysis | None = None
+
+
+def _look_up(
+    batch: list[tuple[int, MediaFile]], cache: ResultCache | None, scope: str
+) -> list[tuple[int, _Entry]]:
+    identities = [FileIdentity.of(media.path) for _index, media in batch]
+    if cache is None:
+        found: list[AssetAnalysis | None] = [None] * len(batch)
+    else:
+        keys = [(ident, media.rel) for ident, (_i, media) in zip(identities, batch, strict=True)]
+        found = cache.lookup(scope, keys)
+    return [
+        (index, _Entry(media, identity, hit))
+        for (index, media), identity, hit in zip(batch, identities, found, strict=True)
+    ]
+
+
+def _cacheable(entry: _Entry, analysis: AssetAnalysis) -> bool:
+    """Results of files that changed while being read, or with a fatal problem (unreadable,
+    over a bound: perhaps only today), are used but not kept."""
+    if entry.identity is None or analysis.unreadable:
+        return False
+    return FileIdentity.of(entry.media.path) == entry.identity
+
+
+def scope_for(options: Any, analyse: Analyse) -> str:
+    """The cache scope of results of `analyse` with `options` in this provscan."""
+    from scanner import __version__
+
+    return result_scope(
+        tool_version=__version__,
+        catalog_version=catalog_identity(),
+        options={
+            "analyse": f"{analyse.__module__}.{analyse.__qualname__}",
+            "options": options,
+        },
+    )
+
+
+def catalog_identity() -> str:
+    """The catalog's declared version plus a digest of the catalog file itself, so an edit
+    that forgot to bump the version still invalidates cached results."""
+    from importlib import resources
+
+    from scanner.rules import catalog
+
+    try:
+        data = resources.files("scanner.rules").joinpath("catalog.toml").read_bytes()
+    except OSError:
+        data = b""
+    return f"{catalog.CATALOG_VERSION}+{hashlib.sha256(data).hexdigest()[:16]}"
+
+
+class KnownMedia:
+    """For the walk: the MediaFile of a file the cache already holds a result for, unchanged,
+    so the walk need not read its first bytes to sniff its type (a warm re-scan then reads no
+    media byte at all). Call it as `known(path, rel, info)` with the file's `os.stat` result;
+    None means "not known: sniff it". Use as a context manager, or `close()` it."""
+
+    def __init__(self, cache_path: Path | None, options: Any, analyse: Analyse) -> None:
+        self._cache = ResultCache.open(cache_path) if cache_path is not None else None
+        self._scope = scope_for(options, analyse) if self._cache else ""
+        self.hits = 0
+
+    def __call__(self, path: Path, rel: str, info: os.stat_result) -> MediaFile | None:
+        if self._cache is None:
+            return None
+        identity = FileIdentity.from_stat(info)
+        known = self._cache.known_type(self._scope, identity)
+        if known is None:
+            return None
+        self.hits += 1
+        media_type, fmt, kind = known
+        return MediaFile(path, rel, media_type, fmt, kind, info.st_size)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    def __enter__(self) -> KnownMedia:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _make_pool(
+    analyse: Analyse, options: Any, jobs: int, limits: Limits, in_process: bool
+) -> WorkerPool | _InProcess:
+    if in_process:
+        return _InProcess(analyse, options)
+    return WorkerPool(analyse, options, size=max(1, jobs), limits=limits)
+
+
+class _InProcess:
+    """The pool's interface, run inline: one task per `collect`, no bounds."""
+
+    def __init__(self, analyse: Analyse, options: Any) -> None:
+        self._analyse = analyse
+        self._options = options
+        self._queue: deque[tuple[int, MediaFile]] = deque()
+        self.stats = PoolStats()
+
+    def submit(self, index: int, media: MediaFile) -> None:
+        self._queue.append((index, media))
+
+    def collect(self, timeout: float | None = None) -> list[tuple[int, AssetAnalysis]]:
+        if not self._queue:
+            return []
+        index, media = self._queue.popleft()
+        try:
+            result = self._analyse(media, self._options)
+        except Exception as exc:  # noqa: BLE001 - same guard as the workers
+            result = failed_analysis(media, f"analysis failed: {type(exc).__name__}: {exc}")
+        self.stats.analysed += 1
+        return [(index, result)]
+
+    def close(self) -> None:
+        self._queue.clear()

@@ -1,0 +1,392 @@
+"""Incremental results: one SQLite file mapping a file's identity to its AssetAnalysis.
+
+Key: (scope, device, inode) holding (size, mtime_ns). A row answers only while size and
+mtime_ns still match, so a changed file misses and its new result replaces the row; a renamed
+or hard-linked file still hits (identity is the inode) and gets its current path on load. The
+scope folds in everything else a result depends on: provscan version, rule-catalog version,
+the versions of the readers' libraries and the analysis options (trust anchors, fingerprints
+on/off). A lookup is a `stat` and a query: no media byte is read.
+
+Several scans may share one cache file: WAL journal, a busy timeout, one write transaction
+per batch. A cache that cannot be opened or turns out corrupt is moved out of the way with a
+warning and the scan goes on (fresh, or without a cache): the cache only ever saves time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.model import AssetAnalysis
+from scanner.serialize import from_plain, to_plain
+
+log = logging.getLogger("provscan.cache")
+
+SCHEMA_VERSION = "2"
+APPLICATION_ID = 0x70726F76  # "prov": marks the SQLite file as a provscan cache
+FILE_NAME = "results.sqlite3"
+BUSY_TIMEOUT_MS = 30_000
+# Rows not stored or hit for this long are dropped (checked at most once a day per cache).
+KEEP_UNUSED_S = 90 * 86_400
+REFRESH_USED_AFTER_S = 30 * 86_400
+PRUNE_EVERY_S = 86_400
+# A file modified this recently may change again within the same mtime tick (coarse clocks on
+# network shares): its result is used but not stored, as git treats "racily clean" entries.
+RACY_WINDOW_NS = 2_000_000_000
+# Libraries whose version changes what a file reads as.
+RESULT_LIBRARIES = ("c2pa-python", "pillow", "pillow-heif", "exifread", "pymediainfo",
+                    "imagehash", "av", "defusedxml")  # fmt: skip
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+    scope TEXT NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    used_at INTEGER NOT NULL,
+    media_type TEXT NOT NULL,
+    format TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (scope, dev, ino)
+);
+CREATE INDEX IF NOT EXISTS results_used_at ON results (used_at);
+"""
+
+
+def default_cache_path() -> Path:
+    """The cache file in the user's cache folder (platformdirs), e.g. ~/.cache/provscan/."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("provscan", appauthor=False) / FILE_NAME
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """What says a file is unchanged without reading it."""
+
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path | str) -> FileIdentity | None:
+        try:
+            return cls.from_stat(os.stat(path))
+        except (OSError, ValueError):
+            return None
+
+    @classmethod
+    def from_stat(cls, st: os.stat_result) -> FileIdentity:
+        return cls(_signed64(st.st_dev), _signed64(st.st_ino), st.st_size, st.st_mtime_ns)
+
+    def racy(self, now_ns: int | None = None) -> bool:
+        now_ns = time.time_ns() if now_ns is None else now_ns
+        return now_ns - self.mtime_ns < RACY_WINDOW_NS
+
+
+def _signed64(value: int) -> int:
+    """SQLite integers are signed 64-bit; device and inode numbers may use the top bit."""
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def result_scope(*, tool_version: str, catalog_version: str, options: Any) -> str:
+    """A short digest of everything besides the file's bytes that a result depends on."""
+    from importlib import metadata
+
+    libraries = {}
+    for name in RESULT_LIBRARIES:
+        try:
+            libraries[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libraries[name] = ""
+    material = {
+        "schema": SCHEMA_VERSION,
+        "tool": tool_version,
+        "catalog": catalog_version,
+        "libraries": libraries,
+        "options": to_plain(options),
+    }
+    text = json.dumps(material, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def encode_analysis(analysis: AssetAnalysis) -> bytes:
+    plain = to_plain(analysis)
+    plain.pop("path")  # the identity is the inode; the path comes from the current walk
+    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def decode_analysis(blob: bytes, path: str) -> AssetAnalysis:
+    """Raises ValueError (or a subclass) when the stored value does not decode."""
+    try:
+        plain = json.loads(zlib.decompress(blob))
+    except zlib.error as exc:
+        raise ValueError(f"stored value does not decompress: {exc}") from exc
+    if not isinstance(plain, dict):
+        raise ValueError("stored value is not an object")
+    plain["path"] = path
+    try:
+        return from_plain(AssetAnalysis, plain)
+    except TypeError as exc:  # a missing required field
+        raise ValueError(str(exc)) from exc
+
+
+class NotOurDatabase(sqlite3.DatabaseError):
+    """The cache path holds someone else's SQLite database: leave it alone."""
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    stored: int = 0
+    unusable: int = 0  # rows that matched but did not decode: treated as misses
+
+
+class ResultCache:
+    """Open with `ResultCache.open(path)`; use `lookup` and `store`; `close` when done.
+
+    Every method swallows SQLite trouble (with a warning) and degrades to "no cache".
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection | None) -> None:
+        self.path = path
+        self._conn = conn
+        self.stats = CacheStats()
+        self._refresh: list[tuple[str, int, int]] = []
+
+    @property
+    def enabled(self) -> bool:
+        return self._conn is not None
+
+    @classmethod
+    def open(cls, path: Path | str) -> ResultCache:
+        path = Path(path)
+        try:
+            return cls(path, _connect(path))
+        except NotOurDatabase as exc:
+            log.warning("%s: scanning without a cache", exc)
+            return cls(path, None)
+        except (sqlite3.DatabaseError, OSError) as first:
+            if isinstance(first, (sqlite3.OperationalError, OSError)):
+                # busy, read-only, permissions: nothing says the file itself is bad
+                log.warning("cannot use cache %s (%s): scanning without it", path, first)
+                return cls(path, None)
+            log.warning("cache %s is corrupt (%s): moved to %s.corrupt, starting fresh",
+                        path, first, path.name)
+            _set_aside(path)
+        try:
+            return cls(path, _connect(path))
+        except (sqlite3.DatabaseError, OSError) as second:
+            log.warning("cannot create cache %s (%s): scanning without a cache", path, second)
+            return cls(path, None)
+
+    def lookup(
+        self, scope: str, items: Sequence[tuple[FileIdentity | None, str]]
+    ) -> list[AssetAnalysis | None]:
+        """For each (identity, current relative path): the stored analysis, or None."""
+        found: list[AssetAnalysis | None] = [None] * len(items)
+        if self._conn is None:
+            self.stats.misses += len(items)
+            return found
+        query = (
+            "SELECT size, mtime_ns, used_at, value FROM results WHERE scope=? AND dev=? AND ino=?"
+        )
+        stale_before = int(time.time()) - REFRESH_USED_AFTER_S
+        try:
+            for i, (identity, rel) in enumerate(items):
+                if identity is None:
+                    continue
+                row = self._conn.execute(query, (scope, identity.dev, identity.ino)).fetchone()
+                if row is None or (row[0], row[1]) != (identity.size, identity.mtime_ns):
+                    continue
+                try:
+                    found[i] = decode_analysis(row[3], rel)
+                except ValueError:
+                    self.stats.unusable += 1
+                    continue
+                if row[2] < stale_before:
+                    self._refresh.append((scope, identity.dev, identity.ino))
+        except sqlite3.DatabaseError as exc:
+            self._fail("read", exc)
+        hits = sum(1 for f in found if f is not None)
+        self.stats.hits += hits
+        self.stats.misses += len(items) - hits
+        return found
+
+    def known_type(self, scope: str, identity: FileIdentity) -> tuple[str, str, str] | None:
+        """(media_type, format, kind) of an unchanged file analysed before: lets the walk skip
+        sniffing its first bytes. None when unknown or changed."""
+        if self._conn is None:
+            return None
+        try:
+            row = self._conn.execute(
+                "SELECT size, mtime_ns, media_type, format, kind FROM results"
+                " WHERE scope=? AND dev=? AND ino=?",
+                (scope, identity.dev, identity.ino),
+            ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._fail("read", exc)
+            return None
+        if row is None or (row[0], row[1]) != (identity.size, identity.mtime_ns):
+            return None
+        return row[2], row[3], row[4]
+
+    def store(self, scope: str, entries: Iterable[tuple[FileIdentity, AssetAnalysis]]) -> None:
+        """Store results in one transaction. Racily-fresh files are left out (see above)."""
+        now_ns = time.time_ns()
+        now_s = now_ns // 1_000_000_000
+        rows = [
+            (scope, ident.dev, ident.ino, ident.size, ident.mtime_ns, now_s,
+             a.media_type, a.format, a.kind, encode_analysis(a))
+            for ident, a in entries
+            if not ident.racy(now_ns)
+        ]  # fmt: skip
+        refresh, self._refresh = self._refresh, []
+        if self._conn is None or not (rows or refresh):
+            return
+        try:
+            with self._conn:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO results (scope, dev, ino, size, mtime_ns, used_at,"
+                    " media_type, format, kind, value) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+                self._conn.executemany(
+                    "UPDATE results SET used_at=? WHERE scope=? AND dev=? AND ino=?",
+                    [(now_s, *key) for key in refresh],
+                )
+            self.stats.stored += len(rows)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                log.warning("cache %s stayed busy; %d results not stored", self.path, len(rows))
+                return
+            self._fail("write", exc)
+        except sqlite3.DatabaseError as exc:
+            self._fail("write", exc)
+
+    def close(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._prune_now_and_then()
+            self._conn.close()
+        except sqlite3.DatabaseError as exc:
+            log.warning("cache %s: %s", self.path, exc)
+        self._conn = None
+
+    def _prune_now_and_then(self) -> None:
+        now = int(time.time())
+        row = self._conn.execute("SELECT value FROM meta WHERE key='pruned_at'").fetchone()
+        if row is not None and now - int(row[0]) < PRUNE_EVERY_S:
+            return
+        try:
+            with self._conn:
+                self._conn.execute("DELETE FROM results WHERE used_at < ?", (now - KEEP_UNUSED_S,))
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('pruned_at', ?)", (str(now),)
+                )
+        except sqlite3.OperationalError:
+            pass  # busy: another scan holds the write lock; prune another time
+
+    def _fail(self, what: str, exc: sqlite3.DatabaseError) -> None:
+        """A corrupt or unusable cache mid-scan: stop using it; drop it if it is corrupt."""
+        log.warning("cache %s failed to %s (%s): going on without it", self.path, what, exc)
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self._conn.close()
+        self._conn = None
+        if not isinstance(exc, sqlite3.OperationalError):
+            _set_aside(self.path)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        _claim(conn, path)
+        if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+            raise sqlite3.OperationalError("cannot switch the cache to WAL mode")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if _schema_version(conn) != SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = _schema_version(conn)  # again, under the write lock
+                if version != SCHEMA_VERSION:
+                    # an older or newer layout: its rows mean nothing to this version
+                    conn.execute("DROP TABLE IF EXISTS results")
+                    _create_schema(conn)
+                    conn.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
+                        (SCHEMA_VERSION,),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _claim(conn: sqlite3.Connection, path: Path) -> None:
+    """Mark a new, empty database as a provscan cache; refuse a database that is not one."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id != 0 or tables:
+        raise NotOurDatabase(f"{path} is an SQLite database but not a provscan cache")
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    # executescript() would COMMIT the open transaction first; run the statements one by one.
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _schema_version(conn: sqlite3.Connection) -> str | None:
+    has_meta = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+    ).fetchone()
+    if not has_meta:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+    return row[0] if row else None
+
+
+def _set_aside(path: Path) -> None:
+    """Move a corrupt cache to PATH.corrupt (never delete what might not be ours) and remove
+    its WAL and shared-memory files: a stale -wal beside a new database would be replayed."""
+    try:
+        os.replace(path, f"{path}.corrupt")
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("cannot move %s aside: %s", path, exc)
+    for suffix in ("-wal", "-shm", "-journal"):
+        try:
+            os.unlink(f"{path}{suffix}")
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            log.warning("cannot remove %s%s: %s", path, suffix, exc)

@@ -1,0 +1,11 @@
+"""Imported by the workers' fork server before it forks any worker (see scanner.workers).
+
+Importing the readers there once means each worker starts in milliseconds with them loaded.
+A failure here must not take the fork server down: the worker then imports on demand and
+reports the error on each asset, where people can see it.
+"""
+
+import contextlib
+
+with contextlib.suppress(Exception):
+    import scanner.analyse  # noqa: F401

@@ -1,0 +1,351 @@
+"""A pool of analysis worker processes that bounds each asset's time and memory.
+
+Why not `concurrent.futures`: a pool executor cannot kill the one worker stuck on a
+pathological file; it can only break the whole pool. Here each worker has its own pipe, takes
+at most PREFETCH tasks at a time, and is watched by the parent:
+
+- time: each task gets `Limits.time_for(size)` seconds from the moment its worker starts on
+  it; past that the worker is killed (SIGKILL) and replaced, the asset gets a fatal Problem
+  naming the bound, and the worker's other queued tasks go to the replacement.
+- memory: each worker sets RLIMIT_AS to its own address space at start plus the bound, so a
+  runaway allocation raises MemoryError (Pillow, numpy, Python) or fails in native code; the
+  asset gets a fatal Problem naming the bound and the worker retires. A worker that dies
+  without answering (native abort or crash) fails its asset the same way, naming its signal.
+
+Start method: `forkserver` with `scanner.analyse` preloaded. `fork` from the scanning process
+would copy whatever it holds (SQLite connection of the cache, threads, c2pa's native locks: the
+SDK only resets its own default context after fork); `spawn` would re-import the readers in
+every worker and every replacement (about a second each). The fork server is a fresh,
+single-threaded interpreter that imported the readers once; workers forked from it start in
+milliseconds and share its pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from scanner.extract.interface import MediaFile
+from scanner.model import AssetAnalysis, Problem
+
+ASSET_TIME_LIMIT_S = 120.0
+# A large master legitimately takes longer (every byte is hashed, C2PA may hash it again):
+# each GiB adds this much, i.e. the bound assumes no less than ~17 MB/s of reading.
+ASSET_TIME_PER_GIB_S = 60.0
+ASSET_MEMORY_LIMIT_BYTES = 1 << 30
+PREFETCH = 2  # tasks a worker holds at once: one running, one ready, so it never waits on us
+PRELOAD = ("scanner.worker_preload",)
+# Native thread pools stay at one thread per worker: parallelism comes from the workers.
+WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+BOUND_SOURCE = "scan"
+
+Analyse = Callable[[MediaFile, Any], AssetAnalysis]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-asset bounds. `time_for(size)` scales the time bound with the file size."""
+
+    time_s: float = ASSET_TIME_LIMIT_S
+    time_per_gib_s: float = ASSET_TIME_PER_GIB_S
+    memory_bytes: int = ASSET_MEMORY_LIMIT_BYTES
+
+    def time_for(self, size: int) -> float:
+        return self.time_s + self.time_per_gib_s * max(size, 0) / (1 << 30)
+
+
+def describe_seconds(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.2f} s"
+
+
+def describe_bytes(count: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size:
+            value = count / size
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def time_bound_message(seconds: float) -> str:
+    return f"analysis exceeded the {describe_seconds(seconds)} time bound"
+
+
+def memory_bound_message(limit: int) -> str:
+    return f"analysis exceeded the {describe_bytes(limit)} memory bound"
+
+
+def failed_analysis(media: MediaFile, message: str) -> AssetAnalysis:
+    """The result for an asset whose analysis did not finish: a fatal Problem, nothing else."""
+    return AssetAnalysis(
+        path=media.rel,
+        size=media.size,
+        sha256="",
+        media_type=media.media_type,
+        kind=media.kind,
+        format=media.format,
+        problems=(Problem(BOUND_SOURCE, message, fatal=True),),
+    )
+
+
+# --- in the worker process -----------------------------------------------------------------
+
+
+def _worker_main(conn: Connection, analyse: Analyse, options: Any, memory_limit: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    _limit_address_space(memory_limit)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        index, media = message
+        retire = False
+        try:
+            result = analyse(media, options)
+        except MemoryError:
+            result, retire = failed_analysis(media, memory_bound_message(memory_limit)), True
+        except Exception as exc:  # noqa: BLE001 - analyse() should not raise; never lose a file
+            result = failed_analysis(media, f"analysis failed: {type(exc).__name__}: {exc}")
+        try:
+            conn.send((index, result, retire))
+        except MemoryError:
+            conn.send((index, failed_analysis(media, memory_bound_message(memory_limit)), True))
+            return
+        if retire:  # memory may be fragmented or a native reader half-initialised: start afresh
+            return
+
+
+def _limit_address_space(extra: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not on POSIX: time bound only
+        return
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            now = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        now = 0
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = now + extra
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+# --- in the scanning process ---------------------------------------------------------------
+
+_context: multiprocessing.context.BaseContext | None = None
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    global _context
+    if _context is None:
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(list(PRELOAD))
+        else:
+            ctx = multiprocessing.get_context("spawn")
+        _context = ctx
+    return _context
+
+
+@contextlib.contextmanager
+def _worker_environment() -> Iterator[None]:
+    """The fork server (started by the first worker) inherits the environment: set it there."""
+    saved = {k: os.environ.get(k) for k in WORKER_ENV}
+    for key, value in WORKER_ENV.items():
+        os.environ.setdefault(key, value)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dataclass
+class _Task:
+    index: int
+    media: MediaFile
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    tasks: deque[_Task] = field(default_factory=deque)
+    started: float = 0.0  # when the head task started (monotonic)
+    budget: float = 0.0  # its time bound
+
+
+@dataclass
+class PoolStats:
+    analysed: int = 0
+    workers_started: int = 0
+    timeouts: int = 0
+    memory_failures: int = 0
+    crashes: int = 0
+
+
+class WorkerPool:
+    """Submit (index, media); `collect` returns finished (index, analysis) pairs."""
+
+    def __init__(self, analyse: Analyse, options: Any, *, size: int, limits: Limits) -> None:
+        self._analyse = analyse
+        self._options = options
+        self._size = max(1, size)
+        self._limits = limits
+        self._queue: deque[_Task] = deque()
+        self._workers: list[_Worker] = []
+        self.stats = PoolStats()
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue) + sum(len(w.tasks) for w in self._workers)
+
+    def submit(self, index: int, media: MediaFile) -> None:
+        self._queue.append(_Task(index, media))
+
+    def collect(self, timeout: float | None = None) -> list[tuple[int, AssetAnalysis]]:
+        """Wait until at least one task finishes (or `timeout`), and return what finished."""
+        self._assign()
+        busy = [w for w in self._workers if w.tasks]
+        if not busy:
+            return []
+        now = time.monotonic()
+        wait_for = max(0.0, min(w.started + w.budget for w in busy) - now)
+        if timeout is not None:
+            wait_for = min(wait_for, timeout)
+        wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for)
+        done: list[tuple[int, AssetAnalysis]] = []
+        for worker in busy:
+            self._drain(worker, done)
+        now = time.monotonic()
+        for worker in [w for w in self._workers if w.tasks]:
+            if now > worker.started + worker.budget:
+                task = worker.tasks.popleft()
+                self.stats.timeouts += 1
+                done.append((task.index, failed_analysis(task.media, time_bound_message(
+                    worker.budget))))
+                self._replace(worker)
+        self._assign()
+        return done
+
+    def close(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)
+        deadline = time.monotonic() + 2.0
+        for worker in self._workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self._workers.clear()
+        self._queue.clear()
+
+    def _drain(self, worker: _Worker, done: list[tuple[int, AssetAnalysis]]) -> None:
+        """Read every answer the worker has sent; notice if it died."""
+        try:
+            while worker.tasks and worker.conn.poll():
+                index, result, retire = worker.conn.recv()
+                task = worker.tasks.popleft()
+                if task.index != index:  # cannot happen with one pipe per worker; be loud
+                    raise RuntimeError(f"worker answered task {index}, expected {task.index}")
+                done.append((index, result))
+                self.stats.analysed += 1
+                self._start_next(worker)
+                if retire:
+                    self.stats.memory_failures += 1
+                    self._replace(worker)
+                    return
+        except (EOFError, OSError):
+            pass
+        if worker.tasks and not worker.process.is_alive():
+            worker.process.join()
+            task = worker.tasks.popleft()
+            done.append((task.index, failed_analysis(task.media, self._death_message(worker))))
+            self.stats.crashes += 1
+            self._replace(worker)
+
+    def _death_message(self, worker: _Worker) -> str:
+        code = worker.process.exitcode
+        limit = describe_bytes(self._limits.memory_bytes)
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            how = f"was killed by {name}"
+        else:
+            how = f"exited with status {code}"
+        return (f"analysis process {how}: a native reader crashed or the {limit} memory bound "
+                "was hit outside Python")
+
+    def _start_next(self, worker: _Worker) -> None:
+        if worker.tasks:
+            worker.started = time.monotonic()
+            worker.budget = self._limits.time_for(worker.tasks[0].media.size)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a worker, give its unfinished tasks back to the queue, in order."""
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        self._workers.remove(worker)
+        self._queue.extendleft(reversed(worker.tasks))
+        worker.tasks.clear()
+
+    def _assign(self) -> None:
+        """Hand queued tasks to workers with room, starting workers (up to the pool size)
+        only when the ones running are full: a warm scan with few misses starts few."""
+        for worker in sorted(self._workers, key=lambda w: len(w.tasks)):
+            self._feed(worker)
+        while self._queue and len(self._workers) < self._size:
+            worker = self._start_worker()
+            self._workers.append(worker)
+            self._feed(worker)
+
+    def _feed(self, worker: _Worker) -> None:
+        while self._queue and len(worker.tasks) < PREFETCH:
+            task = self._queue.popleft()
+            try:
+                worker.conn.send((task.index, task.media))
+            except (OSError, ValueError):
+                self._queue.appendleft(task)
+                if not worker.tasks:  # died while idle (OOM killer, a signal): replace it
+                    self._replace(worker)
+                return  # died on its head task: _drain fails that task and replaces it
+            worker.tasks.append(task)
+            if len(worker.tasks) == 1:
+                self._start_next(worker)
+
+    def _start_worker(self) -> _Worker:
+        ctx = _mp_context()
+        parent_conn, child_conn = ctx.Pipe(duplex=True)
+        process = ctx.Process(
+            target=_worker_main,
+            args=(child_conn, self._analyse, self._options, self._limits.memory_bytes),
+            name="provscan-worker",
+            daemon=True,
+        )
+        with _worker_environment():
+            process.start()
+        child_conn.close()
+        self.stats.workers_started += 1
+        return _Worker(process=process, conn=parent_conn)
