@@ -450,3 +450,16 @@ def test_describe_shows_control_characters_instead_of_obeying_them(tmp_path: Pat
     text = describe_register(register, as_of=date(2026, 1, 1))
     assert "\x1b" not in text
     assert "x/\\x1b[2J*" in text
+
+
+def test_fixture_register_hashes_and_policy_match_the_sample_delivery() -> None:
+    """Run `python fixtures/approvals_sync.py` after regenerating the delivery if this fails."""
+    from fixtures.approvals_sync import HASHED, POLICY_TOML, expected_hashes
+
+    delivery = FIXTURES / "delivery"
+    if not all((delivery / p).is_file() for paths in HASHED.values() for p in paths):
+        pytest.skip("the sample delivery has not been generated")
+    by_id = {a.request_id: a for a in load_register(FIXTURES / "approvals.csv").approvals}
+    for request_id, cell in expected_hashes(FIXTURES).items():
+        assert ";".join(by_id[request_id].sha256) == cell
+    assert (delivery / "provscan.toml").read_text(encoding="utf-8") == POLICY_TOML

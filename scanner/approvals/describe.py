@@ -62,7 +62,8 @@ def _line(approval: Approval, width: int) -> str:
     if approval.written_approval_ref:
         parts.append(f"written {approval.written_approval_ref}")
     if approval.approved_on:
-        parts.append(f"from {approval.approved_on.isoformat()}")
+        word = "from" if approval.status == "approved" else "decided"
+        parts.append(f"{word} {approval.approved_on.isoformat()}")
     if approval.expires_on:
         parts.append(f"until {approval.expires_on.isoformat()}")
     head = f"{approval.request_id:<{width}}  {approval.status:<8}  {approval.scope:<9}"

@@ -74,7 +74,7 @@ def _best_match(
     if approval.tools and not has_identifiers(approval):
         covered = tools_covered(approval.tools, generators)
         if covered:
-            return ApprovalMatch(rid, "tool", f"made with {covered[0]}"), 0
+            return ApprovalMatch(rid, "tool", covered[0]), 0
     return None
 
 
