@@ -1,0 +1,131 @@
+"""Evidence -> signals, by the rule catalog. Pure: no I/O beyond loading the catalog once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from scanner.model import MEANINGS, SOURCES, STRENGTHS, Evidence, Signal
+from scanner.rules.catalog import Catalog, Rule, load_catalog, normalise_dst
+
+MAX_GENERATOR_CHARS = 80
+# The element of a structured field: everything up to the last `]` that is followed by `.` or
+# `/`, e.g. `manifest[urn:x]/c2pa.actions.v2/actions[0]` in `…/actions[0].digitalSourceType`.
+_ELEMENT_RE = re.compile(r"^(.*\])[./]")
+_ROOT_RE = re.compile(r"^([^/]*\])/")
+_VERSION_TAIL = re.compile(r"(?:\s+v?\d+(?:\.\d+)+\S*)+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def signals_for(evidence: Iterable[Evidence], catalog: Catalog | None = None) -> tuple[Signal, ...]:
+    """Every signal the catalog finds in this evidence, deduplicated and sorted.
+
+    A rule fires when its source equals the evidence source, one of its field globs matches the
+    field, and its matcher accepts the value (and `exclude` does not). `fallback` rules fire only
+    for evidence that no other rule matched.
+    """
+    catalog = catalog or load_catalog()
+    items = list(evidence)
+    siblings: dict[tuple[str, str], str] = {}
+    for ev in items:
+        if ev.value.strip():
+            siblings.setdefault((ev.source, ev.field), ev.value)
+
+    found: set[Signal] = set()
+    for ev in items:
+        rules = catalog.rules_for(ev.source)
+        hits = [(r, m) for r in rules if not r.fallback for m in [_accepts(r, ev, catalog)] if m]
+        if not hits:
+            hits = [(r, m) for r in rules if r.fallback for m in [_accepts(r, ev, catalog)] if m]
+        for rule, match in hits:
+            generator = _generator(rule, ev, match, siblings, catalog)
+            found.add(
+                Signal(
+                    rule_id=rule.id,
+                    meaning=rule.meaning,
+                    strength=rule.strength,
+                    source=ev.source,
+                    field=ev.field,
+                    value=ev.value,
+                    generator=generator,
+                    description=rule.description,
+                )
+            )
+    return tuple(sorted(found, key=signal_sort_key))
+
+
+def signal_sort_key(s: Signal) -> tuple:
+    """Most telling first: meaning, then strength, then where it came from."""
+    return (
+        MEANINGS.index(s.meaning) if s.meaning in MEANINGS else len(MEANINGS),
+        STRENGTHS.index(s.strength) if s.strength in STRENGTHS else len(STRENGTHS),
+        SOURCES.index(s.source) if s.source in SOURCES else len(SOURCES),
+        s.field,
+        s.rule_id,
+        s.value,
+        s.generator,
+    )
+
+
+def _accepts(rule: Rule, ev: Evidence, catalog: Catalog) -> re.Match[str] | bool:
+    """Truthy when the rule fires: the first regex match (for generator groups) or True."""
+    if not rule.field_matches(ev.field) or not ev.value.strip():
+        return False
+    if rule.exclude is not None and rule.exclude.search(ev.value):
+        return False
+    if rule.present:
+        return True
+    if rule.terms:
+        return normalise_dst(ev.value, catalog.dst_canonical) in rule.terms
+    first: re.Match[str] | None = None
+    for pattern in rule.matches:
+        m = pattern.search(ev.value)
+        if m is None:
+            return False
+        first = first or m
+    return first or False
+
+
+def _generator(
+    rule: Rule,
+    ev: Evidence,
+    match: re.Match[str] | bool,
+    siblings: dict[tuple[str, str], str],
+    catalog: Catalog,
+) -> str:
+    for name in rule.generator_from:
+        value = siblings.get((ev.source, sibling_field(ev.field, name)), "")
+        if value.strip():
+            return normalise_generator(value, catalog)
+    if isinstance(match, re.Match) and "generator" in match.re.groupindex:
+        raw = match.group("generator") or ""
+        if raw.strip():
+            return normalise_generator(raw, catalog)
+    return rule.generator
+
+
+def sibling_field(field: str, name: str) -> str:
+    """Resolve a `generator_from` name against the matched field (see catalog.toml)."""
+    if name.startswith("/"):
+        root = _ROOT_RE.match(field)
+        return (root.group(1) if root else "") + name
+    element = _ELEMENT_RE.match(field)
+    if element is None:
+        return name
+    return f"{element.group(1)}.{name}"
+
+
+def normalise_generator(raw: str, catalog: Catalog | None = None) -> str:
+    """A generator name as a display name: catalog aliases first, else a tidied original."""
+    catalog = catalog or load_catalog()
+    text = _CONTROL.sub(" ", raw).strip()
+    for pattern, name in catalog.generator_names:
+        if pattern.search(text):
+            return name
+    first = text.split(" ", 1)[0]
+    if "/" in first:  # claim generator style: Name/1.2 lib/3.4
+        text = first.split("/", 1)[0]
+    if " " not in text:
+        text = text.replace("_", " ")
+    text = _VERSION_TAIL.sub("", " ".join(text.split())) or text
+    return text[:MAX_GENERATOR_CHARS]
