@@ -1,0 +1,214 @@
+"""C2PA content credentials: read and validate the manifest store offline, summarise it.
+
+The c2pa SDK (c2pa-python, on c2pa-rs) does the parsing and the cryptography. It runs with
+remote manifest fetching and OCSP turned off, so it never makes a network call: a manifest that
+lives at a URL is reported as `remote` with that URL, never fetched.
+
+The credentials axis (DESIGN.md) is decided here, from the validation codes, not from the SDK's
+`validation_state` alone:
+
+- `invalid` when any failure code is an integrity failure: content or assertion hash mismatch,
+  claim signature mismatch or missing, malformed or missing claim, ingredient manifest missing
+  or mismatched, revoked or invalid signing credential, any code this module does not know; and
+  when the store itself cannot be read (pre-release C2PA, broken JUMBF): the reason goes into
+  `C2paReport.error`.
+- Signer-certificate problems alone do NOT make a manifest invalid: `signingCredential.untrusted`
+  (no trust list, or a signer not on it), `signingCredential.expired` (no usable timestamp),
+  OCSP skipped/inaccessible/unknown (offline), `claimSignature.outsideValidity`, timestamp
+  codes. Neither do CAWG identity failures (`cawg.*`, e.g. `cawg.ica.did_unavailable`: an
+  identity DID that cannot be resolved offline): identity is a separate layer over an intact claim.
+- `trusted` when the SDK says `Trusted` (the signer chains to a configured trust anchor) or
+  reports `signingCredential.trusted`, with no integrity failure; otherwise `valid`.
+The SDK's raw state and every code are kept in the report beside that decision.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable
+
+import c2pa as c2pa_sdk
+
+from scanner.extract.c2pa_summary import summarise_store, validation_codes
+from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, MediaFile, cap
+from scanner.model import C2paReport, Evidence, Problem
+
+SOURCE = "c2pa"
+MAX_STORE_JSON_CHARS = 64 * 1024 * 1024  # a summary bigger than this is not summarised
+
+TOLERATED_FAILURES = frozenset(
+    {
+        "signingCredential.untrusted",
+        "signingCredential.expired",
+        "signingCredential.ocsp.skipped",
+        "signingCredential.ocsp.inaccessible",
+        "signingCredential.ocsp.unknown",
+        "claimSignature.outsideValidity",
+    }
+)
+TOLERATED_FAILURE_PREFIXES = ("timeStamp.", "timeOfSigning.", "cawg.")
+
+# Sniffed MIME types the SDK knows under another name.
+_MIME_ALIASES = {
+    "image/mpo": "image/jpeg",  # multi-picture JPEG (cameras): a JPEG with extra frames
+    "image/jpg": "image/jpeg",
+    "audio/x-wave": "audio/wav",
+    "video/x-quicktime": "video/quicktime",
+}
+_URL_RE = re.compile(r"https?://[^\s\"'<>]+")
+_PARSE_FAILURE_RE = re.compile(r"could not be parsed|could not parse", re.IGNORECASE)
+
+_contexts: dict[str, c2pa_sdk.Context] = {}
+_contexts_lock = threading.Lock()
+_supported: frozenset[str] | None = None
+
+
+def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
+    """Read the C2PA store of one file. Never raises; returns `c2pa=None` when there is none."""
+    mime = reader_mime(media.media_type)
+    if not mime:
+        return Extracted()
+    try:
+        with open(media.path, "rb") as stream:  # read-only; the SDK gets the stream, not the path
+            reader = c2pa_sdk.Reader.try_create(
+                mime, stream, context=context_for(options.trust_anchors_pem)
+            )
+            if reader is None:
+                return Extracted()
+            try:
+                return _from_reader(reader)
+            finally:
+                reader.close()
+    except OSError as exc:
+        return Extracted(problems=(Problem(SOURCE, f"cannot read the file: {exc}", fatal=True),))
+    except c2pa_sdk.C2paError as exc:
+        return _from_error(exc)
+    except Exception as exc:  # noqa: BLE001 - the SDK is native code: any failure is a Problem
+        return _from_error(exc)
+
+
+def reader_mime(media_type: str) -> str:
+    """The MIME type to hand the SDK, or "" when the SDK cannot read this format."""
+    global _supported
+    if _supported is None:
+        try:
+            _supported = frozenset(c2pa_sdk.Reader.get_supported_mime_types())
+        except Exception:  # noqa: BLE001
+            _supported = frozenset()
+    mime = _MIME_ALIASES.get(media_type.lower(), media_type.lower())
+    return mime if "/" in mime and mime in _supported else ""
+
+
+def context_for(trust_anchors_pem: str) -> c2pa_sdk.Context:
+    """One SDK context per trust configuration per process: offline, optional trust anchors."""
+    key = trust_anchors_pem.strip()
+    with _contexts_lock:
+        ctx = _contexts.get(key)
+        if ctx is None:
+            settings: dict = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+            if key:
+                settings["trust"] = {"trust_anchors": key + "\n"}
+            ctx = c2pa_sdk.Context.from_dict(settings)
+            _contexts[key] = ctx
+        return ctx
+
+
+def decide_credentials(state: str, failures: Iterable[str], successes: Iterable[str] = ()) -> str:
+    """trusted / valid / invalid from the SDK state and codes (rules in the module docstring)."""
+    failures = list(failures)
+    if any(not is_tolerated_failure(code) for code in failures):
+        return "invalid"
+    if state == "Trusted" or "signingCredential.trusted" in successes:
+        return "trusted"
+    if state not in ("Valid", "Trusted") and not failures:
+        return "invalid"  # the SDK says not valid and gives no tolerable reason
+    return "valid"
+
+
+def is_tolerated_failure(code: str) -> bool:
+    return code in TOLERATED_FAILURES or code.startswith(TOLERATED_FAILURE_PREFIXES)
+
+
+def integrity_failures(report: C2paReport) -> tuple[str, ...]:
+    """The failure codes that made (or would make) the credentials invalid."""
+    return tuple(c for c in report.failure_codes if not is_tolerated_failure(c))
+
+
+def _from_reader(reader: c2pa_sdk.Reader) -> Extracted:
+    text = reader.json()
+    state = _safe_state(reader)
+    if len(text) > MAX_STORE_JSON_CHARS:
+        report = C2paReport(
+            credentials="valid" if state in ("Valid", "Trusted") else "invalid",
+            state=state,
+            error=f"manifest store summary over {MAX_STORE_JSON_CHARS} characters: not read",
+        )
+        return Extracted(c2pa=report, problems=(Problem(SOURCE, report.error),))
+    try:
+        store = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        report = C2paReport(credentials="invalid", state=state, error=f"unreadable store: {exc}")
+        return Extracted(c2pa=report, problems=(Problem(SOURCE, report.error),))
+    state = store.get("validation_state") if isinstance(store, dict) else state
+    state = state if isinstance(state, str) else ""
+    failures, informational, successes = validation_codes(store)
+    summary = summarise_store(store)
+    report = C2paReport(
+        credentials=decide_credentials(state, failures, successes),
+        state=cap(state),
+        active_manifest=summary.active_manifest,
+        manifests=summary.manifests,
+        failure_codes=failures,
+        informational_codes=informational,
+    )
+    return Extracted(evidence=summary.evidence, c2pa=report)
+
+
+def _from_error(exc: BaseException) -> Extracted:
+    message = _message(exc)
+    if _is_remote(exc, message):
+        url = _URL_RE.search(message)
+        remote = cap(url.group(0).rstrip(".,;)")) if url else ""
+        report = C2paReport(credentials="remote", remote_url=remote, error=message)
+        evidence = (Evidence(SOURCE, "remote_manifest", remote),) if remote else ()
+        return Extracted(evidence=evidence, c2pa=report)
+    if _is_asset_failure(exc, message):
+        # The SDK could not parse the file itself, so whether it holds a store is unknown.
+        return Extracted(
+            problems=(Problem(SOURCE, f"C2PA reader could not parse the file: {message}"),)
+        )
+    report = C2paReport(credentials="invalid", error=f"unreadable manifest store: {message}")
+    return Extracted(c2pa=report, problems=(Problem(SOURCE, report.error),))
+
+
+def _is_remote(exc: BaseException, message: str) -> bool:
+    remote_cls = getattr(c2pa_sdk.C2paError, "RemoteManifest", None)
+    return (remote_cls is not None and isinstance(exc, remote_cls)) or message.startswith("Remote")
+
+
+def _is_asset_failure(exc: BaseException, message: str) -> bool:
+    kinds = tuple(
+        k
+        for k in (
+            getattr(c2pa_sdk.C2paError, n, None) for n in ("Io", "FileNotFound", "NotSupported")
+        )
+        if isinstance(k, type)
+    )
+    if kinds and isinstance(exc, kinds):
+        return True
+    return not isinstance(exc, c2pa_sdk.C2paError) or bool(_PARSE_FAILURE_RE.search(message))
+
+
+def _message(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:MAX_VALUE_CHARS]
+
+
+def _safe_state(reader: c2pa_sdk.Reader) -> str:
+    try:
+        state = reader.get_validation_state()
+    except Exception:  # noqa: BLE001
+        return ""
+    return state if isinstance(state, str) else ""
