@@ -1,0 +1,187 @@
+"""HTML format: one self-contained reviewer report rendered from a provscan/1 document.
+
+The page is the Jinja template with the CSS and JS inlined; the asset list is drawn by the JS
+from a JSON data block, a page of rows at a time, so a 10,000-asset delivery stays usable.
+Nothing from a media file is ever markup: the template autoescapes, the data block is JSON
+with every character that could end the block escaped, and the JS only uses textContent.
+The Content-Security-Policy allows exactly the inline style and script (by sha256), images
+from data: URIs and nothing else: no request can leave the page. The output is a function of
+the document alone (no nonce, no clock), so a stored scan re-renders byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections import Counter
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from scanner.model import AI_VALUES, CREDENTIAL_VALUES, STATUSES
+
+# A thumbnail bigger than this (as a data: URI) is left out of the page.
+MAX_THUMBNAIL_CHARS = 64 * 1024
+_THUMBNAIL = re.compile(r"data:image/(?:jpeg|png|webp);base64,(?:[A-Za-z0-9+/]{4})+")
+_THUMBNAIL_PADDED = re.compile(
+    r"data:image/(?:jpeg|png|webp);base64,(?:[A-Za-z0-9+/]{4})*"
+    r"(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)"
+)
+# The skipped-paths list is drawn server-side; past this many, the page says how many more.
+MAX_SKIPPED_SHOWN = 1000
+
+AI_LABELS = {"generated": "AI-generated", "composite": "AI composite", "none": "no AI signal found"}
+CREDENTIAL_LABELS = {
+    "trusted": "C2PA trusted",
+    "valid": "C2PA valid, signer not on a trust list",
+    "invalid": "C2PA invalid",
+    "remote": "C2PA remote, not fetched",
+    "absent": "no C2PA",
+}
+CREDENTIAL_SHORT = {
+    "trusted": "trusted",
+    "valid": "valid (untrusted signer)",
+    "invalid": "INVALID",
+    "remote": "remote (not fetched)",
+    "absent": "none",
+}
+
+# Characters that could close the data block (</script>, <!--) or confuse an HTML or JS
+# parser; all non-ASCII (U+2028/2029, lone surrogates) is escaped by ensure_ascii.
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def valid_thumbnail(uri: Any) -> bool:
+    """A data: URI of a JPEG, PNG or WebP, strict base64 that decodes, within the size cap."""
+    if not isinstance(uri, str) or not uri or len(uri) > MAX_THUMBNAIL_CHARS:
+        return False
+    if not (_THUMBNAIL.fullmatch(uri) or _THUMBNAIL_PADDED.fullmatch(uri)):
+        return False
+    try:
+        base64.b64decode(uri.split(",", 1)[1], validate=True)
+    except ValueError:
+        return False
+    return True
+
+
+def script_json(value: Any) -> str:
+    """JSON that is inert inside <script type="application/json">."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":")).translate(_JSON_ESCAPES)
+
+
+def _text(value: Any) -> str:
+    """A document string fit for UTF-8 output (lone surrogates from odd file names -> U+FFFD)."""
+    return _SURROGATES.sub("\ufffd", value if isinstance(value, str) else str(value))
+
+
+@cache
+def _static(name: str) -> str:
+    text = resources.files("scanner.report").joinpath("static", name).read_text("utf-8")
+    closing = "</script" if name.endswith(".js") else "</style"
+    if closing in text.lower():
+        raise RuntimeError(f"static/{name} must not contain {closing}")
+    return text
+
+
+def _csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def content_security_policy(style: str, script: str) -> str:
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "img-src data:",
+            f"style-src {_csp_hash(style)}",
+            f"script-src {_csp_hash(script)}",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("scanner.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["text"] = _text
+    return env
+
+
+def _page_asset(asset: dict[str, Any]) -> dict[str, Any]:
+    """What the page needs of one asset: all but the raw fingerprints, thumbnail checked."""
+    view = {k: v for k, v in asset.items() if k not in ("fingerprints", "thumbnail")}
+    view["frames"] = len(asset.get("fingerprints") or [])
+    thumbnail = asset.get("thumbnail")
+    view["thumbnail"] = thumbnail if valid_thumbnail(thumbnail) else ""
+    if thumbnail and not view["thumbnail"]:
+        view["thumbnail_note"] = "thumbnail left out (not a small JPEG/PNG/WebP data URI)"
+    return view
+
+
+def _folders(paths: list[str]) -> list[str]:
+    """Every folder that holds an asset, at any depth, sorted."""
+    folders: set[str] = set()
+    for path in paths:
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folders.add("/".join(parts[:depth]))
+    return sorted(folders)
+
+
+def _filter_options(assets: list[dict[str, Any]]) -> dict[str, Any]:
+    generators = Counter(g for a in assets for g in dict.fromkeys(a.get("generators") or []))
+    return {
+        "tools": sorted(generators.items(), key=lambda item: item[0].casefold()),
+        "untooled": sum(1 for a in assets if not a.get("generators")),
+        "folders": _folders([str(a.get("path", "")) for a in assets]),
+    }
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    """The reviewer report for a provscan/1 document, as one self-contained HTML page."""
+    style = _static("report.css")
+    script = _static("report.js")
+    assets = list(doc.get("assets") or [])
+    data = {
+        "assets": [_page_asset(a) for a in assets],
+        "labels": {
+            "ai": AI_LABELS,
+            "credentials": CREDENTIAL_LABELS,
+            "credentials_short": CREDENTIAL_SHORT,
+        },
+        "statuses": list(STATUSES),
+    }
+    skipped = list(doc.get("skipped") or [])
+    page = _environment().get_template("report.html.j2").render(
+        doc=doc,
+        summary=doc.get("summary") or {},
+        tool=doc.get("tool") or {},
+        statuses=STATUSES,
+        ai_values=AI_VALUES,
+        credential_values=CREDENTIAL_VALUES,
+        ai_labels=AI_LABELS,
+        credential_labels=CREDENTIAL_LABELS,
+        options=_filter_options(assets),
+        skipped=skipped[:MAX_SKIPPED_SHOWN],
+        skipped_more=max(0, len(skipped) - MAX_SKIPPED_SHOWN),
+        csp=content_security_policy(style, script),
+        # Our own files (checked for a closing tag) and JSON escaped by script_json: the only
+        # strings marked safe. Nothing read from a media file reaches markup unescaped.
+        style=Markup(style),  # noqa: S704
+        script=Markup(script),  # noqa: S704
+        data_json=Markup(script_json(data)),  # noqa: S704
+    )
+    return page

@@ -1,0 +1,507 @@
+/* provscan reviewer report. Draws the asset list from the JSON data block, a page at a time.
+   Every string in the data came from a media file: it only ever reaches the page through
+   textContent or an attribute set by property, never as markup. */
+(function () {
+  "use strict";
+
+  var PAGE = 200;
+  var PRINT_MAX = 2000;
+  var THUMBNAIL = /^data:image\/(?:jpeg|png|webp);base64,[A-Za-z0-9+\/]+={0,2}$/;
+  var COLUMNS = 9;
+
+  var data = JSON.parse(document.getElementById("provscan-data").textContent);
+  var assets = Array.isArray(data.assets) ? data.assets : [];
+  var labels = data.labels || {};
+  var SEVERITY = {};
+  (data.statuses || []).forEach(function (s, i) { SEVERITY[s] = i; });
+  var AI_ORDER = { generated: 0, composite: 1, none: 2 };
+  var CREDENTIAL_ORDER = { invalid: 0, remote: 1, valid: 2, trusted: 3, absent: 4 };
+
+  var table = document.getElementById("assets");
+  var shownLine = document.getElementById("shown");
+  var moreButton = document.getElementById("more");
+  var printNote = document.getElementById("print-note");
+  var form = document.getElementById("filters");
+  var search = document.getElementById("f-q");
+  var controls = {
+    status: document.getElementById("f-status"),
+    ai: document.getElementById("f-ai"),
+    credentials: document.getElementById("f-credentials"),
+    tool: document.getElementById("f-tool"),
+    folder: document.getElementById("f-folder"),
+    sort: document.getElementById("f-sort")
+  };
+
+  var state = { status: "", ai: "", credentials: "", tool: "", folder: "", terms: [], sort: "severity" };
+  var order = [];
+  var rendered = 0;
+  var haystacks = null;
+
+  /* ---- small DOM helpers: text only ---- */
+  function str(v) { return v === null || v === undefined ? "" : String(v); }
+  function list(v) { return Array.isArray(v) ? v : []; }
+  function h(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null && text !== "") { e.textContent = String(text); }
+    return e;
+  }
+  function add(parent) {
+    for (var i = 1; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c === null || c === undefined || c === "") { continue; }
+      parent.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return parent;
+  }
+  function codes(values, cls) {
+    var box = h("span", "codes");
+    list(values).forEach(function (v) { box.appendChild(h("span", "code" + (cls ? " " + cls : ""), v)); });
+    return box;
+  }
+  function kv(pairs) {
+    var dl = h("dl", "kv");
+    pairs.forEach(function (p) {
+      if (p[1] === null || p[1] === undefined || p[1] === "") { return; }
+      add(dl, h("dt", "", p[0]), add(h("dd"), typeof p[1] === "object" ? p[1] : String(p[1])));
+    });
+    return dl;
+  }
+  function grid(headers, rows) {
+    var t = h("table", "t");
+    var head = h("tr");
+    headers.forEach(function (name) { var th = h("th", "", name); th.scope = "col"; head.appendChild(th); });
+    add(t, add(h("thead"), head));
+    var body = h("tbody");
+    rows.forEach(function (cells) {
+      var tr = h("tr");
+      cells.forEach(function (c) { tr.appendChild(add(h("td"), typeof c === "object" && c !== null ? c : str(c))); });
+      body.appendChild(tr);
+    });
+    t.appendChild(body);
+    return t;
+  }
+  function statusClass(status) { return SEVERITY.hasOwnProperty(status) ? status : "other"; }
+  function aiLabel(ai) { return (labels.ai && labels.ai.hasOwnProperty(ai)) ? labels.ai[ai] : str(ai); }
+  function credentialLabel(c) {
+    return (labels.credentials && labels.credentials.hasOwnProperty(c)) ? labels.credentials[c] : str(c);
+  }
+  function shortCredential(c) {
+    var short = labels.credentials_short || {};
+    return short.hasOwnProperty(c) ? short[c] : str(c);
+  }
+  /* a path that wraps after its slashes rather than inside a name */
+  function pathText(path, cls) {
+    var span = h("span", cls);
+    str(path).split("/").forEach(function (part, k, parts) {
+      span.appendChild(document.createTextNode(part + (k < parts.length - 1 ? "/" : "")));
+      if (k < parts.length - 1) { span.appendChild(document.createElement("wbr")); }
+    });
+    return span;
+  }
+  function humanSize(n) {
+    if (typeof n !== "number" || !isFinite(n)) { return ""; }
+    var units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    var i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return (i === 0 ? String(n) : n.toFixed(n < 10 ? 1 : 0)) + " " + units[i];
+  }
+  function lastSegment(uri) {
+    var s = str(uri);
+    var cut = Math.max(s.lastIndexOf("/"), s.lastIndexOf("#"));
+    return cut >= 0 && cut < s.length - 1 ? s.slice(cut + 1) : s;
+  }
+
+  /* ---- filtering and sorting: on the data, not the DOM ---- */
+  function haystack(i) {
+    if (!haystacks) {
+      haystacks = assets.map(function (a) {
+        var parts = [a.path, a.status, a.approval, a.ai, aiLabel(a.ai), a.credentials, a.sha256, a.format, a.area];
+        list(a.reasons).forEach(function (r) { parts.push(r.code, r.detail); });
+        list(a.generators).forEach(function (g) { parts.push(g); });
+        list(a.signals).forEach(function (s) { parts.push(s.rule_id, s.meaning, s.field, s.value, s.generator); });
+        list(a.evidence).forEach(function (e) { parts.push(e.field, e.value); });
+        list(a.problems).forEach(function (p) { parts.push(p.message); });
+        list(a.notes).forEach(function (n) { parts.push(n); });
+        var c = a.c2pa;
+        if (c) {
+          list(c.manifests).forEach(function (m) {
+            parts.push(m.label, m.title, m.claim_generator, m.signer_name, m.signer_issuer);
+            list(m.actions).forEach(function (x) { parts.push(x.action, x.software_agent, x.digital_source_type); });
+            list(m.ingredients).forEach(function (g) { parts.push(g.title); });
+          });
+          list(c.failure_codes).forEach(function (f) { parts.push(f); });
+        }
+        return parts.map(str).join("\n").toLowerCase();
+      });
+    }
+    return haystacks[i];
+  }
+
+  function matches(a, i) {
+    if (state.status && a.status !== state.status) { return false; }
+    if (state.ai && a.ai !== state.ai) { return false; }
+    if (state.credentials && a.credentials !== state.credentials) { return false; }
+    if (state.tool) {
+      var tools = list(a.generators);
+      if (state.tool === "none") {
+        if (tools.length) { return false; }
+      } else if (tools.indexOf(state.tool.slice(2)) < 0) {
+        return false;
+      }
+    }
+    if (state.folder && str(a.path).lastIndexOf(state.folder.slice(2) + "/", 0) !== 0) { return false; }
+    if (state.terms.length) {
+      var text = haystack(i);
+      for (var t = 0; t < state.terms.length; t++) {
+        if (text.indexOf(state.terms[t]) < 0) { return false; }
+      }
+    }
+    return true;
+  }
+
+  function rank(table, value) { return table.hasOwnProperty(value) ? table[value] : 99; }
+  function byPath(x, y) {
+    var p = str(assets[x].path), q = str(assets[y].path);
+    return p < q ? -1 : p > q ? 1 : x - y;
+  }
+  var SORTS = {
+    severity: function (x, y) { return rank(SEVERITY, assets[x].status) - rank(SEVERITY, assets[y].status) || byPath(x, y); },
+    path: byPath,
+    size: function (x, y) { return (Number(assets[y].size) || 0) - (Number(assets[x].size) || 0) || byPath(x, y); },
+    ai: function (x, y) { return rank(AI_ORDER, assets[x].ai) - rank(AI_ORDER, assets[y].ai) || SORTS.severity(x, y); },
+    credentials: function (x, y) {
+      return rank(CREDENTIAL_ORDER, assets[x].credentials) - rank(CREDENTIAL_ORDER, assets[y].credentials) || SORTS.severity(x, y);
+    }
+  };
+
+  function readControls() {
+    Object.keys(controls).forEach(function (k) { state[k] = controls[k].value; });
+    state.terms = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!SORTS.hasOwnProperty(state.sort)) { state.sort = "severity"; }
+  }
+
+  function apply() {
+    readControls();
+    order = [];
+    for (var i = 0; i < assets.length; i++) {
+      if (matches(assets[i], i)) { order.push(i); }
+    }
+    order.sort(SORTS[state.sort]);
+    var old = table.tBodies;
+    while (old.length) { table.removeChild(old[0]); }
+    rendered = 0;
+    renderMore(PAGE);
+    syncCards();
+  }
+
+  function syncCards() {
+    document.querySelectorAll(".card[data-status]").forEach(function (card) {
+      card.setAttribute("aria-pressed", String(card.dataset.status === state.status));
+    });
+    document.querySelectorAll(".card[data-ai]").forEach(function (card) {
+      card.setAttribute("aria-pressed", String(card.dataset.ai === state.ai));
+    });
+  }
+
+  function updateShown() {
+    var total = assets.length;
+    var text = order.length === total
+      ? "Showing " + rendered + " of " + total + " assets."
+      : "Showing " + rendered + " of " + order.length + " matching assets (" + total + " in the delivery).";
+    if (!order.length) { text = "No asset matches these filters (" + total + " in the delivery)."; }
+    shownLine.textContent = text;
+    moreButton.hidden = rendered >= order.length;
+    moreButton.textContent = "Show " + Math.min(PAGE, order.length - rendered) + " more";
+  }
+
+  /* ---- rows ---- */
+  function thumbnail(a) {
+    var uri = str(a.thumbnail);
+    if (uri && THUMBNAIL.test(uri)) {
+      var img = h("img", "thumb");
+      img.alt = "";
+      img.loading = "lazy";
+      img.decoding = "async";
+      img.src = uri;
+      return img;
+    }
+    return h("span", "nothumb", a.kind === "audio" ? "audio" : "no preview");
+  }
+
+  function assetBody(i) {
+    var a = assets[i];
+    var body = h("tbody", "s-" + statusClass(a.status));
+    body.dataset.index = String(i);
+    body.dataset.path = str(a.path);
+    body.dataset.status = str(a.status);
+    var tr = h("tr", "row");
+    var button = h("button", "expand", "\u25B8");
+    button.type = "button";
+    button.id = "x-" + i;
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", "d-" + i);
+    button.setAttribute("aria-label", "Details of " + str(a.path));
+    var meta = [str(a.format), humanSize(a.size)].filter(Boolean).join(" \u00B7 ");
+    var tools = list(a.generators);
+    add(tr,
+      add(h("td"), button),
+      add(h("td"), thumbnail(a)),
+      add(h("td", "path"), pathText(a.path, "p"), h("span", "sub", meta)),
+      add(h("td"), h("span", "badge st-" + statusClass(a.status), a.status)),
+      add(h("td"), codes(list(a.reasons).map(function (r) { return r.code; }))),
+      add(h("td"), h("span", "ai-" + (AI_ORDER.hasOwnProperty(a.ai) ? a.ai : "other"), aiLabel(a.ai))),
+      add(h("td"), h("span", "cred-" + (CREDENTIAL_ORDER.hasOwnProperty(a.credentials) ? a.credentials : "other"), shortCredential(a.credentials))),
+      add(h("td", "c-tools"), tools.length ? tools.join(", ") : h("span", "muted", "\u2014")),
+      add(h("td", "c-approval"), a.approval ? h("code", "", a.approval) : h("span", "muted", "\u2014"))
+    );
+    body.appendChild(tr);
+    return body;
+  }
+
+  function renderMore(count) {
+    var end = Math.min(order.length, rendered + count);
+    var fragment = document.createDocumentFragment();
+    for (var k = rendered; k < end; k++) { fragment.appendChild(assetBody(order[k])); }
+    table.appendChild(fragment);
+    rendered = end;
+    updateShown();
+  }
+
+  function toggle(button) {
+    var body = button.closest("tbody");
+    var i = Number(body.dataset.index);
+    var open = button.getAttribute("aria-expanded") !== "true";
+    var row = document.getElementById("d-" + i);
+    if (!row) {
+      row = details(assets[i], i);
+      body.appendChild(row);
+    }
+    row.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    button.textContent = open ? "\u25BE" : "\u25B8";
+  }
+
+  /* ---- details of one asset, built on first expand ---- */
+  function section(title, content, cls) {
+    var box = h("div", cls || "");
+    add(box, h("h4", "", title), content);
+    return box;
+  }
+
+  function decision(a) {
+    var reasons = list(a.reasons);
+    var reasonList = h("ul", "plain");
+    reasons.forEach(function (r) {
+      add(reasonList, add(h("li"), h("span", "code", r.code), r.detail ? " " + str(r.detail) : ""));
+    });
+    if (!reasons.length) { reasonList.appendChild(h("li", "muted", "no reason recorded")); }
+    var matchList = h("ul", "plain");
+    list(a.matches).forEach(function (m) {
+      add(matchList, add(h("li"), h("code", "", m.request_id), " matched by " + str(m.matched_by), m.detail ? ": " + str(m.detail) : ""));
+    });
+    var archival = a.archival
+      ? [str(a.archival.outcome), a.archival.source ? "nearest source " + str(a.archival.source) : "",
+        typeof a.archival.distance === "number" && a.archival.distance >= 0 ? "distance " + a.archival.distance : ""]
+        .filter(Boolean).join(", ")
+      : "";
+    return section("Decision", kv([
+      ["Status", h("span", "badge st-" + statusClass(a.status), a.status)],
+      ["Reasons", reasonList],
+      ["Approval used", a.approval ? h("code", "", a.approval) : "none"],
+      ["Register matches", list(a.matches).length ? matchList : "none"],
+      ["Area", a.area],
+      ["Archival check", archival],
+      ["AI assessment", aiLabel(a.ai)],
+      ["Credentials", credentialLabel(a.credentials)],
+      ["Tools named", list(a.generators).join(", ")]
+    ]));
+  }
+
+  function fileFacts(a) {
+    return section("File", kv([
+      ["Path", h("span", "path", a.path)],
+      ["Size", typeof a.size === "number" ? humanSize(a.size) + " (" + a.size + " bytes)" : ""],
+      ["SHA-256", h("span", "mono", a.sha256)],
+      ["Type", [str(a.media_type), str(a.format), str(a.kind)].filter(Boolean).join(" \u00B7 ")],
+      ["Frames hashed", a.frames ? String(a.frames) : ""],
+      ["Thumbnail", a.thumbnail_note || ""]
+    ]));
+  }
+
+  function signalsTable(a) {
+    var signals = list(a.signals);
+    if (!signals.length) { return h("p", "muted", "No signal: no rule of the catalog matched this file's metadata."); }
+    return grid(["Rule id", "Meaning", "Strength", "Source", "Field", "Value", "Tool"], signals.map(function (s) {
+      return [h("span", "code", s.rule_id), s.meaning, s.strength, s.source, h("span", "mono", s.field),
+        h("span", "value", s.value), s.generator];
+    }));
+  }
+
+  function actionsTable(actions) {
+    return grid(["Action", "Digital source type", "Software agent", "When", "Description"], actions.map(function (x) {
+      var dst = h("span", "", lastSegment(x.digital_source_type));
+      if (x.digital_source_type) { dst.title = str(x.digital_source_type); }
+      return [h("span", "mono", x.action), dst, x.software_agent, x.when, x.description];
+    }));
+  }
+
+  function manifestBox(m, byLabel, seen, active, depth) {
+    seen[m.label] = true;
+    var box = h("div", "manifest" + (m.label === active ? " active" : ""));
+    add(box, add(h("div", "manifest-h"), str(m.title) || "(untitled)", " ",
+      h("span", "code", m.label), m.label === active ? h("span", "muted", " active manifest") : ""));
+    var signer = [str(m.signer_name), m.signer_issuer ? "issued by " + str(m.signer_issuer) : ""].filter(Boolean).join(", ");
+    box.appendChild(kv([["Claim generator", m.claim_generator], ["Signer", signer], ["Signed", m.signed_at], ["Instance", m.instance_id]]));
+    var actions = list(m.actions);
+    box.appendChild(actions.length ? actionsTable(actions) : h("p", "muted", "No actions recorded."));
+    if (list(m.assertion_labels).length) { add(box, h("span", "muted", "Assertions: "), codes(m.assertion_labels)); }
+    var ingredients = list(m.ingredients);
+    if (ingredients.length) {
+      var ul = h("ul", "ingredients");
+      ul.setAttribute("aria-label", "Ingredients");
+      ingredients.forEach(function (g) {
+        var li = h("li");
+        var detail = [str(g.relationship), str(g.format)].filter(Boolean).join(", ");
+        add(li, add(h("div", "ingredient-h"), h("strong", "", str(g.title) || "(untitled ingredient)"), detail ? " (" + detail + ")" : ""));
+        if (list(g.validation_codes).length) { li.appendChild(codes(g.validation_codes, "bad")); }
+        var own = g.manifest_label ? byLabel[g.manifest_label] : null;
+        if (own && !seen[own.label] && depth < 32) {
+          li.appendChild(manifestBox(own, byLabel, seen, active, depth + 1));
+        } else if (own) {
+          li.appendChild(h("span", "muted", "its manifest " + str(g.manifest_label) + " is shown above"));
+        } else if (g.manifest_label) {
+          li.appendChild(h("span", "bad", "its manifest " + str(g.manifest_label) + " is not in the store"));
+        } else {
+          li.appendChild(h("span", "muted", "no content credentials of its own"));
+        }
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    }
+    return box;
+  }
+
+  function c2paHistory(a) {
+    var c = a.c2pa;
+    if (!c) { return h("p", "muted", "No C2PA manifest in this file."); }
+    var box = h("div", "c2pa");
+    box.appendChild(kv([
+      ["Credentials", credentialLabel(c.credentials)],
+      ["Validation state", c.state],
+      ["Failure codes", list(c.failure_codes).length ? codes(c.failure_codes, "bad") : ""],
+      ["Informational codes", list(c.informational_codes).length ? codes(c.informational_codes) : ""],
+      ["Remote manifest (not fetched)", c.remote_url ? h("span", "mono", c.remote_url) : ""],
+      ["Reader error", c.error]
+    ]));
+    var manifests = list(c.manifests);
+    var byLabel = {};
+    manifests.forEach(function (m) { byLabel[m.label] = m; });
+    var seen = {};
+    var active = str(c.active_manifest);
+    if (active && byLabel.hasOwnProperty(active)) { box.appendChild(manifestBox(byLabel[active], byLabel, seen, active, 0)); }
+    var rest = manifests.filter(function (m) { return !seen[m.label]; });
+    if (rest.length) {
+      box.appendChild(h("p", "muted", active ? "Other manifests in the store:" : "Manifests in the store:"));
+      rest.forEach(function (m) { if (!seen[m.label]) { box.appendChild(manifestBox(m, byLabel, seen, active, 0)); } });
+    }
+    return box;
+  }
+
+  function evidenceTable(a) {
+    var evidence = list(a.evidence);
+    if (!evidence.length) { return h("p", "muted", "No provenance metadata was read from this file."); }
+    return grid(["Source", "Field", "Value"], evidence.map(function (e) {
+      return [e.source, h("span", "mono", e.field), h("span", "value", e.value)];
+    }));
+  }
+
+  function problemsList(a) {
+    var items = list(a.problems).map(function (p) {
+      return add(h("li", p.fatal ? "bad" : ""), str(p.source) + ": " + str(p.message) + (p.fatal ? " (file unreadable)" : ""));
+    }).concat(list(a.notes).map(function (n) { return h("li", "", n); }));
+    if (!items.length) { return null; }
+    var ul = h("ul", "plain");
+    items.forEach(function (li) { ul.appendChild(li); });
+    return section("Problems and notes", ul, "wide");
+  }
+
+  function details(a, i) {
+    var tr = h("tr", "details");
+    tr.id = "d-" + i;
+    var td = h("td");
+    td.colSpan = COLUMNS;
+    add(td,
+      add(h("div", "grid"), decision(a), fileFacts(a), problemsList(a)),
+      section("Signals", signalsTable(a)),
+      section("C2PA history", c2paHistory(a), "c2pa-section"),
+      section("Metadata read", evidenceTable(a)));
+    tr.appendChild(td);
+    return tr;
+  }
+
+  /* ---- printing: every matching asset (up to a cap), details included ---- */
+  function preparePrint() {
+    var target = Math.min(order.length, PRINT_MAX);
+    if (rendered < target) { renderMore(target - rendered); }
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      var i = Number(body.dataset.index);
+      if (!document.getElementById("d-" + i)) {
+        var row = details(assets[i], i);
+        row.hidden = true;
+        body.appendChild(row);
+      }
+    });
+    printNote.hidden = order.length <= PRINT_MAX;
+    printNote.textContent = order.length > PRINT_MAX
+      ? "Printed the first " + PRINT_MAX + " of " + order.length + " matching assets; filter to print the rest."
+      : "";
+  }
+
+  /* ---- wiring ---- */
+  table.addEventListener("click", function (event) {
+    var button = event.target.closest("button.expand");
+    if (button) { toggle(button); }
+  });
+  Object.keys(controls).forEach(function (k) { controls[k].addEventListener("change", apply); });
+  var typing = null;
+  search.addEventListener("input", function () {
+    clearTimeout(typing);
+    typing = setTimeout(apply, 120);
+  });
+  search.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && search.value) { search.value = ""; apply(); }
+  });
+  form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
+  form.addEventListener("reset", function () { setTimeout(apply, 0); });
+  document.querySelectorAll(".card[data-status]").forEach(function (card) {
+    card.addEventListener("click", function () {
+      controls.status.value = state.status === card.dataset.status ? "" : card.dataset.status;
+      apply();
+    });
+  });
+  document.querySelectorAll(".card[data-ai]").forEach(function (card) {
+    card.addEventListener("click", function () {
+      controls.ai.value = state.ai === card.dataset.ai ? "" : card.dataset.ai;
+      apply();
+    });
+  });
+  moreButton.addEventListener("click", function () { renderMore(PAGE); });
+  if ("IntersectionObserver" in window) {
+    new IntersectionObserver(function (entries) {
+      if (entries[0].isIntersecting && rendered < order.length) { renderMore(PAGE); }
+    }, { rootMargin: "600px" }).observe(moreButton.parentNode);
+  }
+  document.addEventListener("keydown", function (event) {
+    var tag = (event.target && event.target.tagName) || "";
+    if (event.key === "/" && !/^(INPUT|SELECT|TEXTAREA)$/.test(tag)) {
+      event.preventDefault();
+      search.focus();
+    }
+  });
+  window.addEventListener("beforeprint", preparePrint);
+  window.provscanPreparePrint = preparePrint;
+
+  apply();
+  document.documentElement.dataset.ready = "true";
+})();
