@@ -1,0 +1,198 @@
+"""The delivery tree -> media files to analyse, and the paths we did not scan (with why).
+
+Order: depth first, each folder's entries sorted by name (code point order), so the order is
+the component-wise order of relative paths and the same on every run.
+
+Policy (each choice is on purpose):
+- Type comes from the bytes (`scanner.sniff`), never from the extension. Only when the bytes
+  say nothing does the extension matter: a file that is empty, or matches no known signature,
+  but is *named* like media (`shot010.exr`, `trailer.mov`) is yielded as an asset of format
+  UNKNOWN so the analysis turns it into an error finding; any other such file is skipped as
+  "not media".
+- A file we cannot open (permissions, vanished, name too long) is yielded too, as format
+  UNKNOWN: "never lose an asset". The analysis reports why it could not be read.
+- Symlinks are listed as skipped unless `follow_links`; when followed they must resolve
+  inside the delivery (never outside). A linked folder is scanned under the link's name
+  too (its path decides policy), but never when it contains the link (a loop, found by device
+  and inode) and at most once through links, so links cannot multiply the work.
+- FIFOs, sockets and device files are skipped after `lstat`, never opened.
+- A folder we cannot list is skipped with a reason starting "unreadable folder": its
+  contents are unknown, and the scan should not pass silently (see the report's skipped list).
+- Names that are not valid UTF-8: `rel` shows each undecodable byte as `\\xNN` (so it is
+  JSON-safe and says exactly which byte it was); `path` keeps the real name for opening.
+  A literal backslash is left as is, so in theory `a\\x80` (text) and `a<0x80>` (byte) look
+  alike in reports; both are still scanned.
+- Nothing is written and files are opened read-only, without following a final symlink and
+  without blocking (a file swapped for a FIFO after `lstat` cannot hang the scan).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from scanner.extract.formats.binio import file_size, open_readonly
+from scanner.extract.interface import MediaFile
+from scanner.model import Skipped
+from scanner.sniff import HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
+
+# Extensions that make an empty or unrecognised file an asset (an error finding) rather than
+# a skipped non-media file. Lower case, without the dot.
+MEDIA_EXTENSIONS = frozenset(
+    {
+        "jpg", "jpeg", "jpe", "jfif", "png", "apng", "tif", "tiff", "dng", "webp", "heic", "heif",
+        "hif", "avif", "gif", "jxl", "bmp", "psd", "psb", "exr", "dpx", "cin", "jp2", "j2k", "j2c",
+        "jpx", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf", "mp4", "m4v", "m4a", "m4b", "mov",
+        "qt", "3gp", "3g2", "avi", "wav", "bwf", "rf64", "mp3", "aac", "flac", "ogg", "oga", "ogv",
+        "opus", "aif", "aiff", "aifc", "mkv", "mka", "webm", "mxf", "mts", "m2ts", "ts", "mpg",
+        "mpeg", "vob", "wmv", "wma", "asf", "r3d", "braw", "ari",
+    }
+)  # fmt: skip
+
+SKIP_SYMLINK = "symlink, not followed"
+SKIP_LINK_OUTSIDE = "symlink points outside the delivery, not followed"
+SKIP_LINK_BROKEN = "broken symlink"
+SKIP_LINK_LOOP = "symlink loop: points at a folder that contains it"
+SKIP_LINK_AGAIN = "symlink to a folder already scanned through another symlink"
+SKIP_NOT_MEDIA = "not media"
+SKIP_EMPTY = "empty file, not media"
+SKIP_SPECIAL = "special file (FIFO, socket or device), not opened"
+
+
+def walk(root: Path, *, follow_links: bool = False) -> Iterator[MediaFile | Skipped]:
+    """Every file under `root`: a MediaFile to analyse or a Skipped with the reason."""
+    root = Path(os.path.abspath(root))
+    real_root = Path(os.path.realpath(root))
+    try:
+        top = os.stat(root)
+    except OSError as exc:
+        yield Skipped(".", f"unreadable folder: {_why(exc)}; contents not scanned")
+        return
+    walker = _Walker(real_root, follow_links)
+    yield from walker.folder(root, (), ((top.st_dev, top.st_ino),))
+
+
+class _Walker:
+    def __init__(self, real_root: Path, follow_links: bool) -> None:
+        self.real_root = real_root
+        self.follow_links = follow_links
+        # Folders entered through a link, each at most once: a linked folder is scanned under
+        # the link's name too (its path decides policy), but links cannot multiply the work.
+        self.linked: set[tuple[int, int]] = set()
+
+    def folder(
+        self, folder: Path, parts: tuple[str, ...], ancestors: tuple[tuple[int, int], ...]
+    ) -> Iterator[MediaFile | Skipped]:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            where = _rel(parts) or "."
+            yield Skipped(where, f"unreadable folder: {_why(exc)}; contents not scanned")
+            return
+        for name in names:
+            yield from self.entry(folder / name, (*parts, name), ancestors)
+
+    def entry(
+        self, path: Path, rel_parts: tuple[str, ...], ancestors: tuple[tuple[int, int], ...]
+    ) -> Iterator[MediaFile | Skipped]:
+        rel = _rel(rel_parts)
+        try:
+            info = os.lstat(path)
+        except OSError as exc:
+            yield _unknown(path, rel, 0, exc)
+            return
+        via_link = stat.S_ISLNK(info.st_mode)
+        if via_link:
+            if not self.follow_links:
+                yield Skipped(rel, SKIP_SYMLINK)
+                return
+            target, reason = _resolve_inside(path, self.real_root)
+            if target is None:
+                yield Skipped(rel, reason)
+                return
+            try:
+                info = os.stat(target)
+            except OSError as exc:
+                yield _unknown(target, rel, 0, exc)
+                return
+            path = target
+        if stat.S_ISDIR(info.st_mode):
+            key = (info.st_dev, info.st_ino)
+            if key in ancestors:
+                yield Skipped(rel, SKIP_LINK_LOOP)
+                return
+            if via_link:
+                if key in self.linked:
+                    yield Skipped(rel, SKIP_LINK_AGAIN)
+                    return
+                self.linked.add(key)
+            yield from self.folder(path, rel_parts, (*ancestors, key))
+        elif stat.S_ISREG(info.st_mode):
+            yield _media_file(path, rel, info.st_size)
+        else:
+            yield Skipped(rel, SKIP_SPECIAL)
+
+
+def _resolve_inside(link: Path, real_root: Path) -> tuple[Path | None, str]:
+    """The link's final target when it exists and lies inside the delivery."""
+    try:
+        target = Path(os.path.realpath(link, strict=True))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None, "symlink loop"
+        return None, SKIP_LINK_BROKEN
+    if target != real_root and real_root not in target.parents:
+        return None, SKIP_LINK_OUTSIDE
+    return target, ""
+
+
+def _media_file(path: Path, rel: str, size: int) -> MediaFile | Skipped:
+    try:
+        head, size = read_head(path)
+    except OSError as exc:
+        return _unknown(path, rel, size, exc)
+    found = sniff(head)
+    if found is not None:
+        return MediaFile(path, rel, found.media_type, found.format, found.kind, size)
+    if _named_like_media(path.name):
+        return MediaFile(path, rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", size)
+    return Skipped(rel, SKIP_EMPTY if size == 0 else SKIP_NOT_MEDIA)
+
+
+def read_head(path: Path, limit: int = HEAD_BYTES) -> tuple[bytes, int]:
+    """The first `limit` bytes of a regular file and its size (read-only, non-blocking open)."""
+    with open_readonly(path) as handle:
+        return handle.read(limit), file_size(handle)
+
+
+def _unknown(path: Path, rel: str, size: int, exc: OSError) -> MediaFile:
+    # Not a Skipped: a file that exists but cannot be read must end up as an error finding.
+    del exc  # the analysis re-opens the file and reports the actual error
+    return MediaFile(path, rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", size)
+
+
+def _named_like_media(name: str) -> bool:
+    _, dot, ext = name.rpartition(".")
+    return bool(dot) and ext.lower() in MEDIA_EXTENSIONS
+
+
+def _rel(parts: tuple[str, ...]) -> str:
+    return "/".join(display_name(p) for p in parts)
+
+
+def display_name(name: str) -> str:
+    """A file name as JSON-safe text: undecodable bytes (surrogate escapes) become `\\xNN`."""
+    if name.isascii():
+        return name
+    out = []
+    for ch in name:
+        code = ord(ch)
+        out.append(f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else ch)
+    return "".join(out)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
