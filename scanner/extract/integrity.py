@@ -1,0 +1,65 @@
+"""Structural integrity: is the file whole enough that we can trust we saw all its metadata?
+
+The rule, the same for every format: a Problem is fatal (the asset becomes an `error`
+finding) when the part of the file where the format keeps metadata is cut short or broken,
+because then "no AI signal found" would mean "we could not look". So:
+- JPEG: every segment up to the image data (SOS) must be whole. Metadata cannot follow SOS,
+  so damaged image data after it is not this check's business (the C2PA hash and the
+  picture decoder catch it).
+- PNG/APNG: IHDR first and every chunk whole up to IEND (text may follow the image data).
+- WebP/WAV/AVI: every RIFF chunk whole up to the size the header declares.
+- MP4/MOV/M4A/3GP/HEIF/AVIF: every top-level box (and the metadata boxes inside moov)
+  whole; metadata boxes may sit anywhere, also after mdat.
+- TIFF/DNG: the header and IFD0 readable.
+Empty and unopenable files are reported by the analysis itself; video/audio streams that
+MediaInfo cannot parse by the container extractor. Other formats are not checked here.
+"""
+
+from __future__ import annotations
+
+from scanner.extract.formats import bmff, jpeg, png, riff, tiff
+from scanner.extract.formats.binio import file_size, open_readonly
+from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
+from scanner.model import Problem
+
+SOURCE = "file"
+BMFF_FORMATS = frozenset({"MP4", "M4V", "M4A", "MOV", "3GP", "HEIC", "HEIF", "AVIF"})
+CHECKED_FORMATS = BMFF_FORMATS | {"JPEG", "PNG", "APNG", "WEBP", "WAV", "AVI", "TIFF", "DNG"}
+
+
+def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
+    if media.size == 0:
+        return Extracted()  # the analysis reports empty files
+    try:
+        with open_readonly(media.path) as handle:
+            broken = check(media.format, handle, file_size(handle))
+    except OSError as exc:
+        return Extracted(problems=(Problem(SOURCE, f"cannot read: {exc.strerror or exc}", True),))
+    return Extracted(problems=(Problem(SOURCE, broken, True),) if broken else ())
+
+
+def check(fmt: str, handle, size: int) -> str:  # noqa: ANN001 - a binary file
+    """Why the file's metadata region is broken, or "" when it is whole (or not checked)."""
+    if fmt == "JPEG":
+        scan = jpeg.scan(handle, size)
+        return "" if scan.reached_image_data else _first(scan.problems, "no image data")
+    if fmt in ("PNG", "APNG"):
+        scan = png.scan(handle, size)
+        if scan.chunks and scan.chunks[0].ctype != b"IHDR":
+            return "corrupt: PNG does not start with IHDR"
+        return "" if scan.complete else _first(scan.problems, "no IEND chunk")
+    if fmt in ("WEBP", "WAV", "AVI"):
+        scan = riff.scan(handle, size)
+        return "" if scan.complete else _first(scan.problems, "RIFF structure broken")
+    if fmt in BMFF_FORMATS:
+        scan = bmff.scan(handle, size)
+        broken = [p for p in scan.problems if p.startswith(("truncated", "corrupt"))]
+        return broken[0] if broken else ""
+    if fmt in ("TIFF", "DNG"):
+        scan = tiff.scan(handle, 0, size, {})
+        return "" if scan.ok else _first(scan.problems, "IFD0 unreadable")
+    return ""
+
+
+def _first(problems: list[str], default: str) -> str:
+    return problems[0] if problems else f"corrupt: {default}"

@@ -1,0 +1,126 @@
+"""XMP extractor: find the packet(s) of a file and turn every simple property into evidence.
+
+Where the packet is, per format:
+- JPEG: APP1 `http://ns.adobe.com/xap/1.0/`, plus the ExtendedXMP the main packet names
+  (`xmpNote:HasExtendedXMP`), assembled from its APP1 parts.
+- PNG/APNG: iTXt (or tEXt/zTXt) `XML:com.adobe.xmp`; ImageMagick's `Raw profile type xmp`.
+- TIFF/DNG: tag 700. WebP: chunk `XMP `. WAV/AVI: chunk `_PMX`.
+- MP4/M4V/M4A/3GP: top-level `uuid` BE7ACFCB-...; MOV: `moov/udta/XMP_`; HEIC/HEIF/AVIF: the
+  metadata item of type application/rdf+xml.
+Evidence fields are `prefix:LocalName` (see `xmp_rdf`); a bad or hostile packet is a
+non-fatal Problem: it does not make the file unreadable, it is shown to the reviewer.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from scanner.extract.formats import bmff, jpeg, png, riff, tiff
+from scanner.extract.formats.binio import file_size, open_readonly
+from scanner.extract.interface import MAX_PACKET_BYTES, Extracted, ExtractOptions, MediaFile, cap
+from scanner.extract.xmp_rdf import XmpError, parse_packet
+from scanner.model import Evidence, Problem
+
+SOURCE = "xmp"
+PNG_XMP_KEYWORD = "XML:com.adobe.xmp"
+EXTENDED_XMP_FIELD = "xmpNote:HasExtendedXMP"
+BMFF_FORMATS = frozenset({"MP4", "M4V", "M4A", "MOV", "3GP", "HEIC", "HEIF", "AVIF"})
+FORMATS = frozenset({"JPEG", "PNG", "APNG", "TIFF", "DNG", "WEBP", "WAV", "AVI"}) | BMFF_FORMATS
+
+Packets = list[tuple[str, bytes]]  # (where in the file, packet bytes)
+
+
+def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
+    if media.format not in FORMATS:
+        return Extracted()
+    problems: list[str] = []
+    try:
+        with open_readonly(media.path) as handle:
+            size = file_size(handle)
+            packets, extended = _packets(media.format, handle, size, problems)
+    except OSError as exc:
+        return Extracted(problems=(Problem(SOURCE, f"cannot read: {exc.strerror or exc}"),))
+    evidence: list[Evidence] = []
+    seen: set[tuple[str, str]] = set()
+    for where, packet in packets:
+        properties = _parse(where, packet, problems)
+        guid = next((v for f, v in properties if f == EXTENDED_XMP_FIELD), "")
+        if guid and where == "APP1":
+            properties += _extended(guid, extended, problems)
+        for field, value in properties:
+            if (field, value) not in seen:
+                seen.add((field, value))
+                evidence.append(Evidence(SOURCE, field, cap(value)))
+    if extended and not any(f == EXTENDED_XMP_FIELD for f, _ in seen):
+        problems.append("ExtendedXMP present but not referenced by the main packet: ignored")
+    return Extracted(
+        evidence=tuple(evidence), problems=tuple(Problem(SOURCE, p) for p in problems)
+    )
+
+
+def _parse(where: str, packet: bytes, problems: list[str]) -> list[tuple[str, str]]:
+    try:
+        return parse_packet(packet)
+    except XmpError as exc:
+        problems.append(f"{where}: {exc}")
+        return []
+
+
+def _extended(
+    guid: str, extended: dict[str, jpeg.ExtendedXmp], problems: list[str]
+) -> list[tuple[str, str]]:
+    part = extended.get(guid)
+    if part is None:
+        problems.append(f"ExtendedXMP {guid} named by the main packet is missing")
+        return []
+    packet, whole = part.assemble()
+    if not whole:
+        problems.append(f"ExtendedXMP {guid} is incomplete or over the size cap")
+    return _parse("ExtendedXMP", packet, problems)
+
+
+def _packets(
+    fmt: str, handle: BinaryIO, size: int, problems: list[str]
+) -> tuple[Packets, dict[str, jpeg.ExtendedXmp]]:
+    if fmt == "JPEG":
+        scan = jpeg.scan(handle, size)
+        return ([("APP1", scan.xmp)] if scan.xmp is not None else []), scan.extended_xmp
+    if fmt in ("PNG", "APNG"):
+        return _png_packets(handle, size, problems), {}
+    if fmt in ("TIFF", "DNG"):
+        found = tiff.scan(handle, 0, size, {"IFD0": frozenset({tiff.XMP_TAG})}, MAX_PACKET_BYTES)
+        value = found.get(tiff.XMP_TAG)
+        return ([("tag 700", value.data)] if value is not None else []), {}
+    if fmt in ("WEBP", "WAV", "AVI"):
+        scan = riff.scan(handle, size)
+        chunk = scan.first(*riff.XMP_CHUNKS)
+        if chunk is None:
+            return [], {}
+        data, cut = riff.chunk_data(handle, chunk)
+        if cut:
+            problems.append(cut)
+        return [(chunk.fourcc.decode("latin-1").strip(), data)], {}
+    scan = bmff.scan(handle, size)
+    problems.extend(p for p in scan.problems if p.startswith("box "))  # caps hit
+    return scan.xmp, {}
+
+
+def _png_packets(handle: BinaryIO, size: int, problems: list[str]) -> Packets:
+    scan = png.scan(handle, size)
+    inflater = png.Inflater()
+    packets: Packets = []
+    for chunk in scan.of_type(b"iTXt", b"tEXt", b"zTXt"):
+        # Peek at the keyword before reading (and maybe inflating) the whole chunk.
+        keyword = png.keyword_of(handle, chunk)
+        if keyword not in (PNG_XMP_KEYWORD.encode(), b"Raw profile type xmp"):
+            continue
+        data, cut = png.chunk_data(handle, chunk)
+        found, problem = png.text_chunk_payload(chunk.ctype, data, inflater)
+        problems.extend(p for p in (cut, problem) if p)
+        if found is None:
+            continue
+        payload = found[1]
+        if keyword == b"Raw profile type xmp":
+            payload = png.raw_profile(payload) or b""
+        packets.append((chunk.ctype.decode("latin-1"), payload))
+    return packets
