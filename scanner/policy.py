@@ -17,8 +17,9 @@ violation > error > review > approved > clean; codes and their statuses are in s
     `missing-written-approval` (shipping AI, or any sensitive use, needs one);
   - in the archival area, unless the approval is granted with archival_use: `ai-in-archival`;
   - otherwise `approved`.
-* `ai-possible` signals alone (composite or screen-capture source types, no AI claim): `review`
-  with `ai-possible`, unless an approval covers the asset: then it is judged as AI material.
+* strong or definitive `ai-possible` signals alone (composite or screen-capture source types,
+  no AI claim): `review` with `ai-possible`, unless an approval covers the asset: then it is
+  judged as AI material. Weak ones decide nothing (they stay in the signals for people).
   In a temporary area they are clean, like AI material.
 * C2PA credentials `invalid` -> `credentials-invalid`, `remote` -> `credentials-remote` (review),
   whatever the area: the integrity of what was delivered is always worth a look.
@@ -35,7 +36,7 @@ from datetime import date
 from typing import Any
 
 from scanner import pathglob
-from scanner.approvals.match import ai_generators
+from scanner.approvals.match import AI_MEANINGS, ai_generators
 from scanner.approvals.tools import tools_covered
 from scanner.approvals.validate import SENSITIVE_FIELDS
 from scanner.model import Approval, ApprovalMatch, ArchivalCheck, AssetAnalysis, Finding, Reason
@@ -43,6 +44,7 @@ from scanner.policy_file import Policy
 from scanner.reasons import rank, status_of, worst_status
 
 AI_VALUES_NEEDING_APPROVAL = ("generated", "composite")
+DECIDING = ("strong", "definitive")  # weak signals are shown to people but decide nothing
 # on equal specificity the stricter area wins
 _AREA_TIE_ORDER = ("archival", "final", "temporary")
 MAX_DETAIL_ITEMS = 5
@@ -73,7 +75,9 @@ def decide(
     """The finding for one asset: status, every applicable reason, the approval used."""
     assessment = analysis.assessment
     has_ai = assessment.ai in AI_VALUES_NEEDING_APPROVAL
-    possible = [s for s in assessment.signals if s.meaning == "ai-possible"]
+    possible = [
+        s for s in assessment.signals if s.meaning == "ai-possible" and s.strength in DECIDING
+    ]
     kept = tuple(m for m in matches if m.request_id in approvals_by_id)
     if not (has_ai or possible):
         kept = ()
@@ -95,7 +99,9 @@ def decide(
     if archival is not None:
         reasons += _archival_reasons(archival)
     if not (has_ai or possible or analysis.unreadable):
-        reasons.append(Reason("no-ai-signal", "no AI signal found"))
+        hints = sum(1 for s in assessment.signals if s.meaning in AI_MEANINGS)
+        detail = f"no deciding AI signal found ({hints} weak hint(s) among the signals)"
+        reasons.append(Reason("no-ai-signal", detail if hints else "no AI signal found"))
 
     reasons.sort(key=lambda r: rank(r.code))
     return Finding(

@@ -318,6 +318,15 @@ def test_ai_possible_is_review_without_an_approval() -> None:
     )
 
 
+def test_weak_ai_possible_decides_nothing() -> None:
+    asset = analysis(ai="none", generators=(), meaning="ai-possible")
+    weak = tuple(dataclasses.replace(s, strength="weak") for s in asset.assessment.signals)
+    asset = dataclasses.replace(asset, assessment=Assessment(signals=weak))
+    assert judge(asset).reasons == (
+        Reason("no-ai-signal", "no deciding AI signal found (1 weak hint(s) among the signals)"),
+    )
+
+
 def test_ai_possible_covered_by_an_approval_is_judged_as_ai() -> None:
     covered = judge(analysis(ai="none", generators=(), meaning="ai-possible"), (approval(),))
     assert covered.status == "approved"
