@@ -20,6 +20,9 @@ The credentials axis (DESIGN.md) is decided here, from the validation codes, not
 - `trusted` when the SDK says `Trusted` (the signer chains to a configured trust anchor) or
   reports `signingCredential.trusted`, with no integrity failure; otherwise `valid`.
 The SDK's raw state and every code are kept in the report beside that decision.
+
+When the SDK cannot parse the file itself (a container cut short, lying box sizes) the result
+is a fatal Problem and no report: whether the file holds credentials cannot be known.
 """
 
 from __future__ import annotations
@@ -174,31 +177,24 @@ def _from_error(exc: BaseException) -> Extracted:
         report = C2paReport(credentials="remote", remote_url=remote, error=message)
         evidence = (Evidence(SOURCE, "remote_manifest", remote),) if remote else ()
         return Extracted(evidence=evidence, c2pa=report)
-    if _is_asset_failure(exc, message):
-        # The SDK could not parse the file itself, so whether it holds a store is unknown.
-        return Extracted(
-            problems=(Problem(SOURCE, f"C2PA reader could not parse the file: {message}"),)
-        )
+    if not isinstance(exc, c2pa_sdk.C2paError) or _is_kind(exc, "NotSupported"):
+        return Extracted(problems=(Problem(SOURCE, f"C2PA reader failed: {message}"),))
+    if _is_kind(exc, "Io") or _PARSE_FAILURE_RE.search(message):
+        # The SDK cannot parse the container itself (cut short, lying box sizes): whether it
+        # holds content credentials is unknown, so the file cannot be assessed.
+        problem = Problem(SOURCE, f"C2PA reader could not parse the file: {message}", fatal=True)
+        return Extracted(problems=(problem,))
     report = C2paReport(credentials="invalid", error=f"unreadable manifest store: {message}")
     return Extracted(c2pa=report, problems=(Problem(SOURCE, report.error),))
 
 
 def _is_remote(exc: BaseException, message: str) -> bool:
-    remote_cls = getattr(c2pa_sdk.C2paError, "RemoteManifest", None)
-    return (remote_cls is not None and isinstance(exc, remote_cls)) or message.startswith("Remote")
+    return _is_kind(exc, "RemoteManifest") or message.startswith("Remote")
 
 
-def _is_asset_failure(exc: BaseException, message: str) -> bool:
-    kinds = tuple(
-        k
-        for k in (
-            getattr(c2pa_sdk.C2paError, n, None) for n in ("Io", "FileNotFound", "NotSupported")
-        )
-        if isinstance(k, type)
-    )
-    if kinds and isinstance(exc, kinds):
-        return True
-    return not isinstance(exc, c2pa_sdk.C2paError) or bool(_PARSE_FAILURE_RE.search(message))
+def _is_kind(exc: BaseException, name: str) -> bool:
+    kind = getattr(c2pa_sdk.C2paError, name, None)
+    return isinstance(kind, type) and isinstance(exc, kind)
 
 
 def _message(exc: BaseException) -> str:
