@@ -8,7 +8,13 @@ from datetime import date
 import pytest
 
 from scanner import pathglob
-from scanner.approvals import ai_generators, match_asset, normalise_tool, tool_aliases
+from scanner.approvals import (
+    ai_generators,
+    match_asset,
+    normalise_tool,
+    tool_aliases,
+    tool_covers,
+)
 from scanner.model import (
     Approval,
     ApprovalMatch,
@@ -270,18 +276,43 @@ def test_bracketed_generator_answers_to_each_part() -> None:
     }
 
 
-def test_ai_generators_prefers_the_tools_named_by_ai_signals() -> None:
-    asset = ai_asset(generators=("Adobe Firefly",))
-    photoshop = Signal("c2pa.edit", "human-edit", "strong", "c2pa", "softwareAgent", "x",
-                       generator="Adobe Photoshop")  # fmt: skip
-    assessment = dataclasses.replace(
-        asset.assessment,
-        generators=("Adobe Photoshop", "Adobe Firefly"),
-        signals=(*asset.assessment.signals, photoshop),
-    )
-    assert ai_generators(dataclasses.replace(asset, assessment=assessment)) == ("Adobe Firefly",)
-    bare = dataclasses.replace(asset, assessment=Assessment(ai="generated", generators=("X",)))
-    assert ai_generators(bare) == ("X",)
+@pytest.mark.parametrize(
+    ("approved", "generator", "covered"),
+    [
+        ("Sora", "OpenAI Sora", True),
+        ("Firefly", "Adobe Firefly", True),
+        ("adobe_firefly", "Adobe Firefly 3", True),
+        ("Stable Diffusion", "Stable Diffusion XL", True),
+        ("AUTOMATIC1111", "Stable Diffusion (AUTOMATIC1111)", True),
+        ("Stable Diffusion", "Stable Diffusion (AUTOMATIC1111)", True),
+        ("Flux", "Fluxus", False),
+        ("Adobe Firefly", "Firefly", False),
+        ("Midjourney", "Adobe Firefly", False),
+        ("Stable Diffusion XL", "Stable Diffusion", False),
+    ],
+)
+def test_an_approved_tool_covers_generators_naming_it_in_whole_words(
+    approved: str, generator: str, covered: bool
+) -> None:
+    assert tool_covers(approved, generator) is covered
+
+
+def test_ai_generators_names_the_model_not_the_compositor() -> None:
+    """A composite: Firefly made the AI element (ai-generated in the ingredient), Photoshop
+    placed it (ai-composite). An approval for Firefly must cover it."""
+    firefly = Signal("C2PA-DST-TRAINED", "ai-generated", "definitive", "c2pa", "f", "v",
+                     generator="Adobe Firefly")  # fmt: skip
+    placed = Signal("C2PA-DST-COMPOSITE-AI", "ai-composite", "definitive", "c2pa", "f", "v",
+                    generator="Adobe Photoshop")  # fmt: skip
+    weak = Signal("X", "ai-generated", "weak", "xmp", "f", "v", generator="Midjourney")
+    asset = ai_asset(generators=())
+    both = Assessment(ai="composite", generators=("Adobe Firefly", "Adobe Photoshop"),
+                      signals=(firefly, placed, weak))  # fmt: skip
+    assert ai_generators(dataclasses.replace(asset, assessment=both)) == ("Adobe Firefly",)
+    only_placed = Assessment(ai="composite", generators=("Adobe Photoshop",), signals=(placed,))
+    assert ai_generators(dataclasses.replace(asset, assessment=only_placed)) == ("Adobe Photoshop",)
+    bare = Assessment(ai="generated", generators=("X",))
+    assert ai_generators(dataclasses.replace(asset, assessment=bare)) == ("X",)
 
 
 # --- globs -----------------------------------------------------------------------------------

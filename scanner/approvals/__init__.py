@@ -13,7 +13,7 @@ from pathlib import Path
 from scanner.approvals.describe import describe_register
 from scanner.approvals.load import read_register
 from scanner.approvals.match import ai_generators, match_asset
-from scanner.approvals.tools import normalise_tool, tool_aliases, tools_covered
+from scanner.approvals.tools import normalise_tool, tool_aliases, tool_covers, tools_covered
 from scanner.approvals.validate import RegisterErrors, validate
 from scanner.model import Approval
 
@@ -54,5 +54,6 @@ __all__ = [
     "match_asset",
     "normalise_tool",
     "tool_aliases",
+    "tool_covers",
     "tools_covered",
 ]

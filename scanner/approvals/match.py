@@ -101,16 +101,24 @@ def _manifest_ids(analysis: AssetAnalysis) -> dict[str, str]:
 
 
 AI_MEANINGS = ("ai-generated", "ai-composite", "ai-possible")
+DECIDING = ("strong", "definitive")
 
 
 def ai_generators(analysis: AssetAnalysis) -> tuple[str, ...]:
-    """The tools named as having made the asset's AI material.
+    """The tools named as having made the asset's AI material, for checking an approval's tools.
 
-    The generators of AI signals when any signal names one; otherwise every generator the
-    assessment names (a file whose AI signal names no tool may still name one elsewhere).
+    The generators of the strongest kind of AI signal that names any: `ai-generated` first (the
+    model that made the material), then `ai-composite` (for a composite whose AI element names
+    no tool, the tool that composited it), then `ai-possible`; strong or definitive signals
+    only. Without any, every generator the assessment names.
     """
     signals = analysis.assessment.signals
-    named = [s.generator for s in signals if s.generator and s.meaning in AI_MEANINGS]
-    if not named:
-        named = list(analysis.assessment.generators)
-    return tuple(dict.fromkeys(named))
+    for meaning in AI_MEANINGS:
+        named = [
+            s.generator
+            for s in signals
+            if s.meaning == meaning and s.generator and s.strength in DECIDING
+        ]
+        if named:
+            return tuple(dict.fromkeys(named))
+    return tuple(dict.fromkeys(analysis.assessment.generators))
