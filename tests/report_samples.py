@@ -210,8 +210,15 @@ def sample_result() -> ScanResult:
             ai="generated",
             generators=("Runway",),
             signals=(
-                Signal("container.encoder.runway", "ai-generated", "strong", "container",
-                       "encoder", "Runway Gen-4", "Runway"),
+                Signal(
+                    "container.encoder.runway",
+                    "ai-generated",
+                    "strong",
+                    "container",
+                    "encoder",
+                    "Runway Gen-4",
+                    "Runway",
+                ),
             ),
             reasons=(
                 Reason("temporary-in-final", "approval GENAI-0007 is temporary"),
@@ -231,8 +238,14 @@ def sample_result() -> ScanResult:
             ai="none",
             credentials="valid",
             signals=(
-                Signal("xmp.dst.screen-capture", "ai-possible", "weak", "xmp",
-                       "Iptc4xmpExt:DigitalSourceType", DST + "screenCapture"),
+                Signal(
+                    "xmp.dst.screen-capture",
+                    "ai-possible",
+                    "weak",
+                    "xmp",
+                    "Iptc4xmpExt:DigitalSourceType",
+                    DST + "screenCapture",
+                ),
             ),
             reasons=(Reason("possible-ai", "screen capture: what was on screen is unknown"),),
             fmt="PNG",

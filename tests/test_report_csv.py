@@ -30,8 +30,21 @@ def by_path(text: str) -> dict[str, dict[str, str]]:
 def test_header_is_the_documented_column_order():
     header = rows_of(render_csv(to_document(sample_result())))[0]
     assert header == [
-        "path", "status", "reasons", "approval", "ai", "credentials", "generators", "rule_ids",
-        "media_type", "format", "size", "sha256", "area", "archival_outcome", "problems",
+        "path",
+        "status",
+        "reasons",
+        "approval",
+        "ai",
+        "credentials",
+        "generators",
+        "rule_ids",
+        "media_type",
+        "format",
+        "size",
+        "sha256",
+        "area",
+        "archival_outcome",
+        "problems",
         "reason_details",
     ]
     assert tuple(header) == COLUMNS

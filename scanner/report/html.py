@@ -165,23 +165,27 @@ def render_html(doc: dict[str, Any]) -> str:
         "statuses": list(STATUSES),
     }
     skipped = list(doc.get("skipped") or [])
-    page = _environment().get_template("report.html.j2").render(
-        doc=doc,
-        summary=doc.get("summary") or {},
-        tool=doc.get("tool") or {},
-        statuses=STATUSES,
-        ai_values=AI_VALUES,
-        credential_values=CREDENTIAL_VALUES,
-        ai_labels=AI_LABELS,
-        credential_labels=CREDENTIAL_LABELS,
-        options=_filter_options(assets),
-        skipped=skipped[:MAX_SKIPPED_SHOWN],
-        skipped_more=max(0, len(skipped) - MAX_SKIPPED_SHOWN),
-        csp=content_security_policy(style, script),
-        # Our own files (checked for a closing tag) and JSON escaped by script_json: the only
-        # strings marked safe. Nothing read from a media file reaches markup unescaped.
-        style=Markup(style),  # noqa: S704
-        script=Markup(script),  # noqa: S704
-        data_json=Markup(script_json(data)),  # noqa: S704
+    page = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            doc=doc,
+            summary=doc.get("summary") or {},
+            tool=doc.get("tool") or {},
+            statuses=STATUSES,
+            ai_values=AI_VALUES,
+            credential_values=CREDENTIAL_VALUES,
+            ai_labels=AI_LABELS,
+            credential_labels=CREDENTIAL_LABELS,
+            options=_filter_options(assets),
+            skipped=skipped[:MAX_SKIPPED_SHOWN],
+            skipped_more=max(0, len(skipped) - MAX_SKIPPED_SHOWN),
+            csp=content_security_policy(style, script),
+            # Our own files (checked for a closing tag) and JSON escaped by script_json: the only
+            # strings marked safe. Nothing read from a media file reaches markup unescaped.
+            style=Markup(style),  # noqa: S704
+            script=Markup(script),  # noqa: S704
+            data_json=Markup(script_json(data)),  # noqa: S704
+        )
     )
     return page

@@ -504,4 +504,5 @@
 
   apply();
   document.documentElement.dataset.ready = "true";
+  if (window.performance && performance.mark) { performance.mark("provscan-ready"); }
 })();

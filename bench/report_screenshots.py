@@ -1,0 +1,72 @@
+"""Screenshots of an HTML report for the README: the summary, and one asset expanded.
+
+    .venv/bin/python bench/report_screenshots.py reports/provscan.html reports/
+
+Writes `report-summary.png` and `report-asset.png` into the output folder. The asset shown is
+the first one in the report's own order (worst first) that has a C2PA history, so the
+screenshot shows the manifest and ingredient tree. Needs Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+SEVERITY = ("violation", "error", "review", "approved", "clean")
+
+
+def pick_asset(assets: list[dict]) -> int:
+    """Index of the asset to expand: worst status first, one with C2PA manifests preferred."""
+
+    def key(item: tuple[int, dict]) -> tuple:
+        index, asset = item
+        manifests = (asset.get("c2pa") or {}).get("manifests") or []
+        rank = SEVERITY.index(asset["status"]) if asset.get("status") in SEVERITY else 9
+        return (not manifests, rank, asset.get("path", ""), index)
+
+    return min(enumerate(assets), key=key)[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("report", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=1000)
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": args.width, "height": args.height})
+        page.goto(args.report.resolve().as_uri())
+        page.wait_for_selector("html[data-ready='true']")
+        page.screenshot(path=str(args.out / "report-summary.png"))
+
+        data = json.loads(page.text_content("#provscan-data") or "{}")
+        assets = data.get("assets") or []
+        if assets:
+            index = pick_asset(assets)
+            button = page.locator(f"#x-{index}")
+            button.focus()
+            page.keyboard.press("Enter")
+            page.evaluate(
+                "(i) => { document.getElementById('x-' + i).closest('tbody').scrollIntoView();"
+                " window.scrollBy(0, -80); }",
+                index,
+            )
+            page.screenshot(path=str(args.out / "report-asset.png"))
+        browser.close()
+    print(f"wrote {args.out / 'report-summary.png'} and {args.out / 'report-asset.png'}")
+
+
+if __name__ == "__main__":
+    main()
