@@ -37,6 +37,7 @@ class RunStats:
     files: int = 0
     from_cache: int = 0
     analysed: int = 0  # handed to a worker (or run in-process)
+    most_in_flight: int = 0  # the most files held at once (bounded by the window)
     cache: CacheStats = field(default_factory=CacheStats)
     pool: PoolStats = field(default_factory=PoolStats)
 
@@ -93,6 +94,7 @@ def run_analyses(
                     waiting[index] = entry
                     pool.submit(index, entry.media)
                     stats.analysed += 1
+                stats.most_in_flight = max(stats.most_in_flight, len(entries))
             while entries and entries[0].result is not None:
                 yield entries.popleft().result
             if not entries:

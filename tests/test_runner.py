@@ -1,0 +1,237 @@
+"""The runner and its worker pool: order, bounded in-flight work, per-asset time and memory
+bounds, crashes, clean shutdown; and through the real CLI, `--jobs 1` == `--jobs 2`.
+
+The analysis functions below are real functions run in real worker processes (the pool sends
+them by reference, so they live at module level): one that is slow, one that hangs, one that
+allocates without limit, one that aborts like a crashing native reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from scanner.extract.interface import MediaFile
+from scanner.model import AssetAnalysis, Problem
+from scanner.runner import RunStats, run_analyses
+from scanner.workers import Limits
+
+# --- analysis functions run inside the workers ----------------------------------------------
+
+
+def hashing_analyse(media: MediaFile, options: object) -> AssetAnalysis:
+    """Reads the file (its text may ask for a delay, a hang, an allocation or a crash)."""
+    data = Path(media.path).read_bytes()
+    command = data.decode("ascii", "replace")
+    if command.startswith("sleep "):
+        time.sleep(float(command.split()[1]))
+    elif command.startswith("hang"):
+        time.sleep(600)
+    elif command.startswith("alloc "):
+        block = bytearray(int(command.split()[1]) << 20)
+        block[-1] = 1
+    elif command.startswith("abort"):
+        os.abort()
+    return AssetAnalysis(
+        path=media.rel,
+        size=media.size,
+        sha256=hashlib.sha256(data).hexdigest(),
+        media_type=media.media_type,
+        kind=media.kind,
+        format=media.format,
+        notes=(f"pid={os.getpid()}", f"done={time.monotonic():.6f}"),
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def make_files(root: Path, contents: dict[str, str]) -> list[MediaFile]:
+    medias = []
+    for name, text in contents.items():
+        path = root / name
+        path.write_text(text)
+        medias.append(MediaFile(path, name, "application/x-test", "TEST", "other", len(text)))
+    return medias
+
+
+def run(medias: list[MediaFile], **kwargs: object) -> tuple[list[AssetAnalysis], RunStats]:
+    stats = RunStats()
+    options = {"jobs": 2, "cache_path": None, "analyse": hashing_analyse, **kwargs}
+    results = list(run_analyses(medias, None, stats=stats, **options))
+    return results, stats
+
+
+def note(analysis: AssetAnalysis, key: str) -> str:
+    return next(n.split("=", 1)[1] for n in analysis.notes if n.startswith(key + "="))
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def process_running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+# --- order and flow --------------------------------------------------------------------------
+
+
+def test_results_come_out_in_input_order_whatever_finishes_first(tmp_path: Path) -> None:
+    # The first files take longest, so with two workers later files finish first.
+    contents = {f"f{i:02d}": f"sleep {0.3 if i < 2 else 0.0}\n{i}" for i in range(12)}
+    medias = make_files(tmp_path, contents)
+    results, stats = run(medias, jobs=2)
+    assert [r.path for r in results] == list(contents)
+    assert [r.sha256 for r in results] == [sha(t) for t in contents.values()]
+    finished = [float(note(r, "done")) for r in results]
+    assert finished != sorted(finished)  # the reordering really happened
+    assert stats.analysed == 12 and stats.pool.analysed == 12
+    assert len({note(r, "pid") for r in results}) == 2  # both workers did work
+
+
+def test_in_flight_work_is_bounded_by_the_window(tmp_path: Path) -> None:
+    contents = {f"f{i:03d}": "sleep 0.5" if i == 0 else str(i) for i in range(300)}
+    medias = make_files(tmp_path, contents)
+    results, stats = run(medias, jobs=2, window=16)
+    assert [r.path for r in results] == list(contents)
+    assert stats.most_in_flight == 16
+
+
+def test_stopping_early_stops_the_workers(tmp_path: Path) -> None:
+    medias = make_files(tmp_path, {f"f{i}": f"sleep 0.05\n{i}" for i in range(40)})
+    results = run_analyses(medias, None, jobs=2, cache_path=None, analyse=hashing_analyse)
+    first = next(results)
+    results.close()
+    pid = int(note(first, "pid"))
+    deadline = time.monotonic() + 5
+    while process_running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not process_running(pid)
+
+
+def test_in_process_mode_gives_the_same_results(tmp_path: Path) -> None:
+    medias = make_files(tmp_path, {f"f{i}": str(i) for i in range(5)})
+    pooled, _ = run(medias, jobs=2)
+    inline, stats = run(medias, in_process=True)
+    assert [(r.path, r.sha256) for r in inline] == [(r.path, r.sha256) for r in pooled]
+    assert {note(r, "pid") for r in inline} == {str(os.getpid())}
+    assert stats.pool.workers_started == 0
+
+
+# --- per-asset bounds ------------------------------------------------------------------------
+
+
+def test_time_bound_fails_only_the_stuck_asset_even_with_one_job(tmp_path: Path) -> None:
+    contents = {"a": "a", "b-hangs": "hang", "c": "c", "d": "d"}
+    medias = make_files(tmp_path, contents)
+    started = time.monotonic()
+    results, stats = run(medias, jobs=1, limits=Limits(time_s=1.0, time_per_gib_s=0.0))
+    elapsed = time.monotonic() - started
+    by_path = {r.path: r for r in results}
+    assert by_path["b-hangs"].problems == (
+        Problem("scan", "analysis exceeded the 1 s time bound", fatal=True),
+    )
+    assert by_path["b-hangs"].unreadable and by_path["b-hangs"].sha256 == ""
+    for name in ("a", "c", "d"):
+        assert by_path[name].sha256 == sha(contents[name]) and not by_path[name].problems
+    assert elapsed < 8  # the hang sleeps 600 s
+    assert stats.pool.timeouts == 1
+    assert stats.pool.workers_started == 2  # the stuck worker was killed and replaced
+    assert note(by_path["a"], "pid") != note(by_path["c"], "pid")
+
+
+def test_time_bound_grows_with_file_size() -> None:
+    limits = Limits()
+    assert limits.time_for(0) == 120.0
+    assert limits.time_for(4 << 30) == 120.0 + 4 * 60.0
+
+
+def test_memory_bound_fails_the_asset_and_names_the_bound(tmp_path: Path) -> None:
+    contents = {"a": "alloc 64", "b-hog": "alloc 1024", "c": "c"}
+    medias = make_files(tmp_path, contents)
+    results, stats = run(medias, jobs=1, limits=Limits(memory_bytes=256 << 20))
+    by_path = {r.path: r for r in results}
+    assert by_path["b-hog"].problems == (
+        Problem("scan", "analysis exceeded the 256 MiB memory bound", fatal=True),
+    )
+    # under the bound allocations work; after the hog a fresh worker goes on
+    assert by_path["a"].sha256 == sha("alloc 64") and not by_path["a"].problems
+    assert by_path["c"].sha256 == sha("c") and not by_path["c"].problems
+    assert stats.pool.memory_failures == 1
+    assert note(by_path["a"], "pid") != note(by_path["c"], "pid")
+
+
+def test_default_memory_bound_is_one_gib(tmp_path: Path) -> None:
+    medias = make_files(tmp_path, {"hog": "alloc 2048"})
+    results, _ = run(medias, jobs=1)
+    assert results[0].problems == (
+        Problem("scan", "analysis exceeded the 1 GiB memory bound", fatal=True),
+    )
+
+
+def test_a_crashing_worker_fails_only_its_asset(tmp_path: Path) -> None:
+    contents = {"a": "a", "b-crash": "abort", "c": "c"}
+    results, stats = run(make_files(tmp_path, contents), jobs=1)
+    by_path = {r.path: r for r in results}
+    (problem,) = by_path["b-crash"].problems
+    assert problem.fatal and problem.source == "scan"
+    assert problem.message.startswith("analysis process was killed by SIGABRT")
+    assert "1 GiB memory bound" in problem.message
+    assert by_path["a"].sha256 == sha("a") and by_path["c"].sha256 == sha("c")
+    assert stats.pool.crashes == 1
+
+
+# --- through the real engine -----------------------------------------------------------------
+
+
+def _cli_scan(delivery: Path, out: Path, *extra: str) -> dict:
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["scan", str(delivery), "--format", "json", "-o", str(out), "-q", *extra]
+    )
+    assert result.exit_code in (0, 1, 3), result.output
+    return json.loads((out / "provscan.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def small_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("scanner.analyse", reason="the analysis pipeline has not landed")
+    from fixtures.factory import a1111_png, camera_jpeg, h264_mp4, plain_webp, xmp_only_ai_jpeg
+
+    root = tmp_path_factory.mktemp("delivery")
+    for i in range(6):
+        camera_jpeg(root / "plates" / f"plate_{i}.jpg", i, {"Make": "Canon"}, "2026:01:02 03:04:05")
+        a1111_png(root / "concept" / f"sd_{i}.png", seed=i)
+    xmp_only_ai_jpeg(root / "concept" / "xmp_ai.jpg")
+    plain_webp(root / "stills" / "still.webp", 3)
+    h264_mp4(root / "video" / "clip.mp4", seconds=1.0)
+    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    return root
+
+
+def _without_time(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "scanned_at"}
+
+
+def test_jobs_1_and_jobs_2_give_identical_json(small_delivery: Path, tmp_path: Path) -> None:
+    one = _cli_scan(small_delivery, tmp_path / "one", "--jobs", "1", "--no-cache")
+    two = _cli_scan(small_delivery, tmp_path / "two", "--jobs", "2", "--no-cache")
+    assert len(one["assets"]) == 16
+    assert json.dumps(_without_time(one), sort_keys=True) == json.dumps(
+        _without_time(two), sort_keys=True
+    )
+    assert [a["path"] for a in two["assets"]] == sorted(a["path"] for a in two["assets"])
