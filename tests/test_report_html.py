@@ -288,6 +288,8 @@ def test_expanding_an_asset_with_the_keyboard_shows_its_c2pa_history(tmp_path, o
     doc = to_document(sample_result())
     loaded = open_report(write(tmp_path, doc))
     page = loaded.page
+    page.keyboard.press("/")  # jumps to the search box
+    assert page.evaluate("document.activeElement.id") == "f-q"
     index = next(i for i, a in enumerate(doc["assets"]) if a["path"] == "stills/sh010_still.jpg")
     page.focus(f"#x-{index}")
     page.keyboard.press("Enter")
@@ -432,13 +434,37 @@ def real_scan(root: Path):
         pytest.skip(f"the scan engine is not complete yet: {exc}")
 
 
+def read_values(asset: dict) -> set[str]:
+    """Every metadata value, C2PA title and software agent the scan read from one asset."""
+    values = {e["value"] for e in asset["evidence"]}
+    for manifest in (asset["c2pa"] or {}).get("manifests", []):
+        values.add(manifest["title"])
+        values.update(a["software_agent"] for a in manifest["actions"])
+    return values
+
+
+HOSTILE_PATHS = {
+    "png": "<img src=x onerror=alert(1)>.png",
+    "xmp": "=cmd|' -C calc'!A0.jpg",
+    "c2pa": "@SUM(1+1) javascript:alert(1).jpg",
+    "plain": "+plain <b>bold</b>.jpg",
+}
+
+
 @browser
 def test_real_scan_of_a_hostile_delivery_is_inert(tmp_path, open_report):
     root = tmp_path / "delivery <script>"
     build_hostile_delivery(root)
-    result = real_scan(root)
-    doc = to_document(result)
-    assert len(doc["assets"]) == 4
+    doc = to_document(real_scan(root))
+    assets = {a["path"]: a for a in doc["assets"]}
+    assert set(assets) == set(HOSTILE_PATHS.values())
+    # the scan really read the hostile values (else this test would prove nothing)
+    png, xmp, signed = (assets[HOSTILE_PATHS[k]] for k in ("png", "xmp", "c2pa"))
+    assert any(v.startswith(SCRIPT_TAG + "\n") for v in read_values(png))  # the A1111 prompt
+    assert {BREAKOUT, SCRIPT_TAG, IMG_ONERROR, JS_URL} <= read_values(xmp)  # XMP + EXIF
+    assert {SCRIPT_TAG, IMG_ONERROR} <= read_values(signed)  # C2PA title + software agent
+    assert [png["ai"], xmp["ai"], signed["ai"]] == ["generated"] * 3
+
     loaded = open_report(write(tmp_path, doc))
     page = loaded.page
     for button in page.locator("button.expand").all():
@@ -447,13 +473,20 @@ def test_real_scan_of_a_hostile_delivery_is_inert(tmp_path, open_report):
     sources = page.eval_on_selector_all("img", "els => els.map(i => i.src)")
     assert all(src.startswith("data:image/jpeg;base64,") for src in sources), sources
     text = page.inner_text("body")
-    assert "<img src=x onerror=alert(1)>.png" in text
-    assert SCRIPT_TAG in text  # the PNG prompt, the XMP AI system or the C2PA title, as text
+    for shown in (*HOSTILE_PATHS.values(), SCRIPT_TAG, IMG_ONERROR, JS_URL, BREAKOUT):
+        assert shown in text, shown  # the reviewer sees the values, as text
     assert_clean_load(loaded)
+
     rows = list(csv.reader(io.StringIO(render_csv(doc).lstrip("\ufeff"), newline="")))
     assert len(rows) == 1 + len(doc["assets"])
     for cell in (cell for row in rows for cell in row):
         assert not cell.lstrip(" \t\r\n") or cell.lstrip(" \t\r\n")[0] not in FORMULA_STARTS
+    assert {row[0] for row in rows[1:]} == {
+        "'=cmd|' -C calc'!A0.jpg",
+        "'@SUM(1+1) javascript:alert(1).jpg",
+        "'+plain <b>bold</b>.jpg",
+        "<img src=x onerror=alert(1)>.png",
+    }
 
 
 def test_real_scan_renders_the_same_from_stored_json(tmp_path):
