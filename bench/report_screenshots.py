@@ -3,8 +3,8 @@
     .venv/bin/python bench/report_screenshots.py reports/provscan.html reports/
 
 Writes `report-summary.png` and `report-asset.png` into the output folder. The asset shown is
-the first one in the report's own order (worst first) that has a C2PA history, so the
-screenshot shows the manifest and ingredient tree. Needs Debian's chromium.
+the first one in the report with the longest C2PA history (worst status first among equals),
+so the screenshot shows the manifests and the ingredient tree. Needs Debian's chromium.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ SEVERITY = ("violation", "error", "review", "approved", "clean")
 
 
 def pick_asset(assets: list[dict]) -> int:
-    """Index of the asset to expand: worst status first, one with C2PA manifests preferred."""
+    """Index of the asset to expand: the longest C2PA history (an ingredient tree shows best),
+    then the worst status, then the path."""
 
     def key(item: tuple[int, dict]) -> tuple:
         index, asset = item
         manifests = (asset.get("c2pa") or {}).get("manifests") or []
         rank = SEVERITY.index(asset["status"]) if asset.get("status") in SEVERITY else 9
-        return (not manifests, rank, asset.get("path", ""), index)
+        return (-len(manifests), rank, asset.get("path", ""), index)
 
     return min(enumerate(assets), key=key)[0]
 
@@ -58,9 +59,14 @@ def main() -> None:
             button = page.locator(f"#x-{index}")
             button.focus()
             page.keyboard.press("Enter")
+            # tall enough for the whole asset (its C2PA tree included), up to a limit
+            height = page.evaluate(
+                "(i) => document.getElementById('x-' + i).closest('tbody').offsetHeight", index
+            )
+            page.set_viewport_size({"width": args.width, "height": min(height + 160, 2400)})
             page.evaluate(
                 "(i) => { document.getElementById('x-' + i).closest('tbody').scrollIntoView();"
-                " window.scrollBy(0, -80); }",
+                " window.scrollBy(0, -110); }",
                 index,
             )
             page.screenshot(path=str(args.out / "report-asset.png"))

@@ -250,7 +250,7 @@
       add(h("td", "path"), pathText(a.path, "p"), h("span", "sub", meta)),
       add(h("td"), h("span", "badge st-" + statusClass(a.status), a.status)),
       add(h("td"), codes(list(a.reasons).map(function (r) { return r.code; }))),
-      add(h("td"), h("span", "ai-" + (AI_ORDER.hasOwnProperty(a.ai) ? a.ai : "other"), aiLabel(a.ai))),
+      add(h("td", "c-ai"), h("span", "ai-" + (AI_ORDER.hasOwnProperty(a.ai) ? a.ai : "other"), aiLabel(a.ai))),
       add(h("td"), h("span", "cred-" + (CREDENTIAL_ORDER.hasOwnProperty(a.credentials) ? a.credentials : "other"), shortCredential(a.credentials))),
       add(h("td", "c-tools"), tools.length ? tools.join(", ") : h("span", "muted", "\u2014")),
       add(h("td", "c-approval"), a.approval ? h("code", "", a.approval) : h("span", "muted", "\u2014"))
