@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -427,3 +431,42 @@ def test_unreadable_path_is_a_fatal_problem(tmp_path):
 )
 def test_credentials_decision(state, failures, successes, expected):
     assert decide_credentials(state, failures, successes) == expected
+
+
+NETWORK_SYSCALL = re.compile(r"\b(connect|sendto|sendmsg|sendmmsg)\(.*sa_family=AF_INET6?\b")
+READ_ONE = """
+import json, sys
+from pathlib import Path
+import c2pa
+from scanner.extract.c2pa import extract
+from scanner.extract.interface import ExtractOptions, MediaFile
+path = Path(sys.argv[2])
+if sys.argv[1] == "scanner":
+    result = extract(MediaFile(path, path.name, "image/jpeg", "JPEG", "image", 1), ExtractOptions())
+    print(result.c2pa.failure_codes)
+else:  # control: the SDK with only fetch/OCSP off, as DESIGN.md first described it
+    ctx = c2pa.Context.from_dict({"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}})
+    reader = c2pa.Reader.try_create("image/jpeg", open(path, "rb"), context=ctx)
+    print(json.loads(reader.json())["validation_state"])
+"""
+
+
+def _network_calls(mode: str, path: Path, tmp_path: Path) -> list[str]:
+    trace = tmp_path / f"{mode}.trace"
+    subprocess.run(
+        ["strace", "-f", "-e", "trace=network", "-o", str(trace), sys.executable, "-c", READ_ONE,
+         mode, str(path)],
+        check=True, capture_output=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    return [ln for ln in trace.read_text().splitlines() if NETWORK_SYSCALL.search(ln)]
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_cawg_identity_check_makes_no_dns_lookup(tmp_path):
+    path = corpus_file(
+        "contentauth+c2pa-rs/sdk/src/identity/tests/fixtures/claim_aggregation/"
+        "adobe_connected_identities.jpg"
+    ).path
+    if not _network_calls("control", path, tmp_path):
+        pytest.skip("no resolver here: the control cannot show a look-up")
+    assert _network_calls("scanner", path, tmp_path) == []

@@ -1,8 +1,10 @@
 """C2PA content credentials: read and validate the manifest store offline, summarise it.
 
 The c2pa SDK (c2pa-python, on c2pa-rs) does the parsing and the cryptography. It runs with
-remote manifest fetching and OCSP turned off, so it never makes a network call: a manifest that
-lives at a URL is reported as `remote` with that URL, never fetched.
+remote manifest fetching and OCSP turned off and an empty list of allowed network hosts (CAWG
+identity validation would otherwise look up `did:web` issuers in DNS), so it never makes a
+network call: a manifest that lives at a URL is reported as `remote` with that URL, never
+fetched, and an identity that needs the network reads `cawg.ica.did_unavailable`.
 
 The credentials axis (DESIGN.md) is decided here, from the validation codes, not from the SDK's
 `validation_state` alone:
@@ -110,7 +112,11 @@ def context_for(trust_anchors_pem: str) -> c2pa_sdk.Context:
     with _contexts_lock:
         ctx = _contexts.get(key)
         if ctx is None:
-            settings: dict = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+            settings: dict = {
+                "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+                # No host at all: CAWG identity checks would otherwise resolve did:web issuers.
+                "core": {"allowed_network_hosts": []},
+            }
             if key:
                 settings["trust"] = {"trust_anchors": key + "\n"}
             ctx = c2pa_sdk.Context.from_dict(settings)
