@@ -497,3 +497,25 @@ def test_real_scan_renders_the_same_from_stored_json(tmp_path):
     stored = to_document(from_document(json.loads(json.dumps(to_plain(live)))))
     assert render_html(stored) == render_html(live)
     assert render_csv(stored) == render_csv(live)
+
+
+def test_provscan_report_rerenders_the_scan_byte_for_byte(tmp_path):
+    """`provscan report SCAN.json` writes the same HTML and CSV as the scan that made the JSON."""
+    import subprocess
+
+    from fixtures.hostile import provscan_command
+
+    pytest.importorskip("scanner.scan", reason="the scan engine is not complete yet")
+    root = tmp_path / "delivery"
+    build_hostile_delivery(root)
+    live, stored = tmp_path / "live", tmp_path / "stored"
+    formats = ["--format", "json", "--format", "html", "--format", "csv"]
+    scan = [*provscan_command(), "scan", str(root), *formats, "-o", str(live)]
+    done = subprocess.run([*scan, "--no-cache", "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr  # the hostile delivery holds violations
+    report = [*provscan_command(), "report", str(live / "provscan.json")]
+    done = subprocess.run([*report, *formats[2:], "-o", str(stored)], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    for name in ("provscan.html", "provscan.csv"):
+        assert (stored / name).read_bytes() == (live / name).read_bytes(), name
+    assert (live / "provscan.csv").read_bytes().startswith(b"\xef\xbb\xbfpath,status,")
