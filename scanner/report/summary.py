@@ -20,7 +20,11 @@ def render_summary(doc: dict[str, Any]) -> str:
             "none:", "no AI signal found:"
         ),
     ]
-    worst = [a for a in doc["assets"] if a["status"] in ("violation", "error")]
+    rank = {"violation": 0, "error": 1}
+    worst = sorted(
+        (a for a in doc["assets"] if a["status"] in rank),
+        key=lambda a: (rank[a["status"]], -len(a["reasons"]), a["path"]),
+    )
     if worst:
         lines.append("  worst offenders:")
         for asset in worst[:WORST_SHOWN]:
