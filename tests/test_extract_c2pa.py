@@ -470,3 +470,17 @@ def test_cawg_identity_check_makes_no_dns_lookup(tmp_path):
     if not _network_calls("control", path, tmp_path):
         pytest.skip("no resolver here: the control cannot show a look-up")
     assert _network_calls("scanner", path, tmp_path) == []
+
+
+def test_files_too_big_to_hash_in_memory_are_read_unverified(tmp_path, monkeypatch):
+    data = sign(created("trainedAlgorithmicMedia", "BigGen"), jpeg_bytes())
+    asset = write(tmp_path, "big.jpg", data)
+    monkeypatch.setattr(c2pa_extract, "MAX_VERIFIED_BYTES", len(data) - 1)
+    result = extract(asset, NO_TRUST)
+    report = result.c2pa
+    assert (report.credentials, report.state, report.failure_codes) == ("invalid", "", ())
+    assert report.error.startswith("C2PA signature and hashes not verified: the file (0 MiB)")
+    assert [(p.message, p.fatal) for p in result.problems] == [(report.error, False)]
+    assert report.manifests[0].actions[0].software_agent == "BigGen"  # the claims still count
+    monkeypatch.setattr(c2pa_extract, "MAX_VERIFIED_BYTES", len(data))
+    assert extract(asset, NO_TRUST).c2pa.credentials == "valid"

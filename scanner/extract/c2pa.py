@@ -30,9 +30,11 @@ is a fatal Problem and no report: whether the file holds credentials cannot be k
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 
 import c2pa as c2pa_sdk
 
@@ -42,6 +44,10 @@ from scanner.model import C2paReport, Evidence, Problem
 
 SOURCE = "c2pa"
 MAX_STORE_JSON_CHARS = 64 * 1024 * 1024  # a summary bigger than this is not summarised
+# c2pa-rs 0.91 holds a whole hashed box (an MP4 mdat, a WAV data chunk) in memory to check the
+# hard binding, and aborts the process when that allocation fails. Above this size the claims
+# are read without verification and the credentials say why (see `_unverified`).
+MAX_VERIFIED_BYTES = 512 * 1024 * 1024
 
 TOLERATED_FAILURES = frozenset(
     {
@@ -65,7 +71,7 @@ _MIME_ALIASES = {
 _URL_RE = re.compile(r"https?://[^\s\"'<>]+")
 _PARSE_FAILURE_RE = re.compile(r"could not be parsed|could not parse", re.IGNORECASE)
 
-_contexts: dict[str, c2pa_sdk.Context] = {}
+_contexts: dict[tuple[str, bool], c2pa_sdk.Context] = {}
 _contexts_lock = threading.Lock()
 _supported: frozenset[str] | None = None
 
@@ -77,15 +83,17 @@ def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
         return Extracted()
     try:
         with open(media.path, "rb") as stream:  # read-only; the SDK gets the stream, not the path
-            reader = c2pa_sdk.Reader.try_create(
-                mime, stream, context=context_for(options.trust_anchors_pem)
-            )
+            size = os.fstat(stream.fileno()).st_size
+            verify = size <= MAX_VERIFIED_BYTES
+            context = context_for(options.trust_anchors_pem, verify=verify)
+            reader = c2pa_sdk.Reader.try_create(mime, stream, context=context)
             if reader is None:
                 return Extracted()
             try:
-                return _from_reader(reader)
+                result = _from_reader(reader)
             finally:
                 reader.close()
+            return result if verify else _unverified(result, size)
     except OSError as exc:
         return Extracted(problems=(Problem(SOURCE, f"cannot read the file: {exc}", fatal=True),))
     except c2pa_sdk.C2paError as exc:
@@ -106,19 +114,24 @@ def reader_mime(media_type: str) -> str:
     return mime if "/" in mime and mime in _supported else ""
 
 
-def context_for(trust_anchors_pem: str) -> c2pa_sdk.Context:
-    """One SDK context per trust configuration per process: offline, optional trust anchors."""
-    key = trust_anchors_pem.strip()
+def context_for(trust_anchors_pem: str, verify: bool = True) -> c2pa_sdk.Context:
+    """One SDK context per trust configuration per process: offline, optional trust anchors.
+    `verify=False` reads the claims without checking signatures or hashes."""
+    key = (trust_anchors_pem.strip(), verify)
     with _contexts_lock:
         ctx = _contexts.get(key)
         if ctx is None:
             settings: dict = {
-                "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+                "verify": {
+                    "remote_manifest_fetch": False,
+                    "ocsp_fetch": False,
+                    "verify_after_reading": verify,
+                },
                 # No host at all: CAWG identity checks would otherwise resolve did:web issuers.
                 "core": {"allowed_network_hosts": []},
             }
-            if key:
-                settings["trust"] = {"trust_anchors": key + "\n"}
+            if key[0]:
+                settings["trust"] = {"trust_anchors": key[0] + "\n"}
             ctx = c2pa_sdk.Context.from_dict(settings)
             _contexts[key] = ctx
         return ctx
@@ -173,6 +186,19 @@ def _from_reader(reader: c2pa_sdk.Reader) -> Extracted:
         informational_codes=informational,
     )
     return Extracted(evidence=summary.evidence, c2pa=report)
+
+
+def _unverified(result: Extracted, size: int) -> Extracted:
+    """Claims read, nothing verified: reported `invalid` (not shown as intact) with the reason."""
+    if result.c2pa is None:
+        return result
+    reason = (
+        f"C2PA signature and hashes not verified: the file ({size // (1024 * 1024)} MiB) is over "
+        f"the {MAX_VERIFIED_BYTES // (1024 * 1024)} MiB the C2PA SDK can hash in memory; "
+        "its claims were read unverified"
+    )
+    report = replace(result.c2pa, credentials="invalid", state="", failure_codes=(), error=reason)
+    return replace(result, c2pa=report, problems=(*result.problems, Problem(SOURCE, reason)))
 
 
 def _from_error(exc: BaseException) -> Extracted:
