@@ -84,7 +84,7 @@ def test_png_decompression_bomb_stops_at_the_cap() -> None:
     started = time.perf_counter()
     texts, problems = png.read_texts(io.BytesIO(data), png.scan(*handle(data)))
     assert time.perf_counter() - started < 10
-    assert [len(t.text) for t in texts] == [png.MAX_INFLATE] * 4 + [0, 0]
+    assert [len(t.text) for t in texts] == [png.MAX_INFLATE] * 4  # the last two are not read
     cut = f"zTXt 'bomb': decompresses to more than {png.MAX_INFLATE} bytes, cut there"
     spent = "zTXt 'bomb': not decompressed, the file's decompression budget is spent"
     assert problems == [cut] * 4 + [spent] * 2
@@ -93,7 +93,7 @@ def test_png_decompression_bomb_stops_at_the_cap() -> None:
 def test_png_bad_compressed_text_is_a_problem() -> None:
     data = png_file([png_chunk(b"zTXt", b"k\x00\x00not zlib"), png_chunk(b"tEXt", b"no-nul")])
     texts, problems = png.read_texts(io.BytesIO(data), png.scan(*handle(data)))
-    assert [(t.keyword, t.text) for t in texts] == [("k", "")]
+    assert texts == []
     assert problems[0].startswith("zTXt 'k': bad compressed data")
     assert problems[1] == "tEXt chunk without a valid keyword"
 

@@ -6,8 +6,11 @@ every key except technical ones (formats, codecs, sizes, durations, rates, dates
 custom tags such as ComfyUI's `prompt` and `workflow` come through whatever they are called.
 Video and audio tracks add `video.<key>` / `audio.<key>` for the encoding library and titles.
 
-MediaInfo shows line breaks inside a value as " / ". For MP4/MOV/M4A the exact values are
-read from the file's own `keys`/`ilst`/`©xxx` atoms (`formats.bmff`), and a MediaInfo value
+MediaInfo runs in a forked child with a time limit (`timed_mediainfo`): libmediainfo can spend
+seconds on a damaged file.
+
+MediaInfo shows line breaks inside a value as " / ". For MP4/MOV/M4A the exact values are read
+from the file's own `keys`/`ilst`/`©xxx` atoms (`formats.bmff`), and a MediaInfo value
 that is the flattened form of one of them is replaced by the exact text (JSON stays JSON).
 
 Integrity: a video/audio file MediaInfo cannot identify, or in which it finds no audio or
@@ -18,10 +21,11 @@ we could not trust that we read it. So is one MediaInfo calls truncated, for the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO
 
 from pymediainfo import MediaInfo
 
+from scanner.extract import timed_mediainfo
 from scanner.extract.formats import bmff
 from scanner.extract.formats.binio import file_size, open_readonly
 from scanner.extract.integrity import CHECKED_FORMATS
@@ -32,7 +36,6 @@ from scanner.sniff import has_reader
 SOURCE = "container"
 KINDS = frozenset({"video", "audio"})
 BMFF_FORMATS = frozenset({"MP4", "M4V", "M4A", "MOV", "3GP"})
-PARSE_SPEED = 0.0  # headers only: tags live there; 0.5 (the default) reads far more
 
 TECHNICAL_KEYS = frozenset(
     {
@@ -42,7 +45,7 @@ TECHNICAL_KEYS = frozenset(
         "encoded_date", "tagged_date", "codecs_video", "audio_codecs", "audio_channels_total",
         "movie_name", "track_name", "mdhd_duration", "streamorder", "stream_identifier",
         "original_source_form_name", "bit_rate", "overall_bit_rate", "maximum_bit_rate",
-        "istruncated",
+        "istruncated", "crc_error_pos",
     }
 )  # fmt: skip
 TECHNICAL_PREFIXES = (
@@ -63,11 +66,11 @@ def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
     try:
         with open_readonly(media.path) as handle:
             exact = _exact_values(media.format, handle)
-            info = MediaInfo.parse(handle, parse_speed=PARSE_SPEED, encoding_errors="replace")
+        info = timed_mediainfo.parse(media.path)
     except OSError as exc:
         return Extracted(problems=(Problem(SOURCE, f"cannot read: {exc.strerror or exc}"),))
-    except Exception as exc:  # noqa: BLE001 - the C library's failure modes are not typed
-        return Extracted(problems=(Problem(SOURCE, f"unreadable: MediaInfo failed ({exc})", True),))
+    except Exception as exc:  # noqa: BLE001 - MediaInfoError, or whatever the C library did
+        return Extracted(problems=(Problem(SOURCE, f"unreadable: {exc}", True),))
     general = info.general_tracks[0].to_data() if info.general_tracks else {}
     problem = _integrity(media, general, info)
     evidence = [Evidence(SOURCE, k, cap(_exact(v, exact))) for k, v in _tag_items(general)]
@@ -111,12 +114,11 @@ def _is_technical(key: str) -> bool:
     )
 
 
-def _exact_values(fmt: str, handle) -> dict[str, str]:  # noqa: ANN001 - a binary file
+def _exact_values(fmt: str, handle: BinaryIO) -> dict[str, str]:
     """Flattened form (as MediaInfo shows it) -> exact text, from the file's own atoms."""
     if fmt not in BMFF_FORMATS:
         return {}
     scan = bmff.scan(handle, file_size(handle))
-    handle.seek(0)
     return {flatten(text): text for _key, text in scan.items if "\n" in text or "\r" in text}
 
 

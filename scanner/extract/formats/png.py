@@ -175,7 +175,7 @@ def text_chunk_payload(
         if not rest or rest[0] != 0:
             return None, f"zTXt {keyword!r}: unknown compression method"
         text, problem = inflater.inflate(rest[1:], f"zTXt {keyword!r}")
-        return (keyword, text), problem
+        return ((keyword, text) if text or not problem else None), problem
     # iTXt: flag, method, language\0, translated keyword\0, text (UTF-8)
     if len(rest) < 2:
         return None, f"iTXt {keyword!r}: truncated header"
@@ -189,6 +189,8 @@ def text_chunk_payload(
         if method != 0:
             return None, f"iTXt {keyword!r}: unknown compression method"
         payload, problem = inflater.inflate(payload, f"iTXt {keyword!r}")
+        if problem and not payload:
+            return None, problem
     return (keyword, payload), problem
 
 

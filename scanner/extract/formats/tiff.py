@@ -65,6 +65,9 @@ def scan(
     else:
         result.problems.append("not a TIFF structure (bad byte-order mark)")
         return result
+    if len(header) < (16 if big else 8):
+        result.problems.append("truncated TIFF header")
+        return result
     reader = _Reader(handle, base, end, header[:2] == b"MM", big, value_cap)
     result.big_endian = reader.big_endian
     first = reader.unpack(header[8:16] if big else header[4:8], "Q" if big else "I")
