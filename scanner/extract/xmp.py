@@ -7,8 +7,10 @@ Where the packet is, per format:
 - TIFF/DNG: tag 700. WebP: chunk `XMP `. WAV/AVI: chunk `_PMX`.
 - MP4/M4V/M4A/3GP: top-level `uuid` BE7ACFCB-...; MOV: `moov/udta/XMP_`; HEIC/HEIF/AVIF: the
   metadata item of type application/rdf+xml.
-Evidence fields are `prefix:LocalName` (see `xmp_rdf`); a bad or hostile packet is a
-non-fatal Problem: it does not make the file unreadable, it is shown to the reviewer.
+Evidence fields are `prefix:LocalName` (see `xmp_rdf`); a packet that is not well-formed is a
+non-fatal Problem shown to the reviewer. A packet declaring a DTD or entities (XML bomb, external
+entity) is crafted: it is refused, never expanded, and the Problem is fatal, because whatever it
+says (an AI source type, say) could not be read: the asset must not come out clean (issue 7).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import BinaryIO
 from scanner.extract.formats import bmff, jpeg, png, riff, tiff
 from scanner.extract.formats.binio import file_size, open_readonly
 from scanner.extract.interface import MAX_PACKET_BYTES, Extracted, ExtractOptions, MediaFile, cap
-from scanner.extract.xmp_rdf import XmpError, parse_packet
+from scanner.extract.xmp_rdf import XmpError, XmpRefused, parse_packet
 from scanner.model import Evidence, Problem
 
 SOURCE = "xmp"
@@ -33,7 +35,7 @@ Packets = list[tuple[str, bytes]]  # (where in the file, packet bytes)
 def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
     if media.format not in FORMATS:
         return Extracted()
-    problems: list[str] = []
+    problems: list[str | Problem] = []  # strings are non-fatal
     try:
         with open_readonly(media.path) as handle:
             size = file_size(handle)
@@ -54,20 +56,24 @@ def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
     if extended and not any(f == EXTENDED_XMP_FIELD for f, _ in seen):
         problems.append("ExtendedXMP present but not referenced by the main packet: ignored")
     return Extracted(
-        evidence=tuple(evidence), problems=tuple(Problem(SOURCE, p) for p in problems)
+        evidence=tuple(evidence),
+        problems=tuple(Problem(SOURCE, p) if isinstance(p, str) else p for p in problems),
     )
 
 
-def _parse(where: str, packet: bytes, problems: list[str]) -> list[tuple[str, str]]:
+def _parse(where: str, packet: bytes, problems: list[str | Problem]) -> list[tuple[str, str]]:
     try:
         return parse_packet(packet)
+    except XmpRefused as exc:
+        problems.append(Problem(SOURCE, f"{where}: {exc}", fatal=True))
+        return []
     except XmpError as exc:
         problems.append(f"{where}: {exc}")
         return []
 
 
 def _extended(
-    guid: str, extended: dict[str, jpeg.ExtendedXmp], problems: list[str]
+    guid: str, extended: dict[str, jpeg.ExtendedXmp], problems: list[str | Problem]
 ) -> list[tuple[str, str]]:
     part = extended.get(guid)
     if part is None:
@@ -80,7 +86,7 @@ def _extended(
 
 
 def _packets(
-    fmt: str, handle: BinaryIO, size: int, problems: list[str]
+    fmt: str, handle: BinaryIO, size: int, problems: list[str | Problem]
 ) -> tuple[Packets, dict[str, jpeg.ExtendedXmp]]:
     if fmt == "JPEG":
         scan = jpeg.scan(handle, size)
@@ -105,7 +111,7 @@ def _packets(
     return scan.xmp, {}
 
 
-def _png_packets(handle: BinaryIO, size: int, problems: list[str]) -> Packets:
+def _png_packets(handle: BinaryIO, size: int, problems: list[str | Problem]) -> Packets:
     scan = png.scan(handle, size)
     inflater = png.Inflater()
     packets: Packets = []

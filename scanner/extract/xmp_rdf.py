@@ -57,6 +57,10 @@ class XmpError(Exception):
     """The packet could not be parsed; the message says why, in words for a reviewer."""
 
 
+class XmpRefused(XmpError):
+    """The packet declares a DTD or entities: crafted, never expanded, and what it says is lost."""
+
+
 def parse_packet(packet: bytes) -> list[tuple[str, str]]:
     """The packet's properties in document order (at most MAX_PROPERTIES). Raises XmpError."""
     root, prefixes = _parse_xml(_trim(packet))
@@ -83,7 +87,7 @@ def _parse_xml(data: bytes) -> tuple[ET.Element, dict[str, str]]:
     try:
         return _iterparse(data)
     except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
-        raise XmpError(f"XMP packet refused: it declares a DTD or entities ({exc})") from None
+        raise XmpRefused(f"XMP packet refused: it declares a DTD or entities ({exc})") from None
     except ET.ParseError as first_error:
         # Real files sometimes carry junk around the packet: retry on the packet alone.
         start = _PACKET_START.search(data)
