@@ -146,7 +146,7 @@ def test_catalog_ids_are_stable_and_complete():
     assert len(ids) == len(set(ids))
     # Removing or renaming an id breaks reports and caches: retire ids, never reuse them.
     assert set(ids) == STABLE_IDS
-    assert CATALOG_VERSION == catalog.version == "2026.11.1"
+    assert CATALOG_VERSION == catalog.version == "2026.11.2"
     for rule in catalog.rules:
         assert rule.meaning in MEANINGS and rule.strength in STRENGTHS
         assert rule.description and rule.reference.startswith("markers.md")
@@ -180,7 +180,7 @@ def test_rules_table_lists_every_rule_for_the_cli():
             ("present = true\nfallback", "present = false\nfallback", 1),
             "'present' can only be true",
         ),
-        (('catalog_version = "2026.11.1"', "", 1), "catalog_version"),
+        (('catalog_version = "2026.11.2"', "", 1), "catalog_version"),
         (("<<genai_tools>>", "<<nope>>", 1), "unknown pattern <<nope>>"),
     ],
 )
@@ -288,7 +288,7 @@ def test_c2pa_legacy_metadata_and_capture_assertions(tmp_path):
     assert hits(c2pa_evidence(path)) == {
         ("C2PA-DST-CAPTURE", "capture", ""),
         ("C2PA-ADOBE-GENAI-LEGACY", "ai-generated", "Adobe Firefly"),
-        ("C2PA-DST-COMPOSITE-AI", "ai-composite", "CameraApp"),  # falls back to the claim generator
+        ("C2PA-DST-COMPOSITE-AI", "ai-composite", ""),  # an edit's claim generator is the editor
         ("C2PA-IPTC-AI-SYSTEM", "ai-generated", "Midjourney"),
         ("C2PA-CLAIM-GENERATOR", "info", ""),
     }
