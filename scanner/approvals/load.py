@@ -103,7 +103,8 @@ def _parse_csv(file: str, text: str) -> RawRegister:
 def _parse_tree(file: str, fmt: str, text: str) -> RawRegister:
     try:
         tree = yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
-    except (yaml.YAMLError, json.JSONDecodeError, RecursionError) as exc:
+    # ValueError besides JSONDecodeError: an integer of more than 4300 digits (YAML or JSON).
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise RegisterError(file, None, None, f"not valid {fmt.upper()}: {exc}") from exc
     if isinstance(tree, dict) and set(tree) == {"approvals"}:
         tree = tree["approvals"]

@@ -282,6 +282,9 @@ def _date(value: Any, row: int, name: str, out: _Collector) -> date | None:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, (list, dict)):
+        # Never str() a container: YAML aliases can nest one into billions of elements.
+        return _kind(value)
     text = repr(value if isinstance(value, str) else str(value))
     return text if len(text) <= 60 else text[:57] + "...'"
 
