@@ -146,7 +146,7 @@ def test_catalog_ids_are_stable_and_complete():
     assert len(ids) == len(set(ids))
     # Removing or renaming an id breaks reports and caches: retire ids, never reuse them.
     assert set(ids) == STABLE_IDS
-    assert CATALOG_VERSION == catalog.version == "2026.11.2"
+    assert CATALOG_VERSION == catalog.version == "2026.11.3"
     for rule in catalog.rules:
         assert rule.meaning in MEANINGS and rule.strength in STRENGTHS
         assert rule.description and rule.reference.startswith("markers.md")
@@ -180,7 +180,7 @@ def test_rules_table_lists_every_rule_for_the_cli():
             ("present = true\nfallback", "present = false\nfallback", 1),
             "'present' can only be true",
         ),
-        (('catalog_version = "2026.11.2"', "", 1), "catalog_version"),
+        (('catalog_version = "2026.11.3"', "", 1), "catalog_version"),
         (("<<genai_tools>>", "<<nope>>", 1), "unknown pattern <<nope>>"),
     ],
 )
@@ -609,6 +609,9 @@ def test_sibling_field_resolution(field, name, sibling):
         ("make_test_images/0.33.1 c2pa-rs/0.33.1", "make test images"),
         ("ExampleDiffusionModel", "ExampleDiffusionModel"),
         ("Make Test Images 0.33.1", "Make Test Images"),
+        ("Runway Gen-4", "Runway Gen-4"),
+        ("Stable Diffusion XL", "Stable Diffusion XL"),
+        ("Stable Diffusion 1D44365E", "Stable Diffusion"),
         ("Evil\x00Name\nwith controls", "Evil Name with controls"),
         ("x" * 300, "x" * 80),
     ],

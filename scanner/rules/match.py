@@ -13,7 +13,8 @@ MAX_GENERATOR_CHARS = 80
 # `/`, e.g. `manifest[urn:x]/c2pa.actions.v2/actions[0]` in `…/actions[0].digitalSourceType`.
 _ELEMENT_RE = re.compile(r"^(.*\])[./]")
 _ROOT_RE = re.compile(r"^([^/]*\])/")
-_VERSION_TAIL = re.compile(r"(?:\s+v?\d+(?:\.\d+)+\S*)+$")
+# Trailing version numbers ("0.33.1", "v2.4") and model hashes ("Stable Diffusion 1D44365E").
+_VERSION_TAIL = re.compile(r"(?:\s+(?:v?\d+(?:\.\d+)+\S*|[0-9A-F]{8,}))+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
