@@ -383,7 +383,8 @@ def test_broken_jumbf_header_is_an_unreadable_store(tmp_path):
     result = extract(write(tmp_path, "jumbf.jpg", bytes(data)), NO_TRUST)
     assert result.c2pa.credentials == "invalid"
     assert result.c2pa.error == "unreadable manifest store: Verify: expected JUMD"
-    assert [(p.source, p.fatal) for p in result.problems] == [("c2pa", False)]
+    # Fatal: the broken store said trainedAlgorithmicMedia; the asset must be an error.
+    assert [(p.source, p.fatal) for p in result.problems] == [("c2pa", True)]
 
 
 def test_container_the_sdk_cannot_parse_is_a_fatal_problem(tmp_path):

@@ -13,7 +13,9 @@ The credentials axis (DESIGN.md) is decided here, from the validation codes, not
   claim signature mismatch or missing, malformed or missing claim, ingredient manifest missing
   or mismatched, revoked or invalid signing credential, any code this module does not know; and
   when the store itself cannot be read (pre-release C2PA, broken JUMBF): the reason goes into
-  `C2paReport.error`.
+  `C2paReport.error`. A broken store is also a fatal Problem: whatever it claimed (AI, say)
+  cannot be read, so the asset must not pass as merely "to review" (issue 7). A pre-release
+  store is a known old format, not damage: it stays a non-fatal Problem.
 - Signer-certificate problems alone do NOT make a manifest invalid: `signingCredential.untrusted`
   (no trust list, or a signer not on it), `signingCredential.expired` (no usable timestamp),
   OCSP skipped/inaccessible/unknown (offline), `claimSignature.outsideValidity`, timestamp
@@ -217,7 +219,8 @@ def _from_error(exc: BaseException) -> Extracted:
         problem = Problem(SOURCE, f"C2PA reader could not parse the file: {message}", fatal=True)
         return Extracted(problems=(problem,))
     report = C2paReport(credentials="invalid", error=f"unreadable manifest store: {message}")
-    return Extracted(c2pa=report, problems=(Problem(SOURCE, report.error),))
+    fatal = "prerelease" not in message.lower()
+    return Extracted(c2pa=report, problems=(Problem(SOURCE, report.error, fatal=fatal),))
 
 
 def _is_remote(exc: BaseException, message: str) -> bool:
