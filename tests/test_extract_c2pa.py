@@ -485,3 +485,31 @@ def test_files_too_big_to_hash_in_memory_are_read_unverified(tmp_path, monkeypat
     assert report.manifests[0].actions[0].software_agent == "BigGen"  # the claims still count
     monkeypatch.setattr(c2pa_extract, "MAX_VERIFIED_BYTES", len(data))
     assert extract(asset, NO_TRUST).c2pa.credentials == "valid"
+
+
+def test_a_trusted_ingredient_does_not_make_the_asset_trusted(tmp_path):
+    trusted_ca, other_ca = session_ca(), make_ca("other")
+    parent = sign(created("trainedAlgorithmicMedia"), jpeg_bytes(), ca=trusted_ca)
+    outer = {
+        "claim_generator_info": [{"name": "Editor"}],
+        "assertions": [
+            {
+                "label": "c2pa.actions",
+                "data": {
+                    "actions": [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["p"]}}]
+                },
+            }
+        ],
+    }
+    data = sign(
+        outer,
+        parent,
+        ingredients=(
+            ({"title": "p.jpg", "relationship": "parentOf", "label": "p"}, parent, "image/jpeg"),
+        ),
+        ca=other_ca,
+    )
+    report = extract(write(tmp_path, "mixed.jpg", data), ExtractOptions(trusted_ca.root_pem)).c2pa
+    assert report.state == "Valid"
+    assert report.failure_codes == ("signingCredential.untrusted",)
+    assert report.credentials == "valid"

@@ -77,8 +77,10 @@ def summarise_store(store: object) -> StoreSummary:
 
 
 def validation_codes(store: object) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(failure, informational, success) codes of the active manifest, the ingredient deltas and
-    the legacy `validation_status` list, unique, in first-seen order."""
+    """(failure, informational, success) codes, unique, in first-seen order. Failures and
+    informational codes come from the active manifest, the ingredient deltas and the legacy
+    `validation_status` list; successes from the active manifest only (an ingredient signed by a
+    trusted signer says nothing about the asset's own signer)."""
     failure: dict[str, None] = {}
     info: dict[str, None] = {}
     success: dict[str, None] = {}
@@ -91,11 +93,12 @@ def validation_codes(store: object) -> tuple[tuple[str, ...], tuple[str, ...], t
         for delta in _list(results.get("ingredientDeltas")):
             if isinstance(delta, dict):
                 groups.append(delta.get("validationDeltas"))
-    for group in groups:
+    for i, group in enumerate(groups):
         if isinstance(group, dict):
             failure.update(dict.fromkeys(_codes(group.get("failure"))))
             info.update(dict.fromkeys(_codes(group.get("informational"))))
-            success.update(dict.fromkeys(_codes(group.get("success"))))
+            if i == 0:
+                success.update(dict.fromkeys(_codes(group.get("success"))))
     failure.update(dict.fromkeys(_codes(store.get("validation_status"))))
     return tuple(failure)[:MAX_CODES], tuple(info)[:MAX_CODES], tuple(success)[:MAX_CODES]
 
