@@ -32,9 +32,12 @@ def signals_for(evidence: Iterable[Evidence], catalog: Catalog | None = None) ->
         if ev.value.strip():
             siblings.setdefault((ev.source, ev.field), ev.value)
 
+    by_source: dict[str, tuple[Rule, ...]] = {}
     found: set[Signal] = set()
     for ev in items:
-        rules = catalog.rules_for(ev.source)
+        rules = by_source.get(ev.source)
+        if rules is None:
+            rules = by_source[ev.source] = catalog.rules_for(ev.source)
         hits = [(r, m) for r in rules if not r.fallback for m in [_accepts(r, ev, catalog)] if m]
         if not hits:
             hits = [(r, m) for r in rules if r.fallback for m in [_accepts(r, ev, catalog)] if m]
