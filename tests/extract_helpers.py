@@ -59,13 +59,12 @@ def xmp_packet(description_body: str, attributes: str = "", namespaces: str = ""
         ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
         f" {namespaces} {attributes}>"
         f"{description_body}"
-        "</rdf:Description></rdf:RDF></x:xmpmeta>\n"
-        + " " * 64
-        + '\n<?xpacket end="w"?>'
+        "</rdf:Description></rdf:RDF></x:xmpmeta>\n" + " " * 64 + '\n<?xpacket end="w"?>'
     ).encode()
 
 
 # --- JPEG -------------------------------------------------------------------------------------
+
 
 def jpeg_segment(marker: int, body: bytes) -> bytes:
     return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
@@ -87,6 +86,7 @@ def jpeg_with(*segments: bytes) -> bytes:
 
 
 # --- PNG --------------------------------------------------------------------------------------
+
 
 def png_chunk(ctype: bytes, data: bytes) -> bytes:
     crc = zlib.crc32(ctype + data) & 0xFFFFFFFF
@@ -125,6 +125,7 @@ def itxt_chunk(keyword: str, text: str, compressed: bool = False) -> bytes:
 
 # --- ISO BMFF ---------------------------------------------------------------------------------
 
+
 def box(btype: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", 8 + len(payload)) + btype + payload
 
@@ -139,6 +140,7 @@ def uuid_box(usertype: bytes, payload: bytes) -> bytes:
 
 # --- RIFF -------------------------------------------------------------------------------------
 
+
 def riff_chunk(fourcc: bytes, data: bytes) -> bytes:
     return fourcc + struct.pack("<I", len(data)) + data + (b"\x00" if len(data) % 2 else b"")
 
@@ -149,6 +151,7 @@ def riff_file(form: bytes, *chunks: bytes) -> bytes:
 
 
 # --- TIFF / EXIF ------------------------------------------------------------------------------
+
 
 def tiff_block(entries: list[tuple[int, int, int, bytes]], big_endian: bool = False,
                exif_entries: list[tuple[int, int, int, bytes]] = ()) -> bytes:  # fmt: skip
@@ -195,6 +198,7 @@ def undefined_entry(tag: int, raw: bytes) -> tuple[int, int, int, bytes]:
 
 # --- PyAV media ------------------------------------------------------------------------------
 
+
 def write_video(
     path: Path,
     fmt: str,
@@ -216,9 +220,7 @@ def write_video(
     return path.read_bytes()
 
 
-def write_audio(
-    path: Path, fmt: str, codec: str, metadata: dict[str, str] | None = None
-) -> bytes:
+def write_audio(path: Path, fmt: str, codec: str, metadata: dict[str, str] | None = None) -> bytes:
     """A short silent real audio file made by PyAV/FFmpeg."""
     rate = 48000 if codec == "opus" else 44100
     samples_per_frame = 960 if codec == "opus" else 1152

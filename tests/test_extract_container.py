@@ -42,12 +42,15 @@ def test_mp4_itunes_tags(tmp_path: Path) -> None:
     write_video(path, "mp4", "libx264", metadata={"title": "T1", "comment": "C1",
                                                   "description": "D1"})  # fmt: skip
     result = run(container, path)
-    assert pairs(result) == [
+    general, tracks = tracks_apart(result)
+    assert general == [
         ("title", "T1"),
         ("description", "D1"),
         ("writing_application", LAVF),
         ("comment", "C1"),
     ]
+    assert tracks.keys() == {"video.writing_library", "video.encoded_library_name"}
+    assert X264.fullmatch(tracks["video.writing_library"])
     assert result.problems == ()
 
 

@@ -93,7 +93,7 @@ def test_jpeg_attribute_and_element_forms(tmp_path: Path) -> None:
 
 def test_jpeg_made_by_pillow(tmp_path: Path) -> None:
     path = tmp_path / "p.jpg"
-    body = '<photoshop:Credit>Made with Google AI</photoshop:Credit>'
+    body = "<photoshop:Credit>Made with Google AI</photoshop:Credit>"
     ns = 'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"'
     Image.new("RGB", (8, 8)).save(path, "JPEG", xmp=xmp_packet(body, namespaces=ns))
     assert pairs(run(xmp, path)) == [("photoshop:Credit", "Made with Google AI")]
@@ -104,7 +104,7 @@ def test_jpeg_extended_xmp_is_joined_when_referenced(tmp_path: Path) -> None:
     main = xmp_packet(
         "", f'xmpNote:HasExtendedXMP="{guid}"', 'xmlns:xmpNote="http://ns.adobe.com/xmp/note/"'
     )
-    extended = xmp_packet('<dc:description>long text</dc:description>')
+    extended = xmp_packet("<dc:description>long text</dc:description>")
     parts = []
     for offset in range(0, len(extended), 300):
         head = jpeg.EXTENDED_XMP_ID + guid.encode() + struct.pack(">II", len(extended), offset)
@@ -265,7 +265,9 @@ def test_corpus_iptc_reference_image_says_software_image() -> None:
     result = run(xmp, path)
     found = dict(pairs(result))
     assert found["Iptc4xmpExt:DigitalSourceType"] == DST + "softwareImage"
-    assert found["Iptc4xmpExt:DigImageGUID"] == "http://example.com/imageGUIDs/TestGUID12345/ref2023.1"
+    assert (
+        found["Iptc4xmpExt:DigImageGUID"] == "http://example.com/imageGUIDs/TestGUID12345/ref2023.1"
+    )
     assert len(result.evidence) == 230  # distinct (field, value) pairs of the whole packet
     assert result.problems == ()
 

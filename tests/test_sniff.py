@@ -167,7 +167,10 @@ def test_bmff_brands(data: bytes, fmt: str) -> None:
         (b"\xff\x4f\xff\x51" + b"\x00" * 60, ("J2K", "image/x-jp2-codestream", "image", False)),
         (b"\xff\x0a" + b"\x00" * 60, ("JXL", "image/jxl", "image", True)),
         (b"\x00\x00\x00\x0cJXL \r\n\x87\n" + b"\x00" * 40, ("JXL", "image/jxl", "image", True)),
-        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", ("WEBM", "video/webm", "video", True)),  # noqa: E501
+        (
+            b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm",
+            ("WEBM", "video/webm", "video", True),
+        ),
         (b"\x00\x00\x00\x10RED2" + b"\x00" * 40, ("R3D", "video/x-red-r3d", "video", False)),
         (b"ARRI\x12\x34\x56\x78" + b"\x00" * 40, ("ARRIRAW", "image/x-arri-raw", "image", False)),
         (b"FORM\x00\x00\x00\x10AIFC" + b"\x00" * 20, ("AIFF", "audio/aiff", "audio", True)),

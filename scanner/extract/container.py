@@ -45,7 +45,7 @@ TECHNICAL_KEYS = frozenset(
         "encoded_date", "tagged_date", "codecs_video", "audio_codecs", "audio_channels_total",
         "movie_name", "track_name", "mdhd_duration", "streamorder", "stream_identifier",
         "original_source_form_name", "bit_rate", "overall_bit_rate", "maximum_bit_rate",
-        "istruncated", "crc_error_pos",
+        "istruncated", "crc_error_pos", "othercount", "fileextension_invalid",
     }
 )  # fmt: skip
 TECHNICAL_PREFIXES = (

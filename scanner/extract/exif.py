@@ -77,9 +77,7 @@ def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
             text = decode_value(value, found.big_endian)
             if text:
                 evidence.append(Evidence(SOURCE, name, cap(text)))
-    return Extracted(
-        evidence=tuple(evidence), problems=tuple(Problem(SOURCE, p) for p in problems)
-    )
+    return Extracted(evidence=tuple(evidence), problems=tuple(Problem(SOURCE, p) for p in problems))
 
 
 def _read_tags(fmt: str, handle: BinaryIO, size: int, problems: list[str]) -> tiff.TiffScan | None:

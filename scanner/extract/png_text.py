@@ -33,6 +33,4 @@ def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
     if len(evidence) > MAX_TEXTS:
         problems.append(f"{len(evidence)} text chunks: only the first {MAX_TEXTS} kept")
         evidence = evidence[:MAX_TEXTS]
-    return Extracted(
-        evidence=tuple(evidence), problems=tuple(Problem(SOURCE, p) for p in problems)
-    )
+    return Extracted(evidence=tuple(evidence), problems=tuple(Problem(SOURCE, p) for p in problems))

@@ -61,8 +61,14 @@ def parse(path: Path, timeout: float = TIMEOUT_SECONDS) -> MediaInfo:
 
 
 def _xml(path: Path) -> str:
+    # MediaInfo is given a file name, not a Python file object: through pymediainfo's buffer
+    # interface at ParseSpeed 0 it calls a whole FFmpeg MXF "truncated". The name is our own
+    # read-only descriptor's /proc entry where there is one, so odd names, symlink swaps and
+    # FIFOs (the open is non-blocking and checked) cannot get in the way.
     with open_readonly(path) as handle:
-        return MediaInfo.parse(handle, parse_speed=PARSE_SPEED, output="OLDXML")
+        proc = f"/proc/self/fd/{handle.fileno()}"
+        name = proc if os.path.exists(proc) else str(path)
+        return MediaInfo.parse(name, parse_speed=PARSE_SPEED, output="OLDXML")
 
 
 def _read_until(fd: int, pid: int, timeout: float) -> bytes:
