@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scanner.assess import assess
-from scanner.extract import c2pa, container, exif, png_text, xmp
+from scanner.extract import c2pa, container, exif, integrity, png_text, xmp
 from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, Problem
@@ -28,6 +28,7 @@ EXTRACTORS: tuple[tuple[str, Callable[[MediaFile, ExtractOptions], Extracted]], 
     ("exif", exif.extract),
     ("png-text", png_text.extract),
     ("container", container.extract),
+    ("file", integrity.extract),  # metadata region cut short or broken: fatal
 )
 
 
