@@ -95,6 +95,15 @@ def test_tiff_with_ifd0_outside_the_file_is_fatal(tmp_path: Path) -> None:
     ]
 
 
+def test_media_named_file_with_unknown_bytes_is_fatal(tmp_path: Path) -> None:
+    (tmp_path / "trailer.mov").write_text("<html>404 not found</html>")
+    [media] = list(walk(tmp_path))
+    assert media.format == "UNKNOWN"
+    assert messages(integrity.extract(media, integrity.ExtractOptions())) == [
+        ("file", integrity.UNRECOGNISED, True)
+    ]
+
+
 def test_corpus_files_are_all_whole() -> None:
     if not CORPUS.is_dir():
         pytest.skip("corpus not present")

@@ -11,6 +11,7 @@ because then "no AI signal found" would mean "we could not look". So:
 - MP4/MOV/M4A/3GP/HEIF/AVIF: every top-level box (and the metadata boxes inside moov)
   whole; metadata boxes may sit anywhere, also after mdat.
 - TIFF/DNG: the header and IFD0 readable.
+A file the walker kept as UNKNOWN (named like media, bytes match nothing) is fatal too.
 Empty and unopenable files are reported by the analysis itself; video/audio streams that
 MediaInfo cannot parse by the container extractor. Other formats are not checked here.
 """
@@ -21,8 +22,10 @@ from scanner.extract.formats import bmff, jpeg, png, riff, tiff
 from scanner.extract.formats.binio import file_size, open_readonly
 from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
 from scanner.model import Problem
+from scanner.sniff import UNKNOWN_FORMAT
 
 SOURCE = "file"
+UNRECOGNISED = "unrecognised content: the name says media, the bytes match no known format"
 BMFF_FORMATS = frozenset({"MP4", "M4V", "M4A", "MOV", "3GP", "HEIC", "HEIF", "AVIF"})
 CHECKED_FORMATS = BMFF_FORMATS | {"JPEG", "PNG", "APNG", "WEBP", "WAV", "AVI", "TIFF", "DNG"}
 
@@ -30,6 +33,9 @@ CHECKED_FORMATS = BMFF_FORMATS | {"JPEG", "PNG", "APNG", "WEBP", "WAV", "AVI", "
 def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
     if media.size == 0:
         return Extracted()  # the analysis reports empty files
+    if media.format == UNKNOWN_FORMAT:
+        # The walker keeps such a file only because its name says media (`trailer.mov`).
+        return Extracted(problems=(Problem(SOURCE, UNRECOGNISED, True),))
     try:
         with open_readonly(media.path) as handle:
             broken = check(media.format, handle, file_size(handle))
