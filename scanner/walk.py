@@ -87,7 +87,7 @@ class _Walker:
         self, folder: Path, parts: tuple[str, ...], ancestors: tuple[tuple[int, int], ...]
     ) -> Iterator[MediaFile | Skipped]:
         try:
-            names = sorted(os.listdir(folder))
+            names = sorted(_listdir(folder))
         except OSError as exc:
             where = _rel(parts) or "."
             yield Skipped(where, f"unreadable folder: {_why(exc)}; contents not scanned")
@@ -100,7 +100,7 @@ class _Walker:
     ) -> Iterator[MediaFile | Skipped]:
         rel = _rel(rel_parts)
         try:
-            info = os.lstat(path)
+            info = _lstat(path)
         except OSError as exc:
             yield _unknown(path, rel, 0, exc)
             return
@@ -134,6 +134,51 @@ class _Walker:
             yield _media_file(path, rel, info.st_size)
         else:
             yield Skipped(rel, SKIP_SPECIAL)
+
+
+# Paths longer than PATH_MAX cannot be listed or stat'ed by name: reach them one folder at a
+# time through directory fds, so a deep file is still listed (as an asset the analysis reports
+# as unreadable, "File name too long") instead of its top folder standing in for it.
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_folder_deep(folder: Path) -> int:
+    fd = os.open(folder.anchor or "/", _DIR_FLAGS)
+    try:
+        for part in folder.parts[1:]:
+            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _listdir(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+    fd = _open_folder_deep(folder)
+    try:
+        return os.listdir(fd)
+    finally:
+        os.close(fd)
+
+
+def _lstat(path: Path) -> os.stat_result:
+    try:
+        return os.lstat(path)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+    fd = _open_folder_deep(path.parent)
+    try:
+        return os.stat(path.name, dir_fd=fd, follow_symlinks=False)
+    finally:
+        os.close(fd)
 
 
 def _resolve_inside(link: Path, real_root: Path) -> tuple[Path | None, str]:
