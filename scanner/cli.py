@@ -113,11 +113,10 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
     from scanner.approvals import load_register
     from scanner.cache import default_cache_path
     from scanner.fingerprint.library import build_library
-    from scanner.policy import exit_code
     from scanner.policy_file import load_policy
     from scanner.report.document import to_document
     from scanner.report.summary import render_summary
-    from scanner.scan import ScanConfig
+    from scanner.scan import ScanConfig, gate
 
     formats = formats or ("json",)
     with _usage_errors():
@@ -142,7 +141,7 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
     _emit(doc, formats, out_dir)
     if not quiet:
         click.echo(render_summary(doc), err=True, nl=False)
-    sys.exit(exit_code([a.finding for a in result.assets], strict=strict))
+    sys.exit(gate(result, strict=strict))
 
 
 def _scan_with_progress(delivery: Path, config: ScanConfig, *, show: bool) -> ScanResult:

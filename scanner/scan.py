@@ -19,7 +19,7 @@ from scanner.errors import ConfigError
 from scanner.extract.interface import ExtractOptions, MediaFile
 from scanner.fingerprint.library import Library
 from scanner.model import AssetAnalysis, AssetResult, ScanResult, Skipped, ToolInfo
-from scanner.policy import area_for, decide, unused_approvals
+from scanner.policy import area_for, decide, exit_code, unused_approvals
 from scanner.policy_file import Policy
 from scanner.rules.catalog import CATALOG_VERSION
 from scanner.walk import walk
@@ -118,6 +118,17 @@ def scan_delivery(
         register=config.register.file if config.register else "",
         policy=config.policy.source,
     )
+
+
+UNREADABLE_SKIP = "unreadable folder"
+
+
+def gate(result: ScanResult, *, strict: bool = False) -> int:
+    """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets."""
+    code = exit_code([a.finding for a in result.assets], strict=strict)
+    if code == 0 and any(s.reason.startswith(UNREADABLE_SKIP) for s in result.skipped):
+        return 3
+    return code
 
 
 def _with_library_matches(analysis: AssetAnalysis, config: ScanConfig) -> AssetAnalysis:

@@ -32,6 +32,9 @@ def render_summary(doc: dict[str, Any]) -> str:
             lines.append(f"    {asset['status']:<9} {asset['path']}  [{codes}]")
         if len(worst) > WORST_SHOWN:
             lines.append(f"    … and {len(worst) - WORST_SHOWN} more")
+    unlisted = [s for s in doc.get("skipped", []) if s["reason"].startswith("unreadable folder")]
+    for skip in unlisted:
+        lines.append(f"  NOT SCANNED  {skip['path']}: {skip['reason']}")
     if doc.get("unused_approvals"):
         lines.append("  unused approvals: " + ", ".join(doc["unused_approvals"]))
     return "\n".join(lines) + "\n"
