@@ -58,8 +58,12 @@ def _run_extractors(
     for source, extract in EXTRACTORS:
         try:
             result = extract(media, options)
+        except MemoryError:
+            raise  # the worker names the memory bound (scanner.workers)
         except Exception as exc:  # noqa: BLE001 - a reader bug must not lose the asset
-            problems.append(Problem(source, f"reader failed: {type(exc).__name__}: {exc}"))
+            # Fatal: what that reader would have found is unknown, so "no AI signal" would lie.
+            message = f"reader failed: {type(exc).__name__}: {exc}"
+            problems.append(Problem(source, message, fatal=True))
             continue
         evidence.extend(result.evidence)
         problems.extend(result.problems)
@@ -95,8 +99,11 @@ def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> Ass
             fp = fingerprint_media(media)
             frames, thumbnail = fp.frames, fp.thumbnail
             problems.extend(fp.problems)
+        except MemoryError:
+            raise
         except Exception as exc:  # noqa: BLE001 - same guard as the extractors
-            problems.append(Problem("fingerprint", f"failed: {type(exc).__name__}: {exc}"))
+            message = f"failed: {type(exc).__name__}: {exc}"
+            problems.append(Problem("fingerprint", message, fatal=True))
 
     signals = signals_for(evidence)
     return AssetAnalysis(
