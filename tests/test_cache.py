@@ -462,3 +462,66 @@ def test_corruption_found_mid_scan_stops_the_cache_not_the_scan(
     assert hashes(doc) == hashes(reference)
     assert any("failed to read" in r.getMessage() for r in caplog.records)
     assert (tmp_path / "cache.sqlite3.corrupt").exists()
+
+
+def test_every_field_of_an_analysis_survives_the_cache() -> None:
+    from scanner.cache import decode_analysis, encode_analysis
+    from scanner.model import (
+        Assessment,
+        AssetAnalysis,
+        C2paAction,
+        C2paIngredient,
+        C2paManifest,
+        C2paReport,
+        Evidence,
+        FrameHash,
+        Problem,
+        Signal,
+    )
+
+    action = C2paAction("c2pa.created", "trainedAlgorithmicMedia", "Firefly", "2026", "d", "a")
+    ingredient = C2paIngredient("t", "parentOf", "image/jpeg", "xmp:iid:1", "urn:m:2", ("c",))
+    manifest = C2paManifest("urn:m:1", "t", "xmp:iid:0", "gen", "iss", "name", "2026-01-01",
+                            (action,), (ingredient,), ("c2pa.actions.v2",))  # fmt: skip
+    signal = Signal("C2PA-DST-AI", "ai-generated", "definitive", "c2pa", "f", "v", "Firefly", "d")
+    analysis = AssetAnalysis(
+        path="a/b.jpg",
+        size=123,
+        sha256="ab" * 32,
+        media_type="image/jpeg",
+        kind="image",
+        format="JPEG",
+        assessment=Assessment("generated", "trusted", ("Adobe Firefly",), (signal,)),
+        evidence=(Evidence("xmp", "Iptc4xmpExt:DigitalSourceType", "x" * 9000),),
+        c2pa=C2paReport("trusted", "Trusted", "urn:m:1", (manifest,), ("f",), ("i",), "u", "e"),
+        fingerprints=(FrameHash(1.5, "0" * 16, "f" * 16, True), FrameHash(0, "1" * 16, "2" * 16)),
+        thumbnail="data:image/jpeg;base64,AAAA",
+        problems=(Problem("exif", "bad", False), Problem("scan", "worse", True)),
+        notes=("n1", "n2"),
+    )
+    back = decode_analysis(encode_analysis(analysis), "renamed/b.jpg")
+    assert back == AssetAnalysis(**{**analysis.__dict__, "path": "renamed/b.jpg"})
+    assert back.fingerprints[1].timecode == 0.0 and isinstance(back.fingerprints[1].timecode, float)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda p: p.update(size="123"),
+        lambda p: p.update(problems=[{"source": "x", "message": 5, "fatal": True}]),
+        lambda p: p.update(evidence="not a list"),
+        lambda p: p.pop("sha256"),
+        lambda p: p["assessment"].update(signals=[7]),
+    ],
+)
+def test_a_tampered_cache_value_is_a_miss_not_a_wrong_result(tamper) -> None:
+    import zlib
+
+    from scanner.cache import decode_analysis, encode_analysis
+    from scanner.model import AssetAnalysis
+
+    good = AssetAnalysis("p", 1, "s", "image/png", "image", "PNG")
+    plain = json.loads(zlib.decompress(encode_analysis(good)))
+    tamper(plain)
+    with pytest.raises(ValueError):
+        decode_analysis(zlib.compress(json.dumps(plain).encode()), "p")
