@@ -9,7 +9,8 @@ as a whole segment matches zero or more segments (`final/**` matches everything 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache
 
 MAX_PATTERN_CHARS = 1024
 
@@ -43,7 +44,19 @@ def clean(pattern: str) -> str:
     return pattern
 
 
-@lru_cache(maxsize=4096)
+@dataclass(frozen=True)
+class _Compiled:
+    prefix: str  # literal text every match starts with: a cheap test before the regex
+    regex: re.Pattern[str]
+
+
+@cache  # patterns come from one register and one policy: bounded by them
+def _compiled(pattern: str) -> _Compiled:
+    cleaned = clean(pattern)
+    prefix = re.split(r"[*?\[]", cleaned, maxsplit=1)[0]
+    return _Compiled(prefix, _compile(cleaned))
+
+
 def _compile(pattern: str) -> re.Pattern[str]:
     parts: list[str] = []
     segments = pattern.split("/")
@@ -95,9 +108,10 @@ def _class_end(segment: str, start: int) -> int:
 def matches(pattern: str, path: str) -> bool:
     """True when the delivery-relative POSIX `path` matches the whole `pattern`."""
     try:
-        return _compile(clean(pattern)).match(path) is not None
+        compiled = _compiled(pattern)
     except (re.error, ValueError):
         return False
+    return path.startswith(compiled.prefix) and compiled.regex.match(path) is not None
 
 
 def specificity(pattern: str) -> int:
