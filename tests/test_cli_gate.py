@@ -369,3 +369,74 @@ def test_sample_delivery_shows_every_status(register: str, tmp_path: Path) -> No
     assert doc["unused_approvals"] == ["GENAI-0011"]
     assert {a["status"] for a in doc["assets"]} == {"clean", "approved", "violation", "review",
                                                    "error"}  # fmt: skip
+
+
+# --- the review reasons beyond credentials-invalid ---------------------------------------------
+
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def test_credentials_remote_is_review(scan, delivery: Path) -> None:
+    cloud = CORPUS / "contentauth+c2pa-rs/sdk/tests/fixtures/cloud.jpg"
+    if not cloud.is_file():
+        pytest.skip("the shared corpus is not here")
+    target = delivery / "final/stills/cloud.jpg"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(cloud.read_bytes())
+    result = scan(delivery, [])
+    assert result.exit_code == 0, result.output
+    assert result.verdict("final/stills/cloud.jpg") == (
+        "review",
+        ["credentials-remote", "no-ai-signal"],
+        None,
+    )
+    detail = result.asset("final/stills/cloud.jpg")["reasons"][0]["detail"]
+    assert detail.startswith("manifest at https://cai-manifests.adobe.com/")
+    assert scan(delivery, [], "--strict").exit_code == 1
+
+
+def test_ai_possible_is_review(scan, delivery: Path) -> None:
+    xmp = factory.xmp_packet(digital_source_type_term="screenCapture")
+    factory.plain_jpeg(delivery / "final/stills/grab.jpg", 12, xmp=xmp)
+    result = scan(delivery, [])
+    assert result.exit_code == 0, result.output
+    assert result.verdict("final/stills/grab.jpg") == ("review", ["ai-possible"], None)
+
+
+def test_tool_unknown_is_review(scan, delivery: Path) -> None:
+    factory.xmp_only_ai_jpeg(delivery / "final/stills/xmp.jpg")
+    result = scan(delivery, ["GENAI-1,approved,final,final/**,,,Adobe Firefly,,WA-1,,,,"])
+    assert result.exit_code == 0, result.output
+    assert result.verdict("final/stills/xmp.jpg") == ("review", ["tool-unknown"], "GENAI-1")
+
+
+def test_archival_stills_checked_against_the_archive_source(
+    scan, delivery: Path, tmp_path: Path
+) -> None:
+    from PIL import Image, ImageDraw
+
+    archive = tmp_path / "archive"
+    original = factory.archival_jpeg(archive / "scan_1962.jpg", 81)
+    factory.archival_jpeg(delivery / "archival/photo_1962.jpg", 81)  # the same scan
+    with Image.open(original) as opened:
+        altered = opened.convert("RGB")
+    ImageDraw.Draw(altered).rectangle((40, 40, 260, 200), fill=(250, 250, 250))
+    factory.plain_jpeg(delivery / "archival/photo_1962_retouched.jpg", 0, image=altered)
+    factory.archival_jpeg(delivery / "archival/photo_1980.jpg", 99)  # not in the archive
+    result = scan(delivery, [], "--archive-source", str(archive))
+    assert result.verdict("archival/photo_1962.jpg") == (
+        "clean",
+        ["archival-verified", "no-ai-signal"],
+        None,
+    )
+    assert result.verdict("archival/photo_1962_retouched.jpg") == (
+        "review",
+        ["archival-altered", "no-ai-signal"],
+        None,
+    )
+    assert result.verdict("archival/photo_1980.jpg") == (
+        "review",
+        ["archival-unverified", "no-ai-signal"],
+        None,
+    )
+    assert result.exit_code == 0, result.output
