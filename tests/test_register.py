@@ -6,13 +6,18 @@ asserts all three on the exception and in its message.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scanner.approvals import Register, RegisterErrors, describe_register, load_register
 from scanner.cli import cli
@@ -463,3 +468,111 @@ def test_fixture_register_hashes_and_policy_match_the_sample_delivery() -> None:
     for request_id, cell in expected_hashes(FIXTURES).items():
         assert ";".join(by_id[request_id].sha256) == cell
     assert (delivery / "provscan.toml").read_text(encoding="utf-8") == POLICY_TOML
+
+
+# --- hostile registers: anything at all is a Register or a RegisterError ----------------------
+
+
+_CELLS = st.sampled_from(
+    ["", "GENAI-1", "approved", "final", "temporary", "yes", "maybe", "2026-01-01", "2026-02-30",
+     "final/**", "/abs", "..", "[z-a]", "a" * 64, ";", '"', "\x00", "\u202e", "WA-1"]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.lists(
+        st.sampled_from(
+            [
+                "request_id",
+                "status",
+                "scope",
+                "paths",
+                "sha256",
+                "tools",
+                "written_approval_ref",
+                "approved_on",
+                "x",
+            ]
+        ),
+        min_size=0,
+        max_size=6,
+    ),  # fmt: skip
+    rows=st.lists(st.lists(_CELLS, max_size=7), max_size=5),
+)
+def test_any_csv_is_a_register_or_a_register_error(
+    tmp_path: Path, header: list[str], rows: list[list[str]]
+) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path = tmp_path / "fuzz.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    try:
+        register = load_register(path)
+    except RegisterError as exc:
+        assert str(exc).startswith(str(path))
+    else:
+        assert all(
+            a.status in ("approved", "pending", "denied", "revoked") for a in register.approvals
+        )
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=400), suffix=st.sampled_from([".csv", ".yaml", ".json"]))
+def test_any_bytes_are_a_register_or_a_register_error(
+    tmp_path: Path, data: bytes, suffix: str
+) -> None:
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(data)
+    try:
+        load_register(path)
+    except RegisterError as exc:
+        assert str(exc).startswith(str(path))
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    tree=st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(max_size=8)
+        | st.dates(),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "request_id",
+                        "status",
+                        "scope",
+                        "paths",
+                        "tools",
+                        "approved_on",
+                        "talent_likeness",
+                        "notes",
+                    ]
+                ),
+                children,
+                max_size=5,
+            )
+        ),
+        max_leaves=12,
+    )  # fmt: skip
+)
+def test_any_yaml_tree_is_a_register_or_a_register_error(tmp_path: Path, tree: object) -> None:
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(yaml.safe_dump(tree), encoding="utf-8")
+    try:
+        load_register(path)
+    except RegisterError as exc:
+        assert str(exc).startswith(str(path))
