@@ -142,6 +142,9 @@ class FrameHash:
     phash: str
     dhash: str
     keyframe: bool = False
+    # Stills only: pHashes of a 4x4 grid of tiles (16 hex digits each, "-" x 16 for a flat
+    # tile), to tell which part of a picture changed (archival verification).
+    tiles: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,7 @@ class ArchivalCheck:
     outcome: str  # verified | unverified | altered
     source: str = ""  # nearest archive source, relative to the archive folder
     distance: int = -1  # perceptual-hash distance to it, -1 when none was near
+    source_thumbnail: str = ""  # data: URI of that source, to show it beside the asset
 
 
 @dataclass(frozen=True)
