@@ -1,0 +1,133 @@
+"""A media file -> perceptual hashes of its picture(s) + a report thumbnail, from one decode.
+
+Stills: Pillow, decoding no more than needed (JPEG `draft` decodes at 1/2..1/8 scale in the
+DCT domain); HEIC/HEIF through pillow_heif; `Image.MAX_IMAGE_PIXELS` is checked from the
+header before any pixel is decoded. Video: `video.py`. Audio and anything else: nothing.
+Never raises for what a file contains: what went wrong becomes a `Problem`.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import warnings
+import zlib
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from scanner.extract.interface import MediaFile
+from scanner.fingerprint import picture
+from scanner.fingerprint.picture import SOURCE, pixel_bound_problem
+from scanner.model import FrameHash, Problem
+
+try:  # HEIC/HEIF decode; AVIF is native in Pillow >= 11.3
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:  # pragma: no cover - a declared dependency; stills still hash without it
+    pillow_heif = None
+
+# EXIF Orientation -> the transpose that shows the picture upright (as ImageOps.exif_transpose).
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+# What a broken image file makes Pillow raise.
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError,
+                  TypeError, struct.error, zlib.error, MemoryError)
+
+
+@dataclass(frozen=True)
+class FingerprintResult:
+    frames: tuple[FrameHash, ...] = ()
+    thumbnail: str = ""  # data:image/jpeg;base64,... or ""
+    problems: tuple[Problem, ...] = ()
+
+
+def fingerprint_media(media: MediaFile) -> FingerprintResult:
+    """Perceptual hashes and thumbnail of one image or video file; audio/other gives nothing."""
+    if media.kind == "image":
+        return fingerprint_still(media)
+    if media.kind == "video":
+        from scanner.fingerprint.video import sample_video
+
+        sampled = sample_video(media.path)
+        thumbnail = picture.thumbnail_uri(sampled.poster) if sampled.poster else ""
+        return FingerprintResult(sampled.frames, thumbnail, sampled.problems)
+    return FingerprintResult()
+
+
+def fingerprint_still(media: MediaFile) -> FingerprintResult:
+    work, problem = decode_still(media)
+    if work is None:
+        return FingerprintResult(problems=(problem,) if problem else ())
+    frame = picture.hash_picture(work, tiles=True)
+    problems: tuple[Problem, ...] = ()
+    if frame is None:
+        problems = (Problem(SOURCE, "picture too small or too flat for a perceptual hash"),)
+    return FingerprintResult(
+        frames=(frame,) if frame else (),
+        thumbnail=picture.thumbnail_uri(work),
+        problems=problems,
+    )
+
+
+def decode_still(media: MediaFile) -> tuple[Image.Image | None, Problem | None]:
+    """The first frame of a still, upright, RGB, fitted in WORK_SIZE; or the reason it is not."""
+    try:
+        with open(media.path, "rb") as handle, warnings.catch_warnings():
+            # We check the bound ourselves, before decoding, and say so in a Problem.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(handle)
+            over = pixel_bound_problem(*image.size)
+            if over is not None:
+                return None, over
+            orientation = _orientation(image)
+            _draft(image)
+            work = picture.fit(picture.to_rgb(image))
+            work.load()  # a small RGB file comes back as the lazy original: decode while open
+    except Image.DecompressionBombError as exc:
+        bound = Image.MAX_IMAGE_PIXELS
+        message = f"over the bound of {bound} pixels (PIL.Image.MAX_IMAGE_PIXELS): {exc}"
+        return None, Problem(SOURCE, message, fatal=True)
+    except UnidentifiedImageError:
+        return None, _unidentified(media)
+    except _DECODE_ERRORS as exc:
+        message = f"cannot decode image: {type(exc).__name__}: {exc}"
+        return None, Problem(SOURCE, message[:500], fatal=True)
+    if orientation in _ORIENTATION:
+        work = work.transpose(_ORIENTATION[orientation])
+    return work, None
+
+
+def _draft(image: Image.Image) -> None:
+    """Ask the JPEG decoder for the smallest DCT scale still at least WORK_SIZE on its long side."""
+    if image.format != "JPEG":
+        return
+    width, height = image.size
+    scale = picture.WORK_SIZE / max(width, height, 1)
+    if scale < 1:
+        image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except _DECODE_ERRORS:  # a broken EXIF block must not lose the picture
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _unidentified(media: MediaFile) -> Problem:
+    """Pillow has no decoder for it: fatal for a format it should read, a note otherwise."""
+    readable = {f.upper() for f in Image.registered_extensions().values()}
+    if media.format.upper() in readable | {"JPG", "HEIC", "HEIF", "AVIF"}:
+        return Problem(SOURCE, f"cannot decode image: not a valid {media.format} file", True)
+    return Problem(SOURCE, f"no perceptual hash: no decoder for {media.format or 'this format'}")

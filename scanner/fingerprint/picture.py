@@ -1,0 +1,180 @@
+"""One decoded picture (a still or a video frame) -> perceptual hashes and a thumbnail.
+
+Every picture goes through the same normalisation before hashing, so a 4K original, its 50%
+re-export and a decoded H.264 frame of it land on comparable pixels:
+RGB (alpha flattened on black) -> fit in WORK_SIZE -> dark letterbox/pillarbox bars trimmed
+-> pHash + dHash (64 bits each, imagehash). Pictures with almost no contrast (black frames,
+1x1 stubs) get no hash: they would "match" every other blank picture.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import imagehash
+import numpy as np
+from PIL import Image
+
+from scanner.fingerprint import thresholds
+from scanner.model import FrameHash, Problem
+
+WORK_SIZE = 256  # longest side the hashes are computed from (pHash itself looks at 32x32)
+THUMB_SIZE = 160  # longest side of the report thumbnail
+THUMB_QUALITY = 70
+
+# A row/column is a letterbox bar when it is dark and flat. Trimming never leaves less than
+# MIN_KEEP of a side: below that the "bars" are the picture (a night scene).
+BAR_MAX_MEAN = 28.0
+BAR_MAX_STD = 10.0
+MIN_KEEP = 0.25
+
+_RESAMPLE = Image.Resampling.LANCZOS
+SOURCE = "fingerprint"  # Problem.source of everything this package reports
+
+
+def pixel_bound_problem(width: int, height: int) -> Problem | None:
+    """A fatal Problem when width x height is over Pillow's decompression-bomb bound."""
+    bound = Image.MAX_IMAGE_PIXELS
+    if bound and width * height > bound:
+        return Problem(
+            SOURCE,
+            f"picture is {width}x{height} = {width * height} pixels, over the bound of "
+            f"{bound} pixels (PIL.Image.MAX_IMAGE_PIXELS): not decoded",
+            fatal=True,
+        )
+    return None
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode -> 8-bit RGB. Alpha is flattened on black, as an editor's canvas would."""
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        return Image.fromarray(_scale_to_8bit(np.asarray(image)), "L").convert("RGB")
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        mode == "P" and "transparency" in image.info
+    ):
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(canvas, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _scale_to_8bit(values: np.ndarray) -> np.ndarray:
+    """16/32-bit integer or float samples -> 0..255 (integers by their range, floats min-max)."""
+    if values.size == 0:
+        return np.zeros(values.shape, np.uint8)
+    if values.dtype.kind in "iu":
+        high = int(values.max())
+        divisor = 1 if high <= 255 else 257 if high <= 65535 else max(high / 255, 1)
+        return np.clip(values / divisor, 0, 255).astype(np.uint8)
+    values = np.nan_to_num(values.astype(np.float64))
+    low, span = float(values.min()), float(np.ptp(values)) or 1.0
+    return np.clip((values - low) * (255.0 / span), 0, 255).astype(np.uint8)
+
+
+def fit(image: Image.Image, size: int = WORK_SIZE) -> Image.Image:
+    """Shrink (never enlarge) so the longest side is at most `size`."""
+    width, height = image.size
+    longest = max(width, height)
+    if longest <= size:
+        return image
+    scale = size / longest
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(target, _RESAMPLE, reducing_gap=3.0)
+
+
+def trim_bars(image: Image.Image) -> Image.Image:
+    """Cut dark, flat bars off the edges (letterbox, pillarbox, windowbox)."""
+    luma = np.asarray(image.convert("L"), dtype=np.float32)
+    height, width = luma.shape
+    top, bottom = _bar_run(luma, height)
+    left, right = _bar_run(luma.T, width)
+    if (top, bottom, left, right) == (0, 0, 0, 0):
+        return image
+    return image.crop((left, top, width - right, height - bottom))
+
+
+def _bar_run(luma: np.ndarray, length: int) -> tuple[int, int]:
+    """How many leading and trailing rows of `luma` are bars (0, 0 when trimming would gut it)."""
+    is_bar = (luma.mean(axis=1) <= BAR_MAX_MEAN) & (luma.std(axis=1) <= BAR_MAX_STD)
+    lead = int(np.argmin(is_bar)) if not is_bar.all() else length
+    trail = int(np.argmin(is_bar[::-1])) if not is_bar.all() else length
+    if length - lead - trail < MIN_KEEP * length:
+        return 0, 0
+    return lead, trail
+
+
+def is_flat(image: Image.Image) -> bool:
+    """Too little contrast to identify: blank frames, fades, tiny stubs."""
+    luma = np.asarray(image.convert("L"), dtype=np.float32)
+    return min(image.size) < thresholds.MIN_SIDE or float(luma.std()) < thresholds.FLAT_STD
+
+
+def hash_picture(
+    work: Image.Image, timecode: float = 0.0, keyframe: bool = False, tiles: bool = False
+) -> FrameHash | None:
+    """Hashes of a normalised RGB picture (output of `fit`), or None when it is flat.
+
+    `tiles` adds the 4x4 tile pHashes (stills: they locate a change, see archive.py).
+    """
+    content = trim_bars(work)
+    if is_flat(content):
+        return None
+    grey = content.convert("L")
+    return FrameHash(
+        timecode=round(timecode, 3),
+        phash=str(imagehash.phash(grey)),
+        dhash=str(imagehash.dhash(grey)),
+        keyframe=keyframe,
+        tiles=tile_hashes(grey) if tiles else "",
+    )
+
+
+TILE_GRID = 4
+FLAT_TILE = "-" * 16
+
+
+def tile_hashes(grey: Image.Image) -> str:
+    """pHash of each cell of a TILE_GRID x TILE_GRID grid, row by row, concatenated."""
+    width, height = grey.size
+    parts = []
+    for row in range(TILE_GRID):
+        for col in range(TILE_GRID):
+            box = (
+                col * width // TILE_GRID,
+                row * height // TILE_GRID,
+                (col + 1) * width // TILE_GRID,
+                (row + 1) * height // TILE_GRID,
+            )
+            tile = grey.crop(box)
+            flat = min(tile.size) < 2 or float(np.asarray(tile).std()) < thresholds.FLAT_STD
+            parts.append(FLAT_TILE if flat else str(imagehash.phash(tile)))
+    return "".join(parts)
+
+
+def split_tiles(tiles: str) -> list[int | None]:
+    """`tile_hashes` text -> one int per tile (None for a flat tile); [] when malformed."""
+    if len(tiles) != 16 * TILE_GRID * TILE_GRID:
+        return []
+    out: list[int | None] = []
+    for i in range(0, len(tiles), 16):
+        part = tiles[i : i + 16]
+        if part == FLAT_TILE:
+            out.append(None)
+        elif all(c in "0123456789abcdefABCDEF" for c in part):
+            out.append(int(part, 16))
+        else:
+            return []
+    return out
+
+
+def thumbnail_uri(work: Image.Image) -> str:
+    """A small JPEG data: URI of the picture as delivered (bars kept)."""
+    thumb = work.copy()
+    thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), _RESAMPLE)
+    buffer = io.BytesIO()
+    thumb.save(buffer, "JPEG", quality=THUMB_QUALITY, optimize=True)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
