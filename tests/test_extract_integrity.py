@@ -42,14 +42,18 @@ def test_whole_files_pass(tmp_path: Path, fmt: str) -> None:
     assert check(tmp_path, "x." + fmt.lower(), pillow(fmt)) == []
 
 
-def test_jpeg_cut_inside_the_headers_is_fatal_but_cut_image_data_is_not(tmp_path: Path) -> None:
+def test_jpeg_cut_inside_the_headers_or_the_image_data_is_fatal(tmp_path: Path) -> None:
     data = pillow("JPEG")
     sos = data.find(b"\xff\xda")
     last_table = data.rfind(b"\xff\xc4", 0, sos)  # the Huffman table just before the scan
     assert check(tmp_path, "head.jpg", data[: sos - 10]) == [
         ("file", f"truncated: segment 0xC4 at byte {last_table} runs past the end", True)
     ]
-    assert check(tmp_path, "tail.jpg", data[: sos + 40]) == []
+    assert check(tmp_path, "tail.jpg", data[: sos + 40]) == [
+        ("file", "truncated: JPEG has no end-of-image marker", True)
+    ]
+    assert check(tmp_path, "whole.jpg", data) == []
+    assert check(tmp_path, "trailer.jpg", data + b"SEFT trailer" * 100) == []
 
 
 def test_png_text_after_idat_cut_off_is_fatal(tmp_path: Path) -> None:

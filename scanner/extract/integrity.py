@@ -3,9 +3,10 @@
 The rule, the same for every format: a Problem is fatal (the asset becomes an `error`
 finding) when the part of the file where the format keeps metadata is cut short or broken,
 because then "no AI signal found" would mean "we could not look". So:
-- JPEG: every segment up to the image data (SOS) must be whole. Metadata cannot follow SOS,
-  so damaged image data after it is not this check's business (the C2PA hash and the
-  picture decoder catch it).
+- JPEG: every segment up to the image data (SOS) must be whole, and an end-of-image marker
+  must stand in the file's last 1 MiB: a JPEG cut inside its image data is a broken
+  deliverable even when its metadata survived (found without decoding, so it holds with
+  fingerprints off; trailers some cameras append after EOI stay well inside the window).
 - PNG/APNG: IHDR first and every chunk whole up to IEND (text may follow the image data).
 - WebP/WAV/AVI: every RIFF chunk whole up to the size the header declares.
 - MP4/MOV/M4A/3GP/HEIF/AVIF: every top-level box (and the metadata boxes inside moov)
@@ -48,7 +49,9 @@ def check(fmt: str, handle, size: int) -> str:  # noqa: ANN001 - a binary file
     """Why the file's metadata region is broken, or "" when it is whole (or not checked)."""
     if fmt == "JPEG":
         scan = jpeg.scan(handle, size)
-        return "" if scan.reached_image_data else _first(scan.problems, "no image data")
+        if not scan.reached_image_data:
+            return _first(scan.problems, "no image data")
+        return "" if _has_jpeg_end(handle, size) else "truncated: JPEG has no end-of-image marker"
     if fmt in ("PNG", "APNG"):
         scan = png.scan(handle, size)
         if scan.chunks and scan.chunks[0].ctype != b"IHDR":
@@ -65,6 +68,15 @@ def check(fmt: str, handle, size: int) -> str:  # noqa: ANN001 - a binary file
         scan = tiff.scan(handle, 0, size, {})
         return "" if scan.ok else _first(scan.problems, "IFD0 unreadable")
     return ""
+
+
+JPEG_TAIL_WINDOW = 1024 * 1024
+
+
+def _has_jpeg_end(handle, size: int) -> bool:  # noqa: ANN001 - a binary file
+    start = max(0, size - JPEG_TAIL_WINDOW)
+    handle.seek(start)
+    return b"\xff\xd9" in handle.read(size - start)
 
 
 def _first(problems: list[str], default: str) -> str:
