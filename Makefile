@@ -35,6 +35,7 @@ lint: $(STAMP)
 
 fixtures: $(STAMP)
 	$(BIN)/python fixtures/generate.py fixtures
+	$(BIN)/python fixtures/approvals_sync.py fixtures
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
