@@ -7,12 +7,15 @@ bug in one reader becomes a Problem on that asset instead of a lost scan.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from scanner.assess import assess
 from scanner.extract import c2pa, container, exif, integrity, png_text, xmp
+from scanner.extract.formats.binio import open_readonly
 from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, Problem
@@ -41,7 +44,7 @@ class AnalyseOptions:
 def sha256_file(media: MediaFile) -> tuple[str, Problem | None]:
     digest = hashlib.sha256()
     try:
-        with open(media.path, "rb") as handle:
+        with open_readonly(media.path) as handle:  # a FIFO swapped in must not block
             while chunk := handle.read(HASH_CHUNK):
                 digest.update(chunk)
     except OSError as exc:
@@ -73,7 +76,43 @@ def _run_extractors(
 
 
 def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> AssetAnalysis:
-    """Read everything provscan knows how to read from one file."""
+    """Read everything provscan knows how to read from one file.
+
+    A file that changes between the walk and the end of its analysis (still being copied or
+    rendered, replaced) is unreadable: its hash and its metadata may come from different bytes.
+    """
+    before = _identity(media)
+    analysis = _read_everything(media, options)
+    change = _change(media, before, _identity(media))
+    if change:
+        problem = Problem("file", change, fatal=True)
+        analysis = dataclasses.replace(analysis, problems=(*analysis.problems, problem))
+    return analysis
+
+
+def _identity(media: MediaFile) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(media.path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def _change(
+    media: MediaFile, before: tuple[int, int, int] | None, after: tuple[int, int, int] | None
+) -> str:
+    if before is None:
+        return ""  # gone before we started: the read itself reports it
+    if after is None:
+        return "file vanished while it was being scanned"
+    if before[0] != media.size:
+        return f"file changed after it was listed: {media.size} bytes then, {before[0]} now"
+    if after != before:
+        return f"file changed while it was being scanned: {before[0]} bytes, then {after[0]}"
+    return ""
+
+
+def _read_everything(media: MediaFile, options: AnalyseOptions) -> AssetAnalysis:
     sha256, read_problem = sha256_file(media)
     base = {
         "path": media.rel,
