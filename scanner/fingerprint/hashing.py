@@ -39,9 +39,10 @@ _ORIENTATION = {
     8: Image.Transpose.ROTATE_90,
 }
 
-# What a broken image file makes Pillow raise.
+# What a broken image file makes Pillow raise (RuntimeError: the AVIF and HEIF decoders).
+# Not MemoryError: it must reach the worker, which names the memory bound (issue 7).
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError,
-                  TypeError, struct.error, zlib.error, MemoryError)
+                  TypeError, RuntimeError, struct.error, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,12 @@ def decode_still(media: MediaFile) -> tuple[Image.Image | None, Problem | None]:
             over = pixel_bound_problem(*image.size)
             if over is not None:
                 return None, over
-            orientation = _orientation(image)
             _draft(image)
             work = picture.fit(picture.to_rgb(image))
             work.load()  # a small RGB file comes back as the lazy original: decode while open
+            # Only now: reading a PNG's EXIF decodes the pixels, and _orientation swallows
+            # errors, so before the decode a corrupt PNG came out as a blank, "clean" picture.
+            orientation = _orientation(image)
     except Image.DecompressionBombError as exc:
         bound = Image.MAX_IMAGE_PIXELS
         message = f"over the bound of {bound} pixels (PIL.Image.MAX_IMAGE_PIXELS): {exc}"

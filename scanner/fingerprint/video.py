@@ -28,7 +28,8 @@ MAX_FRAMES = 600  # hashed frames per file, whatever its length
 BASE_SPACING = 1.0  # seconds between samples (keyframes and the fixed grid)
 GRID_SHARE = 400  # long files: spacing = duration / GRID_SHARE (keyframes + grid stay <= 600)
 
-_AV_ERRORS = (av.FFmpegError, OSError, ValueError, EOFError, MemoryError)
+# Not MemoryError: it must reach the worker, which names the memory bound (issue 7).
+_AV_ERRORS = (av.FFmpegError, OSError, ValueError, EOFError)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def sample_video(path: Path) -> VideoSamples:
         if not container.streams.video:
             return VideoSamples(problems=(Problem(SOURCE, "no video stream to fingerprint"),))
         stream = container.streams.video[0]
+        if stream.codec_context is None:  # codec parameters too broken to open a decoder
+            return _fatal("cannot decode video: no decoder for its video stream")
         over = pixel_bound_problem(stream.codec_context.width, stream.codec_context.height)
         if over is not None:
             return VideoSamples(problems=(over,))
