@@ -14,6 +14,7 @@ import io
 
 import imagehash
 import numpy as np
+import scipy.fft
 from PIL import Image
 
 from scanner.fingerprint import thresholds
@@ -138,21 +139,24 @@ FLAT_TILE = "-" * 16
 
 
 def tile_hashes(grey: Image.Image) -> str:
-    """pHash of each cell of a TILE_GRID x TILE_GRID grid, row by row, concatenated."""
-    width, height = grey.size
-    parts = []
-    for row in range(TILE_GRID):
-        for col in range(TILE_GRID):
-            box = (
-                col * width // TILE_GRID,
-                row * height // TILE_GRID,
-                (col + 1) * width // TILE_GRID,
-                (row + 1) * height // TILE_GRID,
-            )
-            tile = grey.crop(box)
-            flat = min(tile.size) < 2 or float(np.asarray(tile).std()) < thresholds.FLAT_STD
-            parts.append(FLAT_TILE if flat else str(imagehash.phash(tile)))
-    return "".join(parts)
+    """pHash of each cell of a TILE_GRID x TILE_GRID grid, row by row, concatenated.
+
+    The same pHash as imagehash's (32x32 DCT, 8x8 lowest frequencies against their median),
+    computed for all cells at once from one resize: 16 imagehash calls cost 10x more.
+    """
+    cell = 32
+    side = cell * TILE_GRID
+    pixels = np.asarray(grey.resize((side, side), _RESAMPLE), dtype=np.float64)
+    cells = pixels.reshape(TILE_GRID, cell, TILE_GRID, cell).swapaxes(1, 2)
+    cells = cells.reshape(TILE_GRID * TILE_GRID, cell, cell)
+    low = scipy.fft.dct(scipy.fft.dct(cells, axis=1), axis=2)[:, :8, :8].reshape(len(cells), 64)
+    bits = low > np.median(low, axis=1, keepdims=True)
+    flat = cells.std(axis=(1, 2)) < thresholds.FLAT_STD
+    packed = np.packbits(bits, axis=1)
+    return "".join(
+        FLAT_TILE if is_flat_cell else row.tobytes().hex()
+        for is_flat_cell, row in zip(flat, packed, strict=True)
+    )
 
 
 def split_tiles(tiles: str) -> list[int | None]:
