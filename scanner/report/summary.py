@@ -7,13 +7,21 @@ from typing import Any
 from scanner.model import STATUSES
 
 WORST_SHOWN = 10
+# C0 controls, DEL and C1 controls: in a file name they could move the cursor, clear lines or
+# retitle the reviewer's terminal (ESC sequences, CR), so they are shown as \xNN.
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def _shown(text: str) -> str:
+    """Untrusted text (paths, ids) made safe for a terminal."""
+    return text.translate(_CONTROLS)
 
 
 def render_summary(doc: dict[str, Any]) -> str:
     summary = doc["summary"]
     lines = [
         f"provscan {doc['tool']['version']} (rules {doc['tool']['catalog_version']}): "
-        f"{summary['assets']} assets, {summary['skipped']} skipped, in {doc['delivery']}",
+        f"{summary['assets']} assets, {summary['skipped']} skipped, in {_shown(doc['delivery'])}",
         "  " + "  ".join(f"{s}: {summary['by_status'][s]}" for s in STATUSES),
         "  AI: "
         + "  ".join(f"{k}: {v}" for k, v in summary["by_ai"].items()).replace(
@@ -29,12 +37,12 @@ def render_summary(doc: dict[str, Any]) -> str:
         lines.append("  worst offenders:")
         for asset in worst[:WORST_SHOWN]:
             codes = ", ".join(r["code"] for r in asset["reasons"]) or "-"
-            lines.append(f"    {asset['status']:<9} {asset['path']}  [{codes}]")
+            lines.append(f"    {asset['status']:<9} {_shown(asset['path'])}  [{codes}]")
         if len(worst) > WORST_SHOWN:
             lines.append(f"    … and {len(worst) - WORST_SHOWN} more")
     unlisted = [s for s in doc.get("skipped", []) if s["reason"].startswith("unreadable folder")]
     for skip in unlisted:
-        lines.append(f"  NOT SCANNED  {skip['path']}: {skip['reason']}")
+        lines.append(f"  NOT SCANNED  {_shown(skip['path'])}: {skip['reason']}")
     if doc.get("unused_approvals"):
-        lines.append("  unused approvals: " + ", ".join(doc["unused_approvals"]))
+        lines.append("  unused approvals: " + _shown(", ".join(doc["unused_approvals"])))
     return "\n".join(lines) + "\n"
