@@ -189,3 +189,26 @@ def test_unreadable_folder_fails_the_gate(tmp_path: Path) -> None:
         {"path": "closed", "reason": "unreadable folder: Permission denied; contents not scanned"}
     ]
     assert done.returncode == 3
+
+
+def test_control_characters_in_names_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """Names with ESC sequences, CR, LF and BEL: the JSON keeps them exactly (faithful), the
+    stderr summary shows them as \\xNN, so a name cannot rewrite or retitle a reviewer's
+    terminal, nor print a fake 'clean' line."""
+    delivery = tmp_path / "delivery"
+    fake = "ai\x1b[2K\rclean\nfake.png"
+    title = "x\x1b]2;pwned\x07title.jpg"
+    hostile.write_files(delivery, {fake: hostile.a1111_png()})
+    hostile.write_files(delivery, {title: hostile.bad_files()["truncated/truncated.jpg"][1]})
+    out = tmp_path / "out"
+    command = [part for part in hostile.scan_command(delivery, out) if part != "--quiet"]
+    done = subprocess.run(command, capture_output=True, timeout=SCAN_TIMEOUT)
+    assert done.returncode == 1
+    report = hostile.read_report(out)
+    assert {a["path"]: a["status"] for a in report["assets"]} == {
+        fake: "violation", title: "error"
+    }
+    stderr = done.stderr.decode()
+    assert "ai\\x1b[2K\\x0dclean\\x0afake.png  [unapproved-ai]" in stderr
+    assert "x\\x1b]2;pwned\\x07title.jpg  [unreadable]" in stderr
+    assert not any(ch in stderr for ch in "\x1b\r\x07")
