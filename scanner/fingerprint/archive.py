@@ -37,12 +37,12 @@ def verify_archival(frames: Sequence[FrameHash], archive: Library) -> ArchivalCh
 class TileComparison:
     item: LibraryItem
     same: int  # tiles within TILE_SAME_MAX
-    changed: int  # tiles further than TILE_CHANGED_OVER
+    changed: tuple[int, ...]  # positions (row-major, 0-15) of tiles further than TILE_CHANGED
     distance: match.Distance  # whole-picture distance
 
     @property
     def outcome(self) -> str:
-        return "verified" if self.changed == 0 else "altered"
+        return "altered" if self.changed else "verified"
 
 
 def compare_tiles(frame: FrameHash, archive: Library) -> TileComparison | None:
@@ -64,17 +64,19 @@ def compare_tiles(frame: FrameHash, archive: Library) -> TileComparison | None:
             continue
         item = archive.items[slot]
         source_tiles = picture.split_tiles(item.frame.tiles)
-        changed = sum(
-            1
-            for a, b in zip(tiles, source_tiles, strict=True)
+        changed = tuple(
+            position
+            for position, (a, b) in enumerate(zip(tiles, source_tiles, strict=True))
             if a is not None and b is not None and (a ^ b).bit_count() > TILE_CHANGED
         )
         found = TileComparison(item, count, changed, match.distance(frame, item.frame))
-        if best is None or (found.changed, -found.same, found.distance.total) < (
-            best.changed, -best.same, best.distance.total
-        ):
+        if best is None or _rank(found) < _rank(best):
             best = found
     return best
+
+
+def _rank(c: TileComparison) -> tuple[int, int, int]:
+    return len(c.changed), -c.same, c.distance.total
 
 
 def _check_frame(frame: FrameHash, archive: Library) -> ArchivalCheck:

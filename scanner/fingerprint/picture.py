@@ -26,8 +26,8 @@ THUMB_QUALITY = 70
 
 # A row/column is a letterbox bar when it is dark and flat. Trimming never leaves less than
 # MIN_KEEP of a side: below that the "bars" are the picture (a night scene).
-BAR_MAX_MEAN = 28.0
-BAR_MAX_STD = 10.0
+BAR_MAX_MEAN = 20.0
+BAR_MAX_STD = 6.0
 MIN_KEEP = 0.25
 
 _RESAMPLE = Image.Resampling.LANCZOS
