@@ -16,6 +16,7 @@ with these tools:
 
     provscan-cold   provscan scan DIR --cache FRESH --format json -o OUT (cache deleted first)
     provscan-warm   the same command again with the cache the cold run filled
+    provscan-nofp   provscan-cold with --no-fingerprints (no pixel decoding: what exiftool does)
     exiftool        exiftool -r -j -G1 DIR > OUT    (Debian's libimage-exiftool-perl)
     sha256sum       find DIR -type f -print0 | xargs -0 sha256sum > OUT   (the read floor)
     openssl         the same with `openssl dgst -sha256` (SHA-NI: the honest floor here)
@@ -57,7 +58,7 @@ TARGETS = {
     "large": "master",
     "all": ".",
 }
-TOOLS = ("provscan-cold", "provscan-warm", "exiftool", "sha256sum", "openssl")
+TOOLS = ("provscan-cold", "provscan-warm", "provscan-nofp", "exiftool", "sha256sum", "openssl")
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Measure:
     peak_rss_mb: float  # max over runs of the tree's summed RSS
     peak_pss_mb: float
     exit_codes: list[int]
+    load: float = 0.0  # 1-minute load average after the runs: other work on the machine
 
     @property
     def files_per_s(self) -> float:
@@ -117,20 +119,20 @@ class TreeSampler(threading.Thread):
         self.pid = pid
         self.peak_rss_kb = 0
         self.peak_pss_kb = 0
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._done.is_set():
             rss = pss = 0
             for pid in _tree(self.pid):
                 r, p = _memory_kb(pid)
                 rss, pss = rss + r, pss + p
             self.peak_rss_kb = max(self.peak_rss_kb, rss)
             self.peak_pss_kb = max(self.peak_pss_kb, pss)
-            self._stop.wait(SAMPLE_S)
+            self._done.wait(SAMPLE_S)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join()
 
 
@@ -162,6 +164,8 @@ def command_for(tool: str, folder: Path, work: Path, jobs: int | None) -> list[s
         cmd = [str(PROVSCAN), "scan", str(folder), "--cache", str(cache), "--format", "json",
                "-o", str(work / "report"), "-q",
                "--trust-anchors", str(OUT / "ca" / "root.pem")]  # fmt: skip
+        if tool == "provscan-nofp":
+            cmd.append("--no-fingerprints")
         return cmd + (["--jobs", str(jobs)] if jobs else [])
     if tool == "exiftool":
         return ["exiftool", "-r", "-j", "-G1", str(folder)]
@@ -186,7 +190,7 @@ def measure(target: str, tool: str, runs: int, jobs: int | None) -> Measure:
     command = command_for(tool, folder, work, jobs)
     times, codes, rss, pss = [], [], 0, 0
     for attempt in range(runs + 1):  # the first run only warms up
-        if tool == "provscan-cold":
+        if tool in ("provscan-cold", "provscan-nofp"):
             reset_cache(work)
         elif tool == "provscan-warm" and not (work / "cache.sqlite3").exists():
             timed(command_for("provscan-cold", folder, work, jobs))
@@ -197,7 +201,7 @@ def measure(target: str, tool: str, runs: int, jobs: int | None) -> Measure:
         codes.append(code)
         rss, pss = max(rss, peak_rss), max(pss, peak_pss)
     return Measure(target, tool, len(files), total, statistics.median(times), times,
-                   rss / 1024, pss / 1024, codes)
+                   rss / 1024, pss / 1024, codes, os.getloadavg()[0])
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -206,14 +210,15 @@ def measure(target: str, tool: str, runs: int, jobs: int | None) -> Measure:
 def table(measures: list[Measure]) -> str:
     lines = [
         "| folder | tool | files | MB | median s | files/s | MB/s | peak RSS MB (tree) "
-        "| peak PSS MB (tree) | exit |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| peak PSS MB (tree) | exit | load |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for m in measures:
         lines.append(
             f"| {m.target} | {m.tool} | {m.files} | {m.bytes / 1e6:,.0f} | {m.seconds:.2f} "
             f"| {m.files_per_s:,.0f} | {m.mb_per_s:,.0f} | {m.peak_rss_mb:,.0f} "
-            f"| {m.peak_pss_mb:,.0f} | {','.join(map(str, sorted(set(m.exit_codes))))} |"
+            f"| {m.peak_pss_mb:,.0f} | {','.join(map(str, sorted(set(m.exit_codes))))} "
+            f"| {m.load:.1f} |"
         )
     return "\n".join(lines)
 
@@ -235,6 +240,8 @@ def ratios(measures: list[Measure]) -> list[str]:
               "provscan cold time / sha256sum floor (target <= 1.5)", inverse=True)
         ratio(target, "provscan-cold", "openssl",
               "provscan cold time / openssl floor", inverse=True)
+    ratio("stills", "provscan-nofp", "exiftool",
+          "provscan --no-fingerprints throughput / exiftool")
     for target in ("stills", "all"):
         ratio(target, "provscan-warm", "provscan-cold", "warm speed-up over cold (target >= 20)")
     small, big = by.get(("stills-1k", "provscan-cold")), by.get(("stills", "provscan-cold"))
