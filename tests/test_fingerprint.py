@@ -112,6 +112,18 @@ def test_same_picture_hashes_identically_whatever_the_container(tmp_path: Path) 
     assert len(hashes) == 1
 
 
+def test_heic_and_avif_stills_are_hashed_like_the_png(tmp_path: Path) -> None:
+    picture = photo(9, 800)
+    picture.save(tmp_path / "c.png")
+    picture.save(tmp_path / "a.heic", quality=90)  # pillow_heif, registered by hashing.py
+    picture.save(tmp_path / "b.avif", quality=90)  # Pillow's own AVIF plugin
+    assert (media(tmp_path / "a.heic").format, media(tmp_path / "b.avif").format) == (
+        "HEIC", "AVIF")
+    png = hash_of(tmp_path / "c.png")
+    for name in ("a.heic", "b.avif"):
+        assert distance(png, hash_of(tmp_path / name)).total <= 2
+
+
 def test_exif_orientation_is_applied_before_hashing(tmp_path: Path) -> None:
     upright = photo(3, 800)
     upright.save(tmp_path / "upright.jpg", quality=95)
