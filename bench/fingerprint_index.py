@@ -77,13 +77,14 @@ def make_delivery(folder: Path, items: int) -> None:
             out.mux(packet)
 
 
-def linear_match(frames: tuple[FrameHash, ...], library: Library) -> set[str]:
+def linear_match(frames: tuple[FrameHash, ...], library: Library, kind: str) -> set[str]:
     """The same search without the index: every frame against every library item."""
     found = set()
     for frame in frames:
         probe = match.key(frame)
         for _total, item in library.index.linear_within(probe, match.SEARCH_RADIUS):
-            if match.same_picture(match.split(probe ^ match.key(item.frame))):
+            d = match.split(probe ^ match.key(item.frame))
+            if match.same_picture(d, video=kind == "video"):
                 found.add(item.path)
     return found
 
@@ -113,7 +114,7 @@ def main() -> None:
         for media in medias:
             frames = fingerprint_media(media).frames
             hits, indexed = timed(match_known_ai, frames, library, media.kind)
-            linear, brute = timed(linear_match, frames, library)
+            linear, brute = timed(linear_match, frames, library, media.kind)
             assert {h.library_file for h in hits} == linear, media.rel
             rows.append((media, frames, hits, indexed, brute))
 

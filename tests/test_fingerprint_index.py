@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.fingerprint.index import HashIndex
+from scanner.fingerprint.library import Library, LibraryItem, match_known_ai
 from scanner.fingerprint.match import key, split, timecode_text, valid
 from scanner.model import FrameHash
 
@@ -87,3 +88,52 @@ def test_stored_hashes_are_validated() -> None:
 )
 def test_timecode_text(seconds: float, text: str) -> None:
     assert timecode_text(seconds) == text
+
+
+# --- the matching rule on crafted hashes --------------------------------------------------
+
+
+def frame_at(timecode: float, flipped_bits: int, keyframe: bool = False) -> FrameHash:
+    """A frame whose pHash differs from LIBRARY_FRAME's in `flipped_bits` bits (dHash equal)."""
+    return FrameHash(timecode, f"{(1 << flipped_bits) - 1:016x}", "00000000ffffffff", keyframe)
+
+
+LIBRARY_FRAME = FrameHash(0.0, "0" * 16, "00000000ffffffff")
+
+
+def one_item_library() -> Library:
+    return Library.from_items("lib", [LibraryItem("gen/a.png", "image", LIBRARY_FRAME)])
+
+
+def test_stills_match_up_to_16_video_frames_up_to_12() -> None:
+    library = one_item_library()
+    for bits, still, video in ((12, True, True), (13, True, False), (16, True, False),
+                               (17, False, False)):
+        frame = frame_at(0.0, bits)
+        assert bool(match_known_ai([frame], library, kind="image")) is still, bits
+        assert bool(match_known_ai([frame], library, kind="video")) is video, bits
+
+
+def test_video_hits_are_grouped_in_runs_with_the_best_frame_timecode() -> None:
+    library = one_item_library()
+    frames = [frame_at(float(t), 30) for t in range(0, 80)]  # nothing matches ...
+    frames[3] = frame_at(3.0, 6)
+    frames[4] = frame_at(4.0, 2)  # ... the best of the first run
+    frames[5] = frame_at(5.0, 9)
+    frames[60] = frame_at(60.0, 4)  # a second use, 55 s later
+    hits = match_known_ai(frames, library, kind="video")
+    assert [(h.timecode, h.distance.total, h.meaning) for h in hits] == [
+        (4.0, 2, "ai-composite"), (60.0, 4, "ai-composite")]
+    assert hits[0].share == 4 / 80
+
+
+def test_a_video_that_is_the_item_throughout_is_ai_generated() -> None:
+    frames = [frame_at(float(t), 1) for t in range(10)]
+    (hit,) = match_known_ai(frames, one_item_library(), kind="video")
+    assert (hit.share, hit.meaning, hit.timecode) == (1.0, "ai-generated", 0.0)
+
+
+def test_kind_is_inferred_from_the_frames_when_not_given() -> None:
+    library = one_item_library()
+    assert match_known_ai([frame_at(0.0, 14)], library)  # one plain frame: a still
+    assert not match_known_ai([frame_at(0.0, 14, keyframe=True)], library)  # a video's frame

@@ -137,7 +137,7 @@ def match_known_ai(
     for frame in frames:
         best_per_file: dict[str, tuple[match.Distance, LibraryItem]] = {}
         for d, item in library.near(frame, match.SEARCH_RADIUS):
-            if match.same_picture(d) and item.path not in best_per_file:
+            if match.same_picture(d, video=is_video) and item.path not in best_per_file:
                 best_per_file[item.path] = (d, item)
         for path, (d, item) in best_per_file.items():
             per_file.setdefault(path, []).append((frame, d, item))

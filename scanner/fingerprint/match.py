@@ -34,9 +34,9 @@ def split(xor: int) -> Distance:
     return Distance((xor >> 64).bit_count(), (xor & ((1 << 64) - 1)).bit_count())
 
 
-def same_picture(d: Distance) -> bool:
-    """The rule chosen from the bench table (see thresholds.py)."""
-    return d.total <= thresholds.SAME_PICTURE_MAX
+def same_picture(d: Distance, video: bool = False) -> bool:
+    """The rule chosen from the bench table (see thresholds.py); tighter for video frames."""
+    return d.total <= (thresholds.VIDEO_FRAME_MAX if video else thresholds.SAME_PICTURE_MAX)
 
 
 # Index search radius on the 128-bit key: any pair `same_picture` accepts is within it.

@@ -78,7 +78,7 @@ def reference_hits(frames: Sequence[FrameHash], register: RegisterLike) -> dict[
     best: dict[str, tuple[match.Distance, str, float]] = {}
     for frame in frames:
         for d, item in library.near(frame, match.SEARCH_RADIUS):
-            if not match.same_picture(d):
+            if not match.same_picture(d, video=is_video):
                 continue
             for request_id in owners.get(item.path, ()):
                 if request_id not in best or d.total < best[request_id][0].total:
