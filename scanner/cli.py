@@ -150,8 +150,11 @@ def _scan_with_progress(delivery: Path, config: ScanConfig, *, show: bool) -> Sc
     if not (show and sys.stderr.isatty()):
         return scan_delivery(delivery, config)
 
+    from scanner.report.summary import terminal_safe
+
     def progress(done: int, total: int, path: str) -> None:
-        shown = path if len(path) <= 60 else "…" + path[-59:]
+        safe = terminal_safe(path)
+        shown = safe if len(safe) <= 60 else "…" + safe[-59:]
         click.echo(f"\r\x1b[Kscanning {done}/{total} {shown}", err=True, nl=False)
 
     result = scan_delivery(delivery, config, progress=progress)

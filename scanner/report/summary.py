@@ -12,7 +12,7 @@ WORST_SHOWN = 10
 _CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
 
 
-def _shown(text: str) -> str:
+def terminal_safe(text: str) -> str:
     """Untrusted text (paths, ids) made safe for a terminal."""
     return text.translate(_CONTROLS)
 
@@ -21,7 +21,8 @@ def render_summary(doc: dict[str, Any]) -> str:
     summary = doc["summary"]
     lines = [
         f"provscan {doc['tool']['version']} (rules {doc['tool']['catalog_version']}): "
-        f"{summary['assets']} assets, {summary['skipped']} skipped, in {_shown(doc['delivery'])}",
+        f"{summary['assets']} assets, {summary['skipped']} skipped, "
+        f"in {terminal_safe(doc['delivery'])}",
         "  " + "  ".join(f"{s}: {summary['by_status'][s]}" for s in STATUSES),
         "  AI: "
         + "  ".join(f"{k}: {v}" for k, v in summary["by_ai"].items()).replace(
@@ -37,12 +38,12 @@ def render_summary(doc: dict[str, Any]) -> str:
         lines.append("  worst offenders:")
         for asset in worst[:WORST_SHOWN]:
             codes = ", ".join(r["code"] for r in asset["reasons"]) or "-"
-            lines.append(f"    {asset['status']:<9} {_shown(asset['path'])}  [{codes}]")
+            lines.append(f"    {asset['status']:<9} {terminal_safe(asset['path'])}  [{codes}]")
         if len(worst) > WORST_SHOWN:
             lines.append(f"    … and {len(worst) - WORST_SHOWN} more")
     unlisted = [s for s in doc.get("skipped", []) if s["reason"].startswith("unreadable folder")]
     for skip in unlisted:
-        lines.append(f"  NOT SCANNED  {_shown(skip['path'])}: {skip['reason']}")
+        lines.append(f"  NOT SCANNED  {terminal_safe(skip['path'])}: {skip['reason']}")
     if doc.get("unused_approvals"):
-        lines.append("  unused approvals: " + _shown(", ".join(doc["unused_approvals"])))
+        lines.append("  unused approvals: " + terminal_safe(", ".join(doc["unused_approvals"])))
     return "\n".join(lines) + "\n"
