@@ -141,11 +141,11 @@ def test_sampling_keyframes_and_grid_with_timecodes(tmp_path: Path) -> None:
 
 
 def test_intra_only_prores_is_sampled_not_decoded_whole(tmp_path: Path) -> None:
-    clip = encode(tmp_path / "master.mov", [(panning(5), 6.0)], codec="prores_ks")
+    clip = encode(tmp_path / "master.mov", [(panning(5), 3.0)], codec="prores_ks")
     result = fingerprint_media(media(clip))
     assert result.problems == ()
     assert all(f.keyframe for f in result.frames)  # every ProRes frame is a keyframe
-    assert [round(f.timecode) for f in result.frames] == [0, 1, 2, 3, 4, 5]
+    assert [round(f.timecode) for f in result.frames] == [0, 1, 2]
 
 
 def test_frame_count_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
