@@ -20,6 +20,7 @@ from scanner import __version__
 from scanner.errors import ConfigError, ReportInputError, ScannerError
 
 if TYPE_CHECKING:
+    from scanner.fingerprint.library import Library
     from scanner.model import ScanResult
     from scanner.scan import ScanConfig
 
@@ -112,7 +113,7 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
     """
     from scanner.approvals import load_register
     from scanner.cache import default_cache_path
-    from scanner.fingerprint.library import build_library
+    from scanner.fingerprint.references import load_references
     from scanner.policy_file import load_policy
     from scanner.report.document import to_document
     from scanner.report.summary import render_summary
@@ -122,7 +123,15 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
     with _usage_errors():
         _check_output(delivery, formats, out_dir)
         register = load_register(approvals_file) if approvals_file else None
+        if register is not None:
+            load_references(register)  # a bad reference image is a register error: exit 2 now
         policy = load_policy(delivery, policy_file)
+        workers = jobs or os.cpu_count() or 1
+        libraries = {
+            name: _load_library(folder, name, workers, quiet)
+            for name, folder in (("--known-ai", known_ai), ("--archive-source", archive_source))
+            if folder is not None
+        }
         config = ScanConfig(
             policy=policy,
             as_of=as_of or date.today(),
@@ -130,9 +139,9 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
             trust_anchors_pem=_read_pem(trust_anchors) if trust_anchors else "",
             follow_links=follow_links,
             fingerprints=not no_fingerprints,
-            known_ai=build_library(known_ai) if known_ai else None,
-            archive_source=build_library(archive_source) if archive_source else None,
-            jobs=jobs or os.cpu_count() or 1,
+            known_ai=libraries.get("--known-ai"),
+            archive_source=libraries.get("--archive-source"),
+            jobs=workers,
             cache_path=None if no_cache else (cache_path or default_cache_path()),
         )
         result = _scan_with_progress(delivery, config, show=not quiet)
@@ -160,6 +169,19 @@ def _scan_with_progress(delivery: Path, config: ScanConfig, *, show: bool) -> Sc
     result = scan_delivery(delivery, config, progress=progress)
     click.echo("\r\x1b[K", err=True, nl=False)
     return result
+
+
+def _load_library(folder: Path, option: str, jobs: int, quiet: bool) -> Library:
+    from scanner.fingerprint.library import build_library
+    from scanner.report.summary import terminal_safe
+
+    library = build_library(folder, jobs=jobs)
+    if not quiet:
+        click.echo(f"{option} {terminal_safe(str(folder))}: {library.files} media files, "
+                   f"{len(library.items)} fingerprints", err=True)
+        for path, problem in library.problems:
+            click.echo(f"  {option} {terminal_safe(path)}: {problem.message}", err=True)
+    return library
 
 
 def _check_output(delivery: Path, formats: tuple[str, ...], out_dir: Path | None) -> None:

@@ -137,7 +137,7 @@ def _with_library_matches(analysis: AssetAnalysis, config: ScanConfig) -> AssetA
         return analysis
     from scanner.fingerprint.library import hits_as_evidence, match_known_ai
 
-    hits = match_known_ai(analysis.fingerprints, config.known_ai)
+    hits = match_known_ai(analysis.fingerprints, config.known_ai, kind=analysis.kind)
     if not hits:
         return analysis
     evidence, signals = hits_as_evidence(hits)
