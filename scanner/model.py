@@ -216,6 +216,9 @@ class ArchivalCheck:
     source: str = ""  # nearest archive source, relative to the archive folder
     distance: int = -1  # perceptual-hash distance to it, -1 when none was near
     source_thumbnail: str = ""  # data: URI of that source, to show it beside the asset
+    # Tiles (row-major positions 0-15 of a 4x4 grid over the picture, dark borders trimmed)
+    # that differ from the source: where an `altered` still was changed; () when not known.
+    changed_tiles: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,9 @@ def _rank(c: TileComparison) -> tuple[int, int, int]:
 def _check_frame(frame: FrameHash, archive: Library) -> ArchivalCheck:
     by_tiles = compare_tiles(frame, archive)
     if by_tiles is not None:
-        return _result(by_tiles.outcome, by_tiles.item, by_tiles.distance, archive)
+        return _result(
+            by_tiles.outcome, by_tiles.item, by_tiles.distance, archive, by_tiles.changed
+        )
     near = archive.near(frame, thresholds.ARCHIVE_ALTERED_MAX)
     if not near:
         return ArchivalCheck(outcome="unverified")
@@ -91,12 +93,19 @@ def _check_frame(frame: FrameHash, archive: Library) -> ArchivalCheck:
     return _result(outcome, item, d, archive)
 
 
-def _result(outcome: str, item: LibraryItem, d: match.Distance, archive: Library) -> ArchivalCheck:
+def _result(
+    outcome: str,
+    item: LibraryItem,
+    d: match.Distance,
+    archive: Library,
+    changed: tuple[int, ...] = (),
+) -> ArchivalCheck:
     return ArchivalCheck(
         outcome=outcome,
         source=item.path,
         distance=d.total,
         source_thumbnail=archive.thumbnails.get(item.path, ""),
+        changed_tiles=changed,
     )
 
 
