@@ -32,6 +32,8 @@ _THUMBNAIL_PADDED = re.compile(
     r"data:image/(?:jpeg|png|webp);base64,(?:[A-Za-z0-9+/]{4})*"
     r"(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)"
 )
+# Archival checks locate a change on a grid of this many tiles (row-major positions).
+ARCHIVE_TILES = 16
 # The skipped-paths list is drawn server-side; past this many, the page says how many more.
 MAX_SKIPPED_SHOWN = 1000
 
@@ -42,6 +44,11 @@ CREDENTIAL_LABELS = {
     "invalid": "C2PA invalid",
     "remote": "C2PA remote, not fetched",
     "absent": "no C2PA",
+}
+ARCHIVAL_LABELS = {
+    "verified": "verified: matches an original archival scan",
+    "altered": "altered: an original archival scan, changed",
+    "unverified": "unverified: no original archival scan is near",
 }
 CREDENTIAL_SHORT = {
     "trusted": "trusted",
@@ -121,13 +128,35 @@ def _environment() -> Environment:
 
 
 def _page_asset(asset: dict[str, Any]) -> dict[str, Any]:
-    """What the page needs of one asset: all but the raw fingerprints, thumbnail checked."""
+    """What the page needs of one asset: all but the raw fingerprints, pictures checked."""
     view = {k: v for k, v in asset.items() if k not in ("fingerprints", "thumbnail")}
     view["frames"] = len(asset.get("fingerprints") or [])
     thumbnail = asset.get("thumbnail")
     view["thumbnail"] = thumbnail if valid_thumbnail(thumbnail) else ""
     if thumbnail and not view["thumbnail"]:
         view["thumbnail_note"] = "thumbnail left out (not a small JPEG/PNG/WebP data URI)"
+    if "archival" in asset:
+        view["archival"] = _page_archival(asset["archival"])
+    return view
+
+
+def _page_archival(check: Any) -> dict[str, Any] | None:
+    """An archival check with its source picture held to the thumbnail rule, tiles in range."""
+    if not isinstance(check, dict):
+        return None
+    view = dict(check)
+    uri = check.get("source_thumbnail")
+    view["source_thumbnail"] = uri if valid_thumbnail(uri) else ""
+    if uri and not view["source_thumbnail"]:
+        view["source_thumbnail_note"] = (
+            "source picture left out (not a small JPEG/PNG/WebP data URI)"
+        )
+    tiles = check.get("changed_tiles")
+    view["changed_tiles"] = sorted(
+        {t for t in tiles if type(t) is int and 0 <= t < ARCHIVE_TILES}
+        if isinstance(tiles, (list, tuple))
+        else set()
+    )
     return view
 
 
@@ -161,6 +190,7 @@ def render_html(doc: dict[str, Any]) -> str:
             "ai": AI_LABELS,
             "credentials": CREDENTIAL_LABELS,
             "credentials_short": CREDENTIAL_SHORT,
+            "archival": ARCHIVAL_LABELS,
         },
         "statuses": list(STATUSES),
     }

@@ -16,6 +16,8 @@
   (data.statuses || []).forEach(function (s, i) { SEVERITY[s] = i; });
   var AI_ORDER = { generated: 0, composite: 1, none: 2 };
   var CREDENTIAL_ORDER = { invalid: 0, remote: 1, valid: 2, trusted: 3, absent: 4 };
+  var ARCHIVAL_OUTCOMES = { verified: true, altered: true, unverified: true };
+  var TILE_GRID = 4;  /* archival checks locate a change on a 4 x 4 grid of tiles */
 
   var table = document.getElementById("assets");
   var shownLine = document.getElementById("shown");
@@ -86,6 +88,11 @@
   function credentialLabel(c) {
     return (labels.credentials && labels.credentials.hasOwnProperty(c)) ? labels.credentials[c] : str(c);
   }
+  function archivalLabel(outcome) {
+    var names = labels.archival || {};
+    return names.hasOwnProperty(outcome) ? names[outcome] : str(outcome);
+  }
+  function archivalClass(outcome) { return "arch arch-" + (ARCHIVAL_OUTCOMES.hasOwnProperty(outcome) ? outcome : "other"); }
   function shortCredential(c) {
     var short = labels.credentials_short || {};
     return short.hasOwnProperty(c) ? short[c] : str(c);
@@ -123,6 +130,7 @@
         list(a.evidence).forEach(function (e) { parts.push(e.field, e.value); });
         list(a.problems).forEach(function (p) { parts.push(p.message); });
         list(a.notes).forEach(function (n) { parts.push(n); });
+        if (a.archival) { parts.push("archival " + str(a.archival.outcome), a.archival.source); }
         var c = a.c2pa;
         if (c) {
           list(c.manifests).forEach(function (m) {
@@ -216,17 +224,29 @@
   }
 
   /* ---- rows ---- */
+  function picture(uri, cls, alt) {
+    uri = str(uri);
+    if (!uri || !THUMBNAIL.test(uri)) { return null; }
+    var img = h("img", cls);
+    img.alt = alt;
+    img.loading = "lazy";
+    img.decoding = "async";
+    img.src = uri;
+    return img;
+  }
+
   function thumbnail(a) {
-    var uri = str(a.thumbnail);
-    if (uri && THUMBNAIL.test(uri)) {
-      var img = h("img", "thumb");
-      img.alt = "";
-      img.loading = "lazy";
-      img.decoding = "async";
-      img.src = uri;
-      return img;
+    return picture(a.thumbnail, "thumb", "") || h("span", "nothumb", a.kind === "audio" ? "audio" : "no preview");
+  }
+
+  function reasonsCell(a) {
+    var cell = add(h("td", "c-reasons"), codes(list(a.reasons).map(function (r) { return r.code; })));
+    if (a.archival && typeof a.archival === "object") {
+      var chip = h("span", archivalClass(str(a.archival.outcome)) + " arch-chip", "archive: " + str(a.archival.outcome));
+      chip.title = archivalLabel(str(a.archival.outcome)) + (a.archival.source ? " (" + str(a.archival.source) + ")" : "");
+      cell.appendChild(chip);
     }
-    return h("span", "nothumb", a.kind === "audio" ? "audio" : "no preview");
+    return cell;
   }
 
   function assetBody(i) {
@@ -249,7 +269,7 @@
       add(h("td"), thumbnail(a)),
       add(h("td", "path"), pathText(a.path, "p"), h("span", "sub", meta)),
       add(h("td"), h("span", "badge st-" + statusClass(a.status), a.status)),
-      add(h("td"), codes(list(a.reasons).map(function (r) { return r.code; }))),
+      reasonsCell(a),
       add(h("td", "c-ai"), h("span", "ai-" + (AI_ORDER.hasOwnProperty(a.ai) ? a.ai : "other"), aiLabel(a.ai))),
       add(h("td"), h("span", "cred-" + (CREDENTIAL_ORDER.hasOwnProperty(a.credentials) ? a.credentials : "other"), shortCredential(a.credentials))),
       add(h("td", "c-tools"), tools.length ? tools.join(", ") : h("span", "muted", "\u2014")),
@@ -300,10 +320,8 @@
     list(a.matches).forEach(function (m) {
       add(matchList, add(h("li"), h("code", "", m.request_id), " matched by " + str(m.matched_by), m.detail ? ": " + str(m.detail) : ""));
     });
-    var archival = a.archival
-      ? [str(a.archival.outcome), a.archival.source ? "nearest source " + str(a.archival.source) : "",
-        typeof a.archival.distance === "number" && a.archival.distance >= 0 ? "distance " + a.archival.distance : ""]
-        .filter(Boolean).join(", ")
+    var archival = a.archival && typeof a.archival === "object"
+      ? h("span", archivalClass(str(a.archival.outcome)), archivalLabel(str(a.archival.outcome)))
       : "";
     return section("Decision", kv([
       ["Status", h("span", "badge st-" + statusClass(a.status), a.status)],
@@ -316,6 +334,68 @@
       ["Credentials", credentialLabel(a.credentials)],
       ["Tools named", list(a.generators).join(", ")]
     ]));
+  }
+
+  /* ---- archival verification: the delivery still beside the nearest archive source ---- */
+  function changedTiles(check) {
+    var seen = {};
+    return list(check.changed_tiles).filter(function (t) {
+      var ok = typeof t === "number" && t % 1 === 0 && t >= 0 && t < TILE_GRID * TILE_GRID && !seen[t];
+      seen[t] = true;
+      return ok;
+    }).sort(function (x, y) { return x - y; });
+  }
+
+  function tileName(t) {
+    return "row " + (Math.floor(t / TILE_GRID) + 1) + ", column " + (t % TILE_GRID + 1);
+  }
+
+  function archivalFigure(role, path, uri, tiles, missing) {
+    var fig = h("figure", "arch-fig");
+    fig.dataset.role = role === "Delivery still" ? "delivery" : "source";
+    var img = picture(uri, "arch-img", role + " " + str(path));
+    var frame = h("div", "arch-frame");
+    if (img) {
+      frame.appendChild(img);
+      if (tiles.length) {
+        var overlay = h("div", "arch-grid");
+        overlay.setAttribute("aria-hidden", "true");
+        for (var t = 0; t < TILE_GRID * TILE_GRID; t++) {
+          overlay.appendChild(h("div", tiles.indexOf(t) >= 0 ? "tile changed" : "tile"));
+        }
+        frame.appendChild(overlay);
+      }
+    } else {
+      frame.appendChild(h("span", "nothumb arch-none", missing));
+    }
+    fig.appendChild(frame);
+    add(fig, add(h("figcaption"), h("strong", "", role), path ? pathText(path, "path") : ""));
+    return fig;
+  }
+
+  function archivalSection(a) {
+    var check = a.archival;
+    if (!check || typeof check !== "object") { return null; }
+    var outcome = str(check.outcome);
+    var tiles = changedTiles(check);
+    var distance = typeof check.distance === "number" && check.distance >= 0 ? check.distance : null;
+    var tileList = null;
+    if (tiles.length) {
+      tileList = add(h("span"), tiles.length + " of " + TILE_GRID * TILE_GRID + " tiles differ (outlined on a " + TILE_GRID + " \u00D7 " + TILE_GRID + " grid): ",
+        tiles.map(tileName).join("; "));
+    }
+    var facts = kv([
+      ["Outcome", h("span", archivalClass(outcome), archivalLabel(outcome))],
+      ["Nearest source", check.source ? pathText(check.source, "path") : h("span", "muted", "none near enough to compare")],
+      ["Distance", distance === null ? "" : distance + " (pHash + dHash bits; 0 is the same picture)"],
+      ["Changed tiles", tileList],
+      ["Source picture", check.source_thumbnail_note || (check.source && !check.source_thumbnail ? "no preview of the source" : "")]
+    ]);
+    var pictures = add(h("div", "arch-pics"),
+      archivalFigure("Delivery still", a.path, a.thumbnail, tiles, "no preview"),
+      archivalFigure("Archive source", check.source, check.source_thumbnail, tiles,
+        check.source ? "no preview" : "no archive source near"));
+    return section("Archival check", add(h("div", "arch-body"), facts, pictures), "wide archival");
   }
 
   function fileFacts(a) {
@@ -432,7 +512,7 @@
     var td = h("td");
     td.colSpan = COLUMNS;
     add(td,
-      add(h("div", "grid"), decision(a), fileFacts(a), problemsList(a)),
+      add(h("div", "grid"), decision(a), fileFacts(a), archivalSection(a), problemsList(a)),
       section("Signals", signalsTable(a)),
       section("C2PA history", c2paHistory(a), "c2pa-section"),
       section("Metadata read", evidenceTable(a)));
