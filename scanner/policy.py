@@ -13,7 +13,9 @@ violation > error > review > approved > clean; codes and their statuses are in s
   - expires_on before the scan date (the approval is good through that day): `approval-expired`;
   - the approval lists tools and a generator named by the asset's AI signals is not one of them:
     `tool-not-approved`; the asset names no generator at all: `tool-unknown` (review);
-  - scope `temporary`: `temporary-in-final`; no written_approval_ref:
+  - scope `temporary`, or (without a granted approval) a fingerprint match with the known-AI
+    library, the production's generated/temp material: `temporary-in-final`;
+    no written_approval_ref:
     `missing-written-approval` (shipping AI, or any sensitive use, needs one);
   - in the archival area, unless the approval is granted with archival_use: `ai-in-archival`;
   - otherwise `approved`.
@@ -48,6 +50,7 @@ DECIDING = ("strong", "definitive")  # weak signals are shown to people but deci
 # on equal specificity the stricter area wins
 _AREA_TIE_ORDER = ("archival", "final", "temporary")
 MAX_DETAIL_ITEMS = 5
+KNOWN_AI_RULE = "FP-KNOWN-AI"  # signal of a fingerprint match with the --known-ai library
 
 
 def area_for(path: str, policy: Policy) -> str:
@@ -128,6 +131,7 @@ def _ai_reasons(
         return [Reason("temporary-material", f"{what}, in the temporary area")]
     if used is None or match is None:
         reasons = [Reason("unapproved-ai", f"{what}; no approval covers it")]
+        reasons += _known_temporary_reasons(analysis, area)
         if area == "archival":
             reasons.append(Reason("ai-in-archival", f"{what} in archival footage"))
         return reasons
@@ -164,6 +168,16 @@ def _ai_reasons(
     return reasons
 
 
+def _known_temporary_reasons(analysis: AssetAnalysis, area: str) -> list[Reason]:
+    """The known-AI library is the production's generated and temp material: finding it in a
+    final or archival area, with no granted final-scope approval, is temporary-in-final."""
+    hits = [s for s in analysis.assessment.signals if s.rule_id == KNOWN_AI_RULE]
+    if not hits:
+        return []
+    shown = "; ".join(f"{s.field.removeprefix('known-ai:')} ({s.value})" for s in hits[:3])
+    return [Reason("temporary-in-final", f"matches known generated/temp material: {shown}")]
+
+
 def _approval_content_reasons(analysis: AssetAnalysis, area: str, used: Approval) -> list[Reason]:
     rid = used.request_id
     reasons: list[Reason] = []
@@ -188,6 +202,8 @@ def _approval_content_reasons(analysis: AssetAnalysis, area: str, used: Approval
                 "temporary-in-final", f"{rid} has scope temporary; the asset is in the {area} area"
             )
         )
+    elif used.status != "approved":
+        reasons += _known_temporary_reasons(analysis, area)
     if not used.written_approval_ref:
         sensitive = [name for name in SENSITIVE_FIELDS if getattr(used, name)]
         why = f"sensitive use ({', '.join(sensitive)})" if sensitive else f"use in the {area} area"

@@ -270,9 +270,28 @@ def test_known_ai_copy_is_assessed_ai_by_a_whole_scan(tmp_path: Path, known_ai: 
     assert caught.analysis.assessment.ai == "generated"
     assert [s.rule_id for s in caught.analysis.assessment.signals] == ["FP-KNOWN-AI"]
     assert caught.finding.status == "violation"
+    codes = [r.code for r in caught.finding.reasons]
+    assert codes == ["unapproved-ai", "temporary-in-final"]
+    assert "gen/fox_v3.png" in caught.finding.reasons[1].detail
     other = by_path["final/sc13_plate.jpg"]
     assert other.analysis.assessment.ai == "none"
     assert other.analysis.assessment.signals == ()
+
+
+def test_known_ai_copy_in_the_temporary_area_is_temporary_material(
+    tmp_path: Path, known_ai: Path
+) -> None:
+    from scanner.policy_file import Policy
+    from scanner.scan import ScanConfig, scan_delivery
+
+    delivery = tmp_path / "delivery"
+    reexport(photo(11, 960), delivery / "temp" / "sc12_previs.jpg")
+    policy = Policy(source="test", temporary=("temp/**",))
+    config = ScanConfig(policy=policy, as_of=date(2026, 11, 1), known_ai=build_library(known_ai))
+    (result,) = scan_delivery(delivery, config).assets
+    assert result.analysis.assessment.ai == "generated"
+    assert (result.finding.status, [r.code for r in result.finding.reasons]) == (
+        "clean", ["temporary-material"])
 
 
 def test_unrelated_library_of_200_gives_no_false_match(tmp_path: Path) -> None:
