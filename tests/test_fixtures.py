@@ -46,7 +46,7 @@ pillow_heif.register_heif_opener()
 def test_layout_is_exactly_the_plan():
     files = {p.relative_to(DELIVERY).as_posix() for p in DELIVERY.rglob("*") if p.is_file()}
     assert files - set(KEPT_FILES) == set(BY_PATH)
-    assert len(EXPECTED) == 35
+    assert len(EXPECTED) == 38
 
 
 def test_delivery_md_is_written_from_the_plan():
