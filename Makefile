@@ -21,6 +21,8 @@ demo: $(STAMP)
 		--approvals fixtures/approvals.csv \
 		--trust-anchors fixtures/ca/root.pem \
 		--as-of 2026-11-01 \
+		--known-ai fixtures/known_ai \
+		--archive-source fixtures/archive_source \
 		--format json --format csv --format html \
 		-o reports
 	@echo "reports written to reports/ (a non-zero exit above is the demo delivery failing its gate, on purpose)"

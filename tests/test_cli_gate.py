@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -346,6 +348,10 @@ SAMPLE_VERDICTS = {
     "final/broken/truncated.jpg": ("error", ["unreadable"], None),
     "final/broken/empty.png": ("error", ["unreadable"], None),
     "final/stills/camera_001.jpg": ("clean", ["no-ai-signal"], None),
+    # without --known-ai / --archive-source nothing gives these away: see the demo test below
+    "final/stills/plate_reexport.jpg": ("clean", ["no-ai-signal"], None),
+    "final/video/reel_with_ai_shot.mp4": ("clean", ["no-ai-signal"], None),
+    "archival/photo_1966_retouched.jpg": ("clean", ["no-ai-signal"], None),
 }  # fmt: skip
 
 
@@ -369,6 +375,107 @@ def test_sample_delivery_shows_every_status(register: str, tmp_path: Path) -> No
     assert doc["unused_approvals"] == ["GENAI-0011"]
     assert {a["status"] for a in doc["assets"]} == {"clean", "approved", "violation", "review",
                                                    "error"}  # fmt: skip
+
+
+# With the production's known-AI library and the original archival scans (what `make demo` does)
+DEMO_VERDICTS = {
+    **SAMPLE_VERDICTS,
+    "final/stills/plate_reexport.jpg": ("violation", ["unapproved-ai", "temporary-in-final"], None),
+    "final/video/reel_with_ai_shot.mp4": (
+        "violation", ["unapproved-ai", "temporary-in-final"], None,
+    ),
+    "archival/photo_1962.jpg": ("clean", ["archival-verified", "no-ai-signal"], None),
+    "archival/photo_1966_retouched.jpg": ("review", ["archival-altered", "no-ai-signal"], None),
+    "archival/photo_1971_ai.jpg": (
+        "violation", ["ai-in-archival", "archival-unverified"], "GENAI-0009",
+    ),
+}  # fmt: skip
+
+
+def demo_scan_args() -> list[str]:
+    """The arguments of `provscan scan` in the Makefile's demo target, as make passes them."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    command = next(line for line in recipe.splitlines() if "/provscan scan " in line)
+    return ["scan", *shlex.split(command.split("/provscan scan ", 1)[1])]
+
+
+@pytest.mark.slow
+def test_demo_command_catches_known_ai_and_checks_the_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not (SAMPLE / "final").is_dir() or not (REPO / "fixtures" / "known_ai").is_dir():
+        pytest.skip("the sample delivery has not been generated")
+    args = demo_scan_args()
+    assert args[args.index("--known-ai") + 1] == "fixtures/known_ai"
+    assert args[args.index("--archive-source") + 1] == "fixtures/archive_source"
+    out = tmp_path / "out"
+    args[args.index("-o") + 1] = str(out)
+    monkeypatch.chdir(REPO)  # the Makefile's paths are relative to the repo root
+    result = CliRunner().invoke(cli, [*args, "--no-cache", "-q"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+    assets = {a["path"]: a for a in doc["assets"]}
+    for path, expected in DEMO_VERDICTS.items():
+        asset = assets[path]
+        assert (asset["status"], [r["code"] for r in asset["reasons"]], asset["approval"]) == (
+            expected
+        ), path
+    assert doc["summary"]["by_status"] == {
+        "violation": 10, "error": 2, "review": 2, "approved": 2, "clean": 20,
+    }  # fmt: skip
+
+    # found by fingerprint alone: no metadata says AI, the library file is named
+    fingerprinted = {
+        path: [e for e in asset["evidence"] if e["field"].startswith("known-ai:")]
+        for path, asset in assets.items()
+    }
+    still = "final/stills/plate_reexport.jpg"
+    reel = "final/video/reel_with_ai_shot.mp4"
+    assert {path for path, found in fingerprinted.items() if found} == {still, reel}
+    [plate_hit] = fingerprinted[still]
+    assert (plate_hit["source"], plate_hit["field"]) == (
+        "fingerprint", "known-ai:previs/sc12_harbour_plate_v003.png",
+    )  # fmt: skip
+    assert re.fullmatch(r"phash distance \d+, dhash distance \d+", plate_hit["value"])
+    [reel_hit] = fingerprinted[reel]
+    assert reel_hit["field"] == "known-ai:concept/keeper_concept_07.png"
+    assert re.fullmatch(r"phash distance \d+, dhash distance \d+, at 00:00:01\.0",
+                        reel_hit["value"])  # fmt: skip
+    assert (assets[still]["ai"], assets[reel]["ai"]) == ("generated", "composite")
+    for path, meaning in ((still, "ai-generated"), (reel, "ai-composite")):
+        signals = [(s["rule_id"], s["meaning"], s["strength"]) for s in assets[path]["signals"]]
+        assert signals == [("FP-KNOWN-AI", meaning, "strong")], path  # the only signal
+    for path, hit in ((still, plate_hit), (reel, reel_hit)):
+        detail = assets[path]["reasons"][1]["detail"]
+        assert detail == (
+            f"matches known generated/temp material: "
+            f"{hit['field'].removeprefix('known-ai:')} ({hit['value']})"
+        )
+
+    # archival: verified against its original, altered from its original, no original at all
+    archival = {
+        path: assets[path]["archival"]
+        for path in ("archival/photo_1962.jpg", "archival/photo_1966_retouched.jpg",
+                     "archival/photo_1971_ai.jpg")
+    }  # fmt: skip
+    outcomes = {
+        path: (a["outcome"], a["source"], a["changed_tiles"]) for path, a in archival.items()
+    }
+    assert outcomes == {
+        "archival/photo_1962.jpg": ("verified", "harbour_1962_scan0417.jpg", []),
+        # the patch covers tiles 11, 14 and 15 of the 4x4 grid (and half of tile 10)
+        "archival/photo_1966_retouched.jpg": ("altered", "quayside_1966_scan0932.jpg",
+                                              [11, 14, 15]),
+        "archival/photo_1971_ai.jpg": ("unverified", "", []),
+    }  # fmt: skip
+    assert archival["archival/photo_1962.jpg"]["distance"] <= 8
+    assert 0 < archival["archival/photo_1966_retouched.jpg"]["distance"] <= 20
+    for path in ("archival/photo_1962.jpg", "archival/photo_1966_retouched.jpg"):
+        assert archival[path]["source_thumbnail"].startswith("data:image/jpeg;base64,")
+    assert archival["archival/photo_1971_ai.jpg"]["source_thumbnail"] == ""
+    # nothing outside the archival area is checked against the archive
+    assert {p for p, a in assets.items() if a.get("archival")} == set(archival)
 
 
 # --- the review reasons beyond credentials-invalid ---------------------------------------------
