@@ -94,7 +94,11 @@ class FileIdentity:
             return None
 
     @classmethod
-    def from_stat(cls, st: os.stat_result) -> FileIdentity:
+    def from_stat(cls, st: os.stat_result) -> FileIdentity | None:
+        """None where the file system has no stable inode numbers (some FUSE and SMB mounts
+        report 0): such files are always read."""
+        if st.st_ino == 0:
+            return None
         return cls(_signed64(st.st_dev), _signed64(st.st_ino), st.st_size, st.st_mtime_ns)
 
     def racy(self, now_ns: int | None = None) -> bool:

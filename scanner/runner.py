@@ -191,6 +191,8 @@ class KnownMedia:
         if self._cache is None:
             return None
         identity = FileIdentity.from_stat(info)
+        if identity is None:
+            return None
         known = self._cache.known_type(self._scope, identity)
         if known is None:
             return None
