@@ -26,6 +26,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from scanner.errors import ScannerError
 from scanner.extract.interface import MediaFile
 from scanner.model import AssetAnalysis, Problem
 
@@ -42,6 +44,9 @@ ASSET_TIME_LIMIT_S = 120.0
 ASSET_TIME_PER_GIB_S = 60.0
 ASSET_MEMORY_LIMIT_BYTES = 1 << 30
 PREFETCH = 2  # tasks a worker holds at once: one running, one ready, so it never waits on us
+MAX_FAILED_STARTS = 3  # workers in a row that die before saying "ready": give up on the scan
+WORKER_START_LIMIT_S = 120.0  # from fork to "ready" (imports on a loaded machine can be slow)
+READY = "ready"
 PRELOAD = ("scanner.worker_preload",)
 # Native thread pools stay at one thread per worker: parallelism comes from the workers.
 WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -101,6 +106,7 @@ def failed_analysis(media: MediaFile, message: str) -> AssetAnalysis:
 def _worker_main(conn: Connection, analyse: Analyse, options: Any, memory_limit: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     _limit_address_space(memory_limit)
+    conn.send(READY)
     while True:
         try:
             message = conn.recv()
@@ -114,7 +120,7 @@ def _worker_main(conn: Connection, analyse: Analyse, options: Any, memory_limit:
             result = analyse(media, options)
         except MemoryError:
             result, retire = failed_analysis(media, memory_bound_message(memory_limit)), True
-        except Exception as exc:  # noqa: BLE001 - analyse() should not raise; never lose a file
+        except BaseException as exc:  # noqa: BLE001 - not even a reader's sys.exit() loses a file
             result = failed_analysis(media, f"analysis failed: {type(exc).__name__}: {exc}")
         try:
             conn.send((index, result, retire))
@@ -176,6 +182,25 @@ def _worker_environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
+@contextlib.contextmanager
+def _no_main_reimport(analyse: Analyse) -> Iterator[None]:
+    """Workers need nothing from the caller's __main__ (unless `analyse` lives there), but
+    multiprocessing re-imports it in each of them: a wasted import of the CLI script, and a
+    crash at start when the program came from stdin or a notebook. Hide it while starting."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(analyse, "__module__", None) == "__main__":
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 @dataclass
 class _Task:
     index: int
@@ -187,6 +212,8 @@ class _Worker:
     process: Any
     conn: Connection
     tasks: deque[_Task] = field(default_factory=deque)
+    ready: bool = False  # it said so: it started, imported and set its bounds
+    spawned: float = field(default_factory=time.monotonic)
     started: float = 0.0  # when the head task started (monotonic)
     budget: float = 0.0  # its time bound
 
@@ -210,6 +237,7 @@ class WorkerPool:
         self._limits = limits
         self._queue: deque[_Task] = deque()
         self._workers: list[_Worker] = []
+        self._failed_starts = 0
         self.stats = PoolStats()
 
     @property
@@ -226,7 +254,7 @@ class WorkerPool:
         if not busy:
             return []
         now = time.monotonic()
-        wait_for = max(0.0, min(w.started + w.budget for w in busy) - now)
+        wait_for = max(0.0, min(self._deadline(w) for w in busy) - now)
         if timeout is not None:
             wait_for = min(wait_for, timeout)
         wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for)
@@ -235,7 +263,10 @@ class WorkerPool:
             self._drain(worker, done)
         now = time.monotonic()
         for worker in [w for w in self._workers if w.tasks]:
-            if now > worker.started + worker.budget:
+            if now > self._deadline(worker):
+                if not worker.ready:  # stuck while starting: not its task's fault
+                    self._failed_start(worker)
+                    continue
                 task = worker.tasks.popleft()
                 self.stats.timeouts += 1
                 done.append((task.index, failed_analysis(task.media, time_bound_message(
@@ -262,7 +293,13 @@ class WorkerPool:
         """Read every answer the worker has sent; notice if it died."""
         try:
             while worker.tasks and worker.conn.poll():
-                index, result, retire = worker.conn.recv()
+                message = worker.conn.recv()
+                if message == READY:
+                    worker.ready = True
+                    self._failed_starts = 0
+                    self._start_next(worker)  # its clock starts now, not while it was starting
+                    continue
+                index, result, retire = message
                 task = worker.tasks.popleft()
                 if task.index != index:  # cannot happen with one pipe per worker; be loud
                     raise RuntimeError(f"worker answered task {index}, expected {task.index}")
@@ -277,10 +314,30 @@ class WorkerPool:
             pass
         if worker.tasks and not worker.process.is_alive():
             worker.process.join()
+            if not worker.ready:
+                self._failed_start(worker)
+                return
             task = worker.tasks.popleft()
             done.append((task.index, failed_analysis(task.media, self._death_message(worker))))
             self.stats.crashes += 1
             self._replace(worker)
+
+    @staticmethod
+    def _deadline(worker: _Worker) -> float:
+        if not worker.ready:
+            return worker.spawned + WORKER_START_LIMIT_S
+        return worker.started + worker.budget
+
+    def _failed_start(self, worker: _Worker) -> None:
+        """A worker that died before it could take any task: not its tasks' fault."""
+        self._failed_starts += 1
+        code = worker.process.exitcode
+        self._replace(worker)
+        if self._failed_starts >= MAX_FAILED_STARTS:
+            raise ScannerError(
+                f"analysis worker processes fail to start (exit status {code}, "
+                f"{self._failed_starts} times in a row); the error is printed above"
+            )
 
     def _death_message(self, worker: _Worker) -> str:
         code = worker.process.exitcode
@@ -344,7 +401,7 @@ class WorkerPool:
             name="provscan-worker",
             daemon=True,
         )
-        with _worker_environment():
+        with _worker_environment(), _no_main_reimport(self._analyse):
             process.start()
         child_conn.close()
         self.stats.workers_started += 1

@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,8 @@ def hashing_analyse(media: MediaFile, options: object) -> AssetAnalysis:
         block[-1] = 1
     elif command.startswith("abort"):
         os.abort()
+    elif command.startswith("exit"):
+        sys.exit(3)
     return AssetAnalysis(
         path=media.rel,
         size=media.size,
@@ -190,6 +195,59 @@ def test_a_crashing_worker_fails_only_its_asset(tmp_path: Path) -> None:
     assert "1 GiB memory bound" in problem.message
     assert by_path["a"].sha256 == sha("a") and by_path["c"].sha256 == sha("c")
     assert stats.pool.crashes == 1
+
+
+def test_a_reader_calling_sys_exit_fails_only_its_asset(tmp_path: Path) -> None:
+    results, stats = run(make_files(tmp_path, {"a": "a", "b": "exit", "c": "c"}), jobs=1)
+    assert results[1].problems == (
+        Problem("scan", "analysis failed: SystemExit: 3", fatal=True),
+    )
+    assert results[2].sha256 == sha("c") and stats.pool.workers_started == 1
+
+
+# --- workers that cannot start ---------------------------------------------------------------
+
+
+def test_workers_that_cannot_start_stop_the_scan_instead_of_failing_every_file(
+    tmp_path: Path,
+) -> None:
+    from scanner.errors import ScannerError
+
+    # A function the workers cannot import: its module exists only in this process.
+    ghost = types.ModuleType("provscan_ghost_module")
+    exec("def analyse(media, options):\n    raise AssertionError('never runs')", ghost.__dict__)
+    sys.modules[ghost.__name__] = ghost
+    try:
+        medias = make_files(tmp_path, {f"f{i}": str(i) for i in range(50)})
+        stats = RunStats()
+        with pytest.raises(ScannerError, match="fail to start"):
+            list(run_analyses(medias, None, jobs=1, cache_path=None, analyse=ghost.analyse,
+                              stats=stats))  # fmt: skip
+        assert stats.pool.workers_started == 3 and stats.pool.crashes == 0
+    finally:
+        del sys.modules[ghost.__name__]
+
+
+def test_a_program_read_from_stdin_can_run_workers(tmp_path: Path) -> None:
+    """multiprocessing re-imports the caller's __main__ in each worker, which fails for a
+    program piped to python: the pool must not need it."""
+    (tmp_path / "a.txt").write_text("hello")
+    program = f"""
+from pathlib import Path
+from scanner.extract.interface import MediaFile
+from scanner.runner import run_analyses
+from test_runner import hashing_analyse
+media = MediaFile(Path({str(tmp_path / "a.txt")!r}), "a.txt", "text/plain", "TXT", "other", 5)
+(result,) = run_analyses([media], None, jobs=1, cache_path=None, analyse=hashing_analyse)
+print(result.sha256, result.problems)
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
+                                                         str(Path(__file__).parents[1])])}
+    done = subprocess.run([sys.executable, "-"], input=program, text=True, capture_output=True,
+                          env=env, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{sha('hello')} ()"
+    assert "Traceback" not in done.stderr
 
 
 # --- through the real engine -----------------------------------------------------------------
