@@ -465,7 +465,7 @@ def test_corruption_found_mid_scan_stops_the_cache_not_the_scan(
 
 
 def test_every_field_of_an_analysis_survives_the_cache() -> None:
-    from scanner.cache import decode_analysis, encode_analysis
+    from scanner.cache_codec import decode_analysis, encode_analysis
     from scanner.model import (
         Assessment,
         AssetAnalysis,
@@ -517,7 +517,7 @@ def test_every_field_of_an_analysis_survives_the_cache() -> None:
 def test_a_tampered_cache_value_is_a_miss_not_a_wrong_result(tamper) -> None:
     import zlib
 
-    from scanner.cache import decode_analysis, encode_analysis
+    from scanner.cache_codec import decode_analysis, encode_analysis
     from scanner.model import AssetAnalysis
 
     good = AssetAnalysis("p", 1, "s", "image/png", "image", "PNG")
