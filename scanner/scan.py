@@ -22,6 +22,7 @@ from scanner.model import AssetAnalysis, AssetResult, ScanResult, Skipped, ToolI
 from scanner.policy import area_for, decide, exit_code, unused_approvals
 from scanner.policy_file import Policy
 from scanner.rules.catalog import CATALOG_VERSION
+from scanner.runner import KnownMedia, run_analyses
 from scanner.walk import walk
 
 ProgressCallback = Callable[[int, int, str], None]  # done, total, path
@@ -54,19 +55,32 @@ def tool_info() -> ToolInfo:
     return ToolInfo("provscan", __version__, CATALOG_VERSION, c2pa_version)
 
 
-def analyse_all(
-    medias: Iterable[MediaFile], config: ScanConfig
-) -> Iterator[AssetAnalysis]:
-    """Analyse every file, in the order given. Parallelism and caching plug in here."""
-    from scanner.runner import run_analyses
-
-    options = AnalyseOptions(
+def analyse_options(config: ScanConfig) -> AnalyseOptions:
+    return AnalyseOptions(
         extract=ExtractOptions(trust_anchors_pem=config.trust_anchors_pem),
         fingerprints=config.fingerprints,
     )
+
+
+def analyse_all(medias: Iterable[MediaFile], config: ScanConfig) -> Iterator[AssetAnalysis]:
+    """Analyse every file, in the order given: in worker processes, through the cache."""
     yield from run_analyses(
-        list(medias), options, jobs=config.jobs, cache_path=config.cache_path, analyse=analyse
+        list(medias),
+        analyse_options(config),
+        jobs=config.jobs,
+        cache_path=config.cache_path,
+        analyse=analyse,
     )
+
+
+def walk_delivery(root: Path, config: ScanConfig) -> tuple[list[MediaFile], list[Skipped]]:
+    """The delivery's media and skipped paths; files the cache knows unchanged are not read."""
+    medias: list[MediaFile] = []
+    skipped: list[Skipped] = []
+    with KnownMedia(config.cache_path, analyse_options(config), analyse) as known:
+        for item in walk(root, follow_links=config.follow_links, known=known):
+            (medias if isinstance(item, MediaFile) else skipped).append(item)
+    return medias, skipped
 
 
 def scan_delivery(
@@ -77,10 +91,7 @@ def scan_delivery(
         raise ConfigError(f"delivery is not a folder: {root}")
     scanned_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
-    medias: list[MediaFile] = []
-    skipped: list[Skipped] = []
-    for item in walk(root, follow_links=config.follow_links):
-        (medias if isinstance(item, MediaFile) else skipped).append(item)
+    medias, skipped = walk_delivery(root, config)
 
     approvals = config.register.approvals if config.register else ()
     approvals_by_id = {a.request_id: a for a in approvals}

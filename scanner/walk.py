@@ -31,7 +31,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from scanner.extract.formats.binio import file_size, open_readonly
@@ -62,8 +62,17 @@ SKIP_EMPTY = "empty file, not media"
 SKIP_SPECIAL = "special file (FIFO, socket or device), not opened"
 
 
-def walk(root: Path, *, follow_links: bool = False) -> Iterator[MediaFile | Skipped]:
-    """Every file under `root`: a MediaFile to analyse or a Skipped with the reason."""
+KnownHook = Callable[[Path, str, os.stat_result], "MediaFile | None"]
+
+
+def walk(
+    root: Path, *, follow_links: bool = False, known: KnownHook | None = None
+) -> Iterator[MediaFile | Skipped]:
+    """Every file under `root`: a MediaFile to analyse or a Skipped with the reason.
+
+    `known(path, rel, stat)` may return the MediaFile of a file whose type is already known
+    (the incremental cache), so its first bytes are not read to sniff it.
+    """
     root = Path(os.path.abspath(root))
     real_root = Path(os.path.realpath(root))
     try:
@@ -71,14 +80,15 @@ def walk(root: Path, *, follow_links: bool = False) -> Iterator[MediaFile | Skip
     except OSError as exc:
         yield Skipped(".", f"unreadable folder: {_why(exc)}; contents not scanned")
         return
-    walker = _Walker(real_root, follow_links)
+    walker = _Walker(real_root, follow_links, known)
     yield from walker.folder(root, (), ((top.st_dev, top.st_ino),))
 
 
 class _Walker:
-    def __init__(self, real_root: Path, follow_links: bool) -> None:
+    def __init__(self, real_root: Path, follow_links: bool, known: KnownHook | None) -> None:
         self.real_root = real_root
         self.follow_links = follow_links
+        self.known = known
         # Folders entered through a link, each at most once: a linked folder is scanned under
         # the link's name too (its path decides policy), but links cannot multiply the work.
         self.linked: set[tuple[int, int]] = set()
@@ -131,7 +141,8 @@ class _Walker:
                 self.linked.add(key)
             yield from self.folder(path, rel_parts, (*ancestors, key))
         elif stat.S_ISREG(info.st_mode):
-            yield _media_file(path, rel, info.st_size)
+            cached = self.known(path, rel, info) if self.known else None
+            yield cached or _media_file(path, rel, info.st_size)
         else:
             yield Skipped(rel, SKIP_SPECIAL)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import inspect
 import json
 import logging
 import os
@@ -275,14 +274,7 @@ class FileAccessWatch:
         os.close(self.fd)
 
 
-walk_has_cache_hook = "known" in inspect.signature(walk).parameters
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux only")
-@pytest.mark.skipif(
-    not walk_has_cache_hook,
-    reason="walk() has no `known` hook yet, so it still sniffs each file's first 64 KiB",
-)
 def test_warm_rescan_opens_no_media_file(delivery: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache.sqlite3"
     cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
