@@ -122,6 +122,8 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
     formats = formats or ("json",)
     with _usage_errors():
         _check_output(delivery, formats, out_dir)
+        if cache_path is not None and not no_cache:
+            _refuse_inside(delivery, cache_path, "cache file")
         register = load_register(approvals_file) if approvals_file else None
         if register is not None:
             load_references(register)  # a bad reference image is a register error: exit 2 now
@@ -189,12 +191,14 @@ def _check_output(delivery: Path, formats: tuple[str, ...], out_dir: Path | None
         if len(formats) > 1:
             raise ConfigError("several formats need -o/--output DIR (stdout takes one)")
         return
+    _refuse_inside(delivery, out_dir, "output folder")
+
+
+def _refuse_inside(delivery: Path, path: Path, what: str) -> None:
     root = delivery.resolve()
-    target = out_dir.resolve()
+    target = path.resolve()
     if target == root or root in target.parents:
-        raise ConfigError(
-            f"output folder {out_dir} is inside the delivery: provscan never writes there"
-        )
+        raise ConfigError(f"{what} {path} is inside the delivery: provscan never writes there")
 
 
 def _read_pem(path: Path) -> str:
@@ -278,4 +282,8 @@ def approvals_check(register_file: Path) -> None:
 
 
 def main() -> None:
+    import logging
+
+    # Library warnings (e.g. a damaged cache file set aside) reach the user, prefixed.
+    logging.basicConfig(format="provscan: %(message)s", level=logging.WARNING)
     cli()

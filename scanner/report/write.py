@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.report.json_report import render_json
+from scanner.report.json_report import render_json, write_json
 
 Renderer = Callable[[dict[str, Any]], str]
 FORMATS = ("json", "csv", "html")
@@ -32,10 +32,13 @@ def write_reports(doc: dict[str, Any], formats: Sequence[str], out_dir: Path) ->
     written = []
     for fmt in formats:
         target = out_dir / f"{BASENAME}.{fmt}"
-        text = renderer(fmt)(doc)
-        # newline="" keeps the renderer's own line endings (CSV wants CRLF)
         tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_text(text, encoding="utf-8", newline="")
+        # newline="" keeps the renderer's own line endings (CSV wants CRLF)
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            if fmt == "json":
+                write_json(doc, handle)  # streamed: the same bytes without one big string
+            else:
+                handle.write(renderer(fmt)(doc))
         tmp.replace(target)
         written.append(target)
     return written

@@ -1,0 +1,77 @@
+"""The CLI surface: version, help with examples, rules, usage errors, no writes in a delivery."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scanner import __version__
+from scanner.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+STILL = ROOT / "fixtures" / "delivery" / "final" / "stills" / "camera_001.jpg"
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"provscan, version {__version__}"
+
+
+def test_help_has_examples_for_every_command() -> None:
+    assert "Examples:" in run("--help").output
+    for command in (["scan"], ["report"], ["approvals", "check"]):
+        result = run(*command, "--help")
+        assert result.exit_code == 0
+        assert "Example" in result.output and "provscan " in result.output, command
+
+
+def test_rules_lists_the_catalog_with_stable_ids() -> None:
+    data = json.loads(run("rules", "--format", "json").output)
+    ids = [r["id"] for r in data["rules"]]
+    assert len(ids) == len(set(ids)) > 50
+    assert {"C2PA-DST-TRAINED", "XMP-DST-TRAINED", "PNG-A1111-PARAMS"} <= set(ids)
+    text = run("rules").output
+    assert text.startswith(f"rule catalog {data['catalog_version']}: {len(ids)} rules")
+
+
+def test_reports_and_cache_are_refused_inside_the_delivery(tmp_path: Path) -> None:
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    shutil.copy(STILL, delivery / "still.jpg")
+    inside_out = run("scan", str(delivery), "-o", str(delivery / "reports"), "-q")
+    assert inside_out.exit_code == 2 and "inside the delivery" in inside_out.output
+    inside_cache = run("scan", str(delivery), "--cache", str(delivery / "c.sqlite3"), "-q")
+    assert inside_cache.exit_code == 2 and "inside the delivery" in inside_cache.output
+    assert sorted(p.name for p in delivery.iterdir()) == ["still.jpg"]
+
+
+def test_several_formats_need_an_output_folder(tmp_path: Path) -> None:
+    result = run("scan", str(STILL.parent), "--format", "json", "--format", "csv", "--no-cache")
+    assert result.exit_code == 2 and "need -o/--output" in result.output
+
+
+def test_one_format_goes_to_stdout_and_the_summary_to_stderr(tmp_path: Path) -> None:
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    shutil.copy(STILL, delivery / "still.jpg")
+    result = CliRunner().invoke(
+        cli, ["scan", str(delivery), "--no-cache", "--format", "json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "provscan/1" and [a["path"] for a in doc["assets"]] == ["still.jpg"]
+    assert "1 assets, 0 skipped" in result.stderr
+
+
+def test_report_rejects_a_file_that_is_not_a_scan(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"schema": "something/else"}', encoding="utf-8")
+    result = run("report", str(bogus), "--format", "html")
+    assert result.exit_code == 2 and "not a provscan scan" in result.output
