@@ -17,10 +17,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from scanner.bounds import Limits, failed_analysis
 from scanner.cache import CacheStats, FileIdentity, ResultCache, result_scope
 from scanner.extract.interface import MediaFile
 from scanner.model import AssetAnalysis
-from scanner.workers import Limits, PoolStats, WorkerPool, failed_analysis
+from scanner.workers import PoolStats, WorkerPool
 
 Analyse = Callable[[MediaFile, Any], AssetAnalysis]
 

@@ -34,15 +34,17 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from scanner.bounds import (
+    Limits,
+    describe_bytes,
+    failed_analysis,
+    memory_bound_message,
+    time_bound_message,
+)
 from scanner.errors import ScannerError
 from scanner.extract.interface import MediaFile
-from scanner.model import AssetAnalysis, Problem
+from scanner.model import AssetAnalysis
 
-ASSET_TIME_LIMIT_S = 120.0
-# A large master legitimately takes longer (every byte is hashed, C2PA may hash it again):
-# each GiB adds this much, i.e. the bound assumes no less than ~17 MB/s of reading.
-ASSET_TIME_PER_GIB_S = 60.0
-ASSET_MEMORY_LIMIT_BYTES = 1 << 30
 PREFETCH = 2  # tasks a worker holds at once: one running, one ready, so it never waits on us
 MAX_FAILED_STARTS = 3  # workers in a row that die before saying "ready": give up on the scan
 WORKER_START_LIMIT_S = 120.0  # from fork to "ready" (imports on a loaded machine can be slow)
@@ -50,54 +52,8 @@ READY = "ready"
 PRELOAD = ("scanner.worker_preload",)
 # Native thread pools stay at one thread per worker: parallelism comes from the workers.
 WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-BOUND_SOURCE = "scan"
 
 Analyse = Callable[[MediaFile, Any], AssetAnalysis]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-asset bounds. `time_for(size)` scales the time bound with the file size."""
-
-    time_s: float = ASSET_TIME_LIMIT_S
-    time_per_gib_s: float = ASSET_TIME_PER_GIB_S
-    memory_bytes: int = ASSET_MEMORY_LIMIT_BYTES
-
-    def time_for(self, size: int) -> float:
-        return self.time_s + self.time_per_gib_s * max(size, 0) / (1 << 30)
-
-
-def describe_seconds(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.2f} s"
-
-
-def describe_bytes(count: int) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if count >= size:
-            value = count / size
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{count} bytes"
-
-
-def time_bound_message(seconds: float) -> str:
-    return f"analysis exceeded the {describe_seconds(seconds)} time bound"
-
-
-def memory_bound_message(limit: int) -> str:
-    return f"analysis exceeded the {describe_bytes(limit)} memory bound"
-
-
-def failed_analysis(media: MediaFile, message: str) -> AssetAnalysis:
-    """The result for an asset whose analysis did not finish: a fatal Problem, nothing else."""
-    return AssetAnalysis(
-        path=media.rel,
-        size=media.size,
-        sha256="",
-        media_type=media.media_type,
-        kind=media.kind,
-        format=media.format,
-        problems=(Problem(BOUND_SOURCE, message, fatal=True),),
-    )
 
 
 # --- in the worker process -----------------------------------------------------------------

@@ -23,13 +23,13 @@ import pytest
 from fixtures import hostile
 from scanner import scan as scan_module
 from scanner.analyse import AnalyseOptions, analyse
+from scanner.bounds import Limits
 from scanner.extract.interface import MediaFile
 from scanner.model import AssetResult
 from scanner.policy_file import load_policy
 from scanner.runner import run_analyses
 from scanner.scan import ScanConfig, scan_delivery
 from scanner.walk import walk
-from scanner.workers import Limits
 
 SCAN_TIMEOUT = 300
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from scanner.bounds import Limits
 from scanner.extract.interface import MediaFile
 from scanner.model import AssetAnalysis, Problem
 from scanner.runner import RunStats, run_analyses
-from scanner.workers import Limits
 
 # --- analysis functions run inside the workers ----------------------------------------------
 
