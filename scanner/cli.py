@@ -20,6 +20,7 @@ from scanner import __version__
 from scanner.errors import ConfigError, ReportInputError, ScannerError
 
 if TYPE_CHECKING:
+    from scanner.bounds import Limits
     from scanner.fingerprint.library import Library
     from scanner.model import ScanResult
     from scanner.scan import ScanConfig
@@ -98,12 +99,17 @@ def cli() -> None:
               help="Incremental cache file (default: in the user's cache folder).")
 @click.option("--no-cache", is_flag=True, help="Read every file again; use no cache.")
 @click.option("--no-fingerprints", is_flag=True, help="Skip perceptual hashes and thumbnails.")
+@click.option("--time-bound", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="Per-asset analysis time bound, flat (default: 120 s + 60 s per GiB of file).")
+@click.option("--memory-bound", type=click.IntRange(min=256), default=None, metavar="MIB",
+              help="Per-asset analysis memory bound in MiB (default 1024).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary or progress on stderr.")
 def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
          as_of: date | None, strict: bool, formats: tuple[str, ...], out_dir: Path | None,
          trust_anchors: Path | None, known_ai: Path | None, archive_source: Path | None,
          follow_links: bool, jobs: int | None, cache_path: Path | None, no_cache: bool,
-         no_fingerprints: bool, quiet: bool) -> None:
+         no_fingerprints: bool, time_bound: float | None, memory_bound: int | None,
+         quiet: bool) -> None:
     """Scan the DELIVERY folder and gate it.
 
     \b
@@ -145,6 +151,7 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
             archive_source=libraries.get("--archive-source"),
             jobs=workers,
             cache_path=None if no_cache else (cache_path or default_cache_path()),
+            limits=_limits(time_bound, memory_bound),
         )
         result = _scan_with_progress(delivery, config, show=not quiet)
 
@@ -171,6 +178,19 @@ def _scan_with_progress(delivery: Path, config: ScanConfig, *, show: bool) -> Sc
     result = scan_delivery(delivery, config, progress=progress)
     click.echo("\r\x1b[K", err=True, nl=False)
     return result
+
+
+def _limits(time_bound: float | None, memory_bound: int | None) -> Limits | None:
+    from scanner.bounds import Limits
+
+    if time_bound is None and memory_bound is None:
+        return None
+    default = Limits()
+    return Limits(
+        time_s=time_bound if time_bound is not None else default.time_s,
+        time_per_gib_s=0.0 if time_bound is not None else default.time_per_gib_s,
+        memory_bytes=memory_bound * 1024 * 1024 if memory_bound else default.memory_bytes,
+    )
 
 
 def _load_library(folder: Path, option: str, jobs: int, quiet: bool) -> Library:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from scanner import __version__
 from scanner.analyse import AnalyseOptions, analyse
 from scanner.approvals import Register, match_asset
 from scanner.assess import assess
+from scanner.bounds import Limits
 from scanner.errors import ConfigError
 from scanner.extract.interface import ExtractOptions, MediaFile
 from scanner.fingerprint.library import Library
@@ -42,7 +43,7 @@ class ScanConfig:
     archive_source: Library | None = None
     jobs: int = 1
     cache_path: Path | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    limits: Limits | None = None  # per-asset time/memory bounds (None: the defaults)
 
 
 def tool_info() -> ToolInfo:
@@ -70,6 +71,7 @@ def analyse_all(medias: Iterable[MediaFile], config: ScanConfig) -> Iterator[Ass
         jobs=config.jobs,
         cache_path=config.cache_path,
         analyse=analyse,
+        limits=config.limits,
     )
 
 

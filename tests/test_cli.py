@@ -75,3 +75,31 @@ def test_report_rejects_a_file_that_is_not_a_scan(tmp_path: Path) -> None:
     bogus.write_text('{"schema": "something/else"}', encoding="utf-8")
     result = run("report", str(bogus), "--format", "html")
     assert result.exit_code == 2 and "not a provscan scan" in result.output
+
+
+def _scan_json(delivery: Path, out: Path, *extra: str) -> tuple[int, dict]:
+    result = run("scan", str(delivery), "--no-cache", "-q", "--format", "json", "-o", str(out),
+                 *extra)  # fmt: skip
+    return result.exit_code, json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+
+
+def test_bounds_are_set_from_the_command_line(tmp_path: Path) -> None:
+    from fixtures.hostile import png_memory_bomb
+
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    shutil.copy(STILL, delivery / "still.jpg")
+    (delivery / "bomb.png").write_bytes(png_memory_bomb())
+    with open(delivery / "master.jpg", "wb") as handle:  # an 8 GiB sparse "JPEG": slow to hash
+        handle.write(STILL.read_bytes()[:4096])
+        handle.truncate(8 << 30)
+
+    code, doc = _scan_json(delivery, tmp_path / "out", "--time-bound", "1",
+                           "--memory-bound", "256")  # fmt: skip
+    by_path = {a["path"]: a for a in doc["assets"]}
+    assert code == 3
+    assert by_path["still.jpg"]["status"] == "clean"
+    bomb = [p["message"] for p in by_path["bomb.png"]["problems"] if p["fatal"]]
+    assert bomb == ["analysis exceeded the 256 MiB memory bound"]
+    master = [p["message"] for p in by_path["master.jpg"]["problems"] if p["fatal"]]
+    assert master == ["analysis exceeded the 1 s time bound"]
