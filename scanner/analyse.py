@@ -20,6 +20,7 @@ from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, Problem
 from scanner.rules.match import signals_for
+from scanner.sniff import has_reader
 
 NO_READER_NOTE = "no provenance reader for this format"
 HASH_CHUNK = 1024 * 1024
@@ -128,7 +129,7 @@ def _read_everything(media: MediaFile, options: AnalyseOptions) -> AssetAnalysis
         return AssetAnalysis(**base, problems=(Problem("file", "empty file (0 bytes)", True),))
 
     notes: list[str] = []
-    if media.format == "UNKNOWN" or not _has_reader(media):
+    if not has_reader(media.format):
         notes.append(NO_READER_NOTE)
     evidence, problems, report = _run_extractors(media, options.extract)
 
@@ -155,9 +156,3 @@ def _read_everything(media: MediaFile, options: AnalyseOptions) -> AssetAnalysis
         problems=tuple(problems),
         notes=tuple(notes),
     )
-
-
-def _has_reader(media: MediaFile) -> bool:
-    from scanner.sniff import has_reader
-
-    return has_reader(media.format)

@@ -36,6 +36,10 @@ STRENGTHS = ("definitive", "strong", "weak")
 # Finding statuses (contract), worst first.
 STATUSES = ("violation", "error", "review", "approved", "clean")
 
+# Rule id of the signal a perceptual-fingerprint match with the --known-ai library gives
+# (not in the metadata catalog: the fingerprint library emits it; policy keys on it).
+KNOWN_AI_RULE_ID = "FP-KNOWN-AI"
+
 # Asset kinds.
 KINDS = ("image", "video", "audio", "other")
 
@@ -235,6 +239,11 @@ class Finding:
 class AssetResult:
     analysis: AssetAnalysis
     finding: Finding = field(default_factory=Finding)
+
+
+# Start of a Skipped reason for a folder that could not be listed: its contents are unknown,
+# so the gate counts it as unreadable (exit 3) and the summary names it.
+UNREADABLE_FOLDER = "unreadable folder"
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,15 @@ from scanner import pathglob
 from scanner.approvals.match import AI_MEANINGS, ai_generators
 from scanner.approvals.tools import tools_covered
 from scanner.approvals.validate import SENSITIVE_FIELDS
-from scanner.model import Approval, ApprovalMatch, ArchivalCheck, AssetAnalysis, Finding, Reason
+from scanner.model import (
+    KNOWN_AI_RULE_ID,
+    Approval,
+    ApprovalMatch,
+    ArchivalCheck,
+    AssetAnalysis,
+    Finding,
+    Reason,
+)
 from scanner.policy_file import Policy
 from scanner.reasons import rank, status_of, worst_status
 
@@ -50,7 +58,6 @@ DECIDING = ("strong", "definitive")  # weak signals are shown to people but deci
 # on equal specificity the stricter area wins
 _AREA_TIE_ORDER = ("archival", "final", "temporary")
 MAX_DETAIL_ITEMS = 5
-KNOWN_AI_RULE = "FP-KNOWN-AI"  # signal of a fingerprint match with the --known-ai library
 
 
 def area_for(path: str, policy: Policy) -> str:
@@ -171,7 +178,7 @@ def _ai_reasons(
 def _known_temporary_reasons(analysis: AssetAnalysis, area: str) -> list[Reason]:
     """The known-AI library is the production's generated and temp material: finding it in a
     final or archival area, with no granted final-scope approval, is temporary-in-final."""
-    hits = [s for s in analysis.assessment.signals if s.rule_id == KNOWN_AI_RULE]
+    hits = [s for s in analysis.assessment.signals if s.rule_id == KNOWN_AI_RULE_ID]
     if not hits:
         return []
     shown = "; ".join(f"{s.field.removeprefix('known-ai:')} ({s.value})" for s in hits[:3])

@@ -18,8 +18,17 @@ from scanner.assess import assess
 from scanner.bounds import Limits
 from scanner.errors import ConfigError
 from scanner.extract.interface import ExtractOptions, MediaFile
-from scanner.fingerprint.library import Library
-from scanner.model import AssetAnalysis, AssetResult, ScanResult, Skipped, ToolInfo
+from scanner.fingerprint.archive import verify_archival
+from scanner.fingerprint.library import Library, hits_as_evidence, match_known_ai
+from scanner.fingerprint.references import reference_hits
+from scanner.model import (
+    UNREADABLE_FOLDER,
+    AssetAnalysis,
+    AssetResult,
+    ScanResult,
+    Skipped,
+    ToolInfo,
+)
 from scanner.policy import area_for, decide, exit_code, unused_approvals
 from scanner.policy_file import Policy
 from scanner.rules.catalog import CATALOG_VERSION
@@ -103,11 +112,10 @@ def scan_delivery(
         area = area_for(analysis.path, config.policy)
         archival = None
         if area == "archival" and config.archive_source is not None:
-            from scanner.fingerprint.archive import verify_archival
-
             archival = verify_archival(analysis.fingerprints, config.archive_source)
-        reference_hits = _reference_hits(analysis, config)
-        matches = match_asset(analysis, approvals, reference_hits=reference_hits)
+        matches = match_asset(
+            analysis, approvals, reference_hits=_reference_hits(analysis, config)
+        )
         finding = decide(
             analysis,
             area=area,
@@ -133,13 +141,10 @@ def scan_delivery(
     )
 
 
-UNREADABLE_SKIP = "unreadable folder"
-
-
 def gate(result: ScanResult, *, strict: bool = False) -> int:
     """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets."""
     code = exit_code([a.finding for a in result.assets], strict=strict)
-    if code == 0 and any(s.reason.startswith(UNREADABLE_SKIP) for s in result.skipped):
+    if code == 0 and any(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped):
         return 3
     return code
 
@@ -148,8 +153,6 @@ def _with_library_matches(analysis: AssetAnalysis, config: ScanConfig) -> AssetA
     """Add known-AI fingerprint hits as evidence and signals, and re-assess."""
     if config.known_ai is None or not analysis.fingerprints:
         return analysis
-    from scanner.fingerprint.library import hits_as_evidence, match_known_ai
-
     hits = match_known_ai(analysis.fingerprints, config.known_ai, kind=analysis.kind)
     if not hits:
         return analysis
@@ -167,6 +170,4 @@ def _reference_hits(analysis: AssetAnalysis, config: ScanConfig) -> dict[str, st
         return {}
     if not any(a.reference for a in config.register.approvals):
         return {}
-    from scanner.fingerprint.references import reference_hits
-
     return reference_hits(analysis.fingerprints, config.register)

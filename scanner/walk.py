@@ -36,7 +36,7 @@ from pathlib import Path
 
 from scanner.extract.formats.binio import file_size, open_readonly
 from scanner.extract.interface import MediaFile
-from scanner.model import Skipped
+from scanner.model import UNREADABLE_FOLDER, Skipped
 from scanner.sniff import HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
 
 # Extensions that make an empty or unrecognised file an asset (an error finding) rather than
@@ -78,7 +78,7 @@ def walk(
     try:
         top = os.stat(root)
     except OSError as exc:
-        yield Skipped(".", f"unreadable folder: {_why(exc)}; contents not scanned")
+        yield Skipped(".", f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
         return
     walker = _Walker(real_root, follow_links, known)
     yield from walker.folder(root, (), ((top.st_dev, top.st_ino),))
@@ -100,7 +100,7 @@ class _Walker:
             names = sorted(_listdir(folder))
         except OSError as exc:
             where = _rel(parts) or "."
-            yield Skipped(where, f"unreadable folder: {_why(exc)}; contents not scanned")
+            yield Skipped(where, f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
             return
         for name in names:
             yield from self.entry(folder / name, (*parts, name), ancestors)

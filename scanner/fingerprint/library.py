@@ -17,10 +17,10 @@ from scanner.extract.interface import MediaFile
 from scanner.fingerprint import match
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.index import HashIndex
-from scanner.model import Evidence, FrameHash, Problem, Signal
+from scanner.model import KNOWN_AI_RULE_ID, Evidence, FrameHash, Problem, Signal
 from scanner.walk import walk
 
-RULE_ID = "FP-KNOWN-AI"
+RULE_ID = KNOWN_AI_RULE_ID
 RUN_GAP = 5.0  # seconds: matches of one library file further apart are reported separately
 MAX_HITS = 20  # per delivery asset, nearest first
 WHOLE_SHARE = 0.8  # matched share of a delivery's frames above which the asset IS the item

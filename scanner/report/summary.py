@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.model import STATUSES
+from scanner.model import STATUSES, UNREADABLE_FOLDER
 
 WORST_SHOWN = 10
 # C0 controls, DEL and C1 controls: in a file name they could move the cursor, clear lines or
@@ -41,7 +41,7 @@ def render_summary(doc: dict[str, Any]) -> str:
             lines.append(f"    {asset['status']:<9} {terminal_safe(asset['path'])}  [{codes}]")
         if len(worst) > WORST_SHOWN:
             lines.append(f"    … and {len(worst) - WORST_SHOWN} more")
-    unlisted = [s for s in doc.get("skipped", []) if s["reason"].startswith("unreadable folder")]
+    unlisted = [s for s in doc.get("skipped", []) if s["reason"].startswith(UNREADABLE_FOLDER)]
     for skip in unlisted:
         lines.append(f"  NOT SCANNED  {terminal_safe(skip['path'])}: {skip['reason']}")
     if doc.get("unused_approvals"):
