@@ -3,103 +3,27 @@ with c2pa-python (no C2PA test certificates, no timestamp authority, no network)
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import c2pa
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from PIL import Image
 
+from fixtures.ca import Ca, make_ca
 from scanner.extract.interface import MediaFile
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 
-@dataclass(frozen=True)
-class ThrowawayCA:
-    chain_pem: bytes  # end-entity then root
-    key_pem: bytes
-    root_pem: str
-
-
-def _name(cn: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, cn),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "provscan tests"),
-        ]
-    )
-
-
-def _key_usage(signer: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=not signer,
-        crl_sign=not signer,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def make_ca(label: str = "provscan test") -> ThrowawayCA:
-    """EC P-256 root + end-entity (digitalSignature, emailProtection, SKI/AKI), 30 days."""
-    now = dt.datetime.now(dt.timezone.utc)
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    root_name = _name(f"{label} root")
-    root = (
-        x509.CertificateBuilder()
-        .subject_name(root_name)
-        .issuer_name(root_name)
-        .public_key(root_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_key_usage(signer=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), False)
-        .sign(root_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(_name(f"{label} signer"))
-        .issuer_name(root_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(signer=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
-        )
-        .sign(root_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    return ThrowawayCA(
-        chain_pem=leaf.public_bytes(pem) + root.public_bytes(pem),
-        key_pem=key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ),
-        root_pem=root.public_bytes(pem).decode(),
-    )
+def anchor(ca: Ca) -> str:
+    """The CA's root certificate as the PEM text `--trust-anchors` takes."""
+    return ca.root_pem.decode()
 
 
 @lru_cache(maxsize=1)
-def session_ca() -> ThrowawayCA:
+def session_ca() -> Ca:
     """One CA per test session (key generation is the slow part)."""
     return make_ca()
 
@@ -121,12 +45,13 @@ def sign(
     source: bytes,
     mime: str = "image/jpeg",
     ingredients: tuple[tuple[dict, bytes, str], ...] = (),
-    ca: ThrowawayCA | None = None,
+    ca: Ca | None = None,
     verify_after_sign: bool = True,
 ) -> bytes:
     """Sign `source` with `manifest`; ingredients are (ingredient json, bytes, mime)."""
     ca = ca or session_ca()
-    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(b"es256", ca.chain_pem, ca.key_pem, None))
+    info = c2pa.C2paSignerInfo(b"es256", ca.chain_pem, ca.leaf_key_pem, None)
+    signer = c2pa.Signer.from_info(info)
     context = None
     if not verify_after_sign:
         context = c2pa.Context.from_dict({"verify": {"verify_after_sign": False}})

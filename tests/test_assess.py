@@ -12,7 +12,7 @@ from scanner.extract.c2pa import extract
 from scanner.extract.interface import ExtractOptions, MediaFile
 from scanner.model import C2paIngredient, C2paManifest, C2paReport, Evidence, Signal
 from scanner.rules import signals_for
-from tests.c2pa_helpers import IPTC, created, jpeg_bytes, png_bytes, sign, write
+from tests.c2pa_helpers import IPTC, anchor, created, jpeg_bytes, png_bytes, sign, write
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 RS = "contentauth+c2pa-rs/sdk/tests/fixtures"
@@ -131,7 +131,7 @@ def test_trust_and_tampering_reach_the_credentials_axis(tmp_path):
     from tests.c2pa_helpers import session_ca
 
     asset = write(tmp_path, "ai.jpg", AI_IMAGE)
-    trusted, _ = assess_file(asset, ExtractOptions(trust_anchors_pem=session_ca().root_pem))
+    trusted, _ = assess_file(asset, ExtractOptions(trust_anchors_pem=anchor(session_ca())))
     assert (trusted.ai, trusted.credentials) == ("generated", "trusted")
     broken = bytearray(AI_IMAGE)
     broken[-100] ^= 0xFF

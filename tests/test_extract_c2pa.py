@@ -16,6 +16,7 @@ from scanner.extract.c2pa import context_for, decide_credentials, extract, reade
 from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, MediaFile
 from tests.c2pa_helpers import (
     IPTC,
+    anchor,
     created,
     jpeg_bytes,
     make_ca,
@@ -226,14 +227,14 @@ def test_trust_anchor_turns_valid_into_trusted(tmp_path):
     ca = session_ca()
     asset = write(tmp_path, "ai.jpg", sign(created("trainedAlgorithmicMedia"), jpeg_bytes()))
     assert extract(asset, NO_TRUST).c2pa.credentials == "valid"
-    trusted = extract(asset, ExtractOptions(trust_anchors_pem=ca.root_pem)).c2pa
+    trusted = extract(asset, ExtractOptions(trust_anchors_pem=anchor(ca))).c2pa
     assert (trusted.credentials, trusted.state, trusted.failure_codes) == ("trusted", "Trusted", ())
-    other = make_ca("unrelated").root_pem
+    other = anchor(make_ca())
     assert extract(asset, ExtractOptions(trust_anchors_pem=other)).c2pa.credentials == "valid"
 
 
 def test_contexts_are_built_once_per_trust_configuration():
-    pem = session_ca().root_pem
+    pem = anchor(session_ca())
     assert context_for(pem) is context_for(pem)
     assert context_for("") is context_for("")
     assert context_for(pem) is not context_for("")
@@ -488,7 +489,7 @@ def test_files_too_big_to_hash_in_memory_are_read_unverified(tmp_path, monkeypat
 
 
 def test_a_trusted_ingredient_does_not_make_the_asset_trusted(tmp_path):
-    trusted_ca, other_ca = session_ca(), make_ca("other")
+    trusted_ca, other_ca = session_ca(), make_ca()
     parent = sign(created("trainedAlgorithmicMedia"), jpeg_bytes(), ca=trusted_ca)
     outer = {
         "claim_generator_info": [{"name": "Editor"}],
@@ -509,7 +510,7 @@ def test_a_trusted_ingredient_does_not_make_the_asset_trusted(tmp_path):
         ),
         ca=other_ca,
     )
-    report = extract(write(tmp_path, "mixed.jpg", data), ExtractOptions(trusted_ca.root_pem)).c2pa
+    report = extract(write(tmp_path, "mixed.jpg", data), ExtractOptions(anchor(trusted_ca))).c2pa
     assert report.state == "Valid"
     assert report.failure_codes == ("signingCredential.untrusted",)
     assert report.credentials == "valid"
