@@ -8,4 +8,7 @@ reports the error on each asset, where people can see it.
 import contextlib
 
 with contextlib.suppress(Exception):
+    import imagehash  # noqa: F401 - imported lazily by scanner.fingerprint.picture
+    import scipy.fft  # noqa: F401
+
     import scanner.analyse  # noqa: F401

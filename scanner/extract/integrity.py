@@ -74,6 +74,10 @@ JPEG_TAIL_WINDOW = 1024 * 1024
 
 
 def _has_jpeg_end(handle, size: int) -> bool:  # noqa: ANN001 - a binary file
+    if size >= 2:
+        handle.seek(size - 2)
+        if handle.read(2) == b"\xff\xd9":  # the usual case: no 1 MiB read
+            return True
     start = max(0, size - JPEG_TAIL_WINDOW)
     handle.seek(start)
     return b"\xff\xd9" in handle.read(size - start)
