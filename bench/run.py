@@ -20,6 +20,9 @@ with these tools:
     exiftool        exiftool -r -j -G1 DIR > OUT    (Debian's libimage-exiftool-perl)
     sha256sum       find DIR -type f -print0 | xargs -0 sha256sum > OUT   (the read floor)
     openssl         the same with `openssl dgst -sha256` (SHA-NI: the honest floor here)
+    decode-floor    bench/decode_floor.py DIR: only the pixel decode fingerprints need, on
+                    every core (no hashing, no metadata): the floor of any scan that
+                    fingerprints every still
 
 Each cell is the median of --runs runs (after one untimed warm-up run of each tool on each
 folder, so every tool reads from the same warm page cache: this measures the tools, not the
@@ -58,7 +61,8 @@ TARGETS = {
     "large": "master",
     "all": ".",
 }
-TOOLS = ("provscan-cold", "provscan-warm", "provscan-nofp", "exiftool", "sha256sum", "openssl")
+TOOLS = ("provscan-cold", "provscan-warm", "provscan-nofp", "exiftool", "sha256sum", "openssl",
+         "decode-floor")
 
 
 @dataclass
@@ -171,6 +175,10 @@ def command_for(tool: str, folder: Path, work: Path, jobs: int | None) -> list[s
         return ["exiftool", "-r", "-j", "-G1", str(folder)]
     if tool == "sha256sum":
         return f"find '{folder}' -type f -print0 | xargs -0 sha256sum"
+    if tool == "decode-floor":
+        return [sys.executable, str(HERE / "decode_floor.py"), str(folder)] + (
+            ["--jobs", str(jobs)] if jobs else []
+        )
     if tool == "openssl":
         return f"find '{folder}' -type f -print0 | xargs -0 openssl dgst -sha256"
     raise ValueError(tool)
@@ -242,6 +250,10 @@ def ratios(measures: list[Measure]) -> list[str]:
               "provscan cold time / openssl floor", inverse=True)
     ratio("stills", "provscan-nofp", "exiftool",
           "provscan --no-fingerprints throughput / exiftool")
+    ratio("stills", "decode-floor", "exiftool",
+          "pixel-decode floor throughput / exiftool (the most any fingerprinting scan can reach)")
+    ratio("stills", "provscan-cold", "decode-floor",
+          "provscan cold time / pixel-decode floor", inverse=True)
     for target in ("stills", "all"):
         ratio(target, "provscan-warm", "provscan-cold", "warm speed-up over cold (target >= 20)")
     small, big = by.get(("stills-1k", "provscan-cold")), by.get(("stills", "provscan-cold"))
