@@ -10,6 +10,7 @@ file is untrusted: reports must escape it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -264,12 +265,28 @@ class ToolInfo:
 
 @dataclass(frozen=True)
 class ScanResult:
+    """A whole scan. `assets` is a tuple, or for a live scan a spool (`scanner.spool`) that
+    reads each result back from a temporary file: iterate it, index it, close the result
+    (`with scan_delivery(...) as result:`) to free the file."""
+
     delivery: str
     scanned_at: str
     tool: ToolInfo
-    assets: tuple[AssetResult, ...] = ()
+    assets: Sequence[AssetResult] = ()  # in path order
     skipped: tuple[Skipped, ...] = ()
     unused_approvals: tuple[str, ...] = ()
     register: str = ""
     policy: str = ""
     as_of: str = ""
+
+    def close(self) -> None:
+        """Free what holds the assets (a live scan's spool file); nothing to do for a tuple."""
+        close = getattr(self.assets, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> ScanResult:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

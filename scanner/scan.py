@@ -23,8 +23,10 @@ from scanner.fingerprint.library import Library, hits_as_evidence, match_known_a
 from scanner.fingerprint.references import reference_hits
 from scanner.model import (
     UNREADABLE_FOLDER,
+    ApprovalMatch,
     AssetAnalysis,
     AssetResult,
+    Finding,
     ScanResult,
     Skipped,
     ToolInfo,
@@ -33,6 +35,7 @@ from scanner.policy import area_for, decide, exit_code, unused_approvals
 from scanner.policy_file import Policy
 from scanner.rules.catalog import CATALOG_VERSION
 from scanner.runner import KnownMedia, run_analyses
+from scanner.spool import AssetSpool, tally
 from scanner.walk import walk
 
 ProgressCallback = Callable[[int, int, str], None]  # done, total, path
@@ -85,28 +88,49 @@ def analyse_all(medias: Iterable[MediaFile], config: ScanConfig) -> Iterator[Ass
 
 
 def walk_delivery(root: Path, config: ScanConfig) -> tuple[list[MediaFile], list[Skipped]]:
-    """The delivery's media and skipped paths; files the cache knows unchanged are not read."""
+    """The delivery's media in report order (by path) and skipped paths; files the cache knows
+    unchanged are not read."""
     medias: list[MediaFile] = []
     skipped: list[Skipped] = []
     with KnownMedia(config.cache_path, analyse_options(config), analyse) as known:
         for item in walk(root, follow_links=config.follow_links, known=known):
             (medias if isinstance(item, MediaFile) else skipped).append(item)
+    # The walk goes folder by folder (a/b.jpg before a-b.jpg); reports list by path string.
+    # Analysed in that order, results arrive in report order and can be written as they come.
+    medias.sort(key=lambda media: media.rel)
     return medias, skipped
 
 
 def scan_delivery(
     root: Path, config: ScanConfig, progress: ProgressCallback | None = None
 ) -> ScanResult:
+    """Scan and judge the delivery. The results are spooled to a private temporary file as they
+    arrive (memory does not grow with the file count): use the result in a `with` block, or
+    `close()` it, to free that file."""
     root = Path(root)
     if not root.is_dir():
         raise ConfigError(f"delivery is not a folder: {root}")
     scanned_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    spool = AssetSpool(outside=root)
+    try:
+        return _scan_into(spool, root, scanned_at, config, progress)
+    except BaseException:
+        spool.close()
+        raise
 
+
+def _scan_into(
+    spool: AssetSpool,
+    root: Path,
+    scanned_at: str,
+    config: ScanConfig,
+    progress: ProgressCallback | None,
+) -> ScanResult:
     medias, skipped = walk_delivery(root, config)
 
     approvals = config.register.approvals if config.register else ()
     approvals_by_id = {a.request_id: a for a in approvals}
-    results: list[AssetResult] = []
+    matched: dict[str, ApprovalMatch] = {}  # one match per request id some asset matched
     for analysis in analyse_all(medias, config):
         analysis = _with_library_matches(analysis, config)
         area = area_for(analysis.path, config.policy)
@@ -124,18 +148,20 @@ def scan_delivery(
             as_of=config.as_of,
             archival=archival,
         )
-        results.append(AssetResult(analysis, finding))
+        spool.append(AssetResult(analysis, finding))
+        for match in finding.matches:
+            matched.setdefault(match.request_id, match)
         if progress is not None:
-            progress(len(results), len(medias), analysis.path)
+            progress(len(spool), len(medias), analysis.path)
 
     return ScanResult(
         delivery=str(root),
         scanned_at=scanned_at,
         as_of=config.as_of.isoformat(),
         tool=tool_info(),
-        assets=tuple(sorted(results, key=lambda r: r.analysis.path)),
+        assets=spool,
         skipped=tuple(skipped),
-        unused_approvals=unused_approvals(approvals, results),
+        unused_approvals=unused_approvals(approvals, [Finding(matches=tuple(matched.values()))]),
         register=config.register.file if config.register else "",
         policy=config.policy.source,
     )
@@ -143,7 +169,8 @@ def scan_delivery(
 
 def gate(result: ScanResult, *, strict: bool = False) -> int:
     """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets."""
-    code = exit_code([a.finding for a in result.assets], strict=strict)
+    statuses = tally(result.assets).by_status
+    code = exit_code([Finding(status=s) for s, n in statuses.items() if n], strict=strict)
     if code == 0 and any(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped):
         return 3
     return code
