@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from scanner.bounds import Limits
     from scanner.fingerprint.library import Library
     from scanner.model import ScanResult
+    from scanner.report.document import ReportSource
     from scanner.scan import ScanConfig
 
 EXIT_USAGE = 2
@@ -121,7 +122,7 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
     from scanner.cache import default_cache_path
     from scanner.fingerprint.references import load_references
     from scanner.policy_file import load_policy
-    from scanner.report.document import to_document
+    from scanner.report.document import report_source
     from scanner.report.summary import render_summary
     from scanner.scan import ScanConfig, gate
 
@@ -155,11 +156,13 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
         )
         result = _scan_with_progress(delivery, config, show=not quiet)
 
-    doc = to_document(result)
-    _emit(doc, formats, out_dir)
-    if not quiet:
-        click.echo(render_summary(doc), err=True, nl=False)
-    sys.exit(gate(result, strict=strict))
+    with result:  # frees the scan's spool file, also when a writer fails
+        source = report_source(result)
+        _emit(source, formats, out_dir)
+        if not quiet:
+            click.echo(render_summary(source), err=True, nl=False)
+        code = gate(result, strict=strict)
+    sys.exit(code)
 
 
 def _scan_with_progress(delivery: Path, config: ScanConfig, *, show: bool) -> ScanResult:
@@ -228,13 +231,14 @@ def _read_pem(path: Path) -> str:
     return text
 
 
-def _emit(doc: dict, formats: tuple[str, ...], out_dir: Path | None) -> None:
-    from scanner.report.write import renderer, write_reports
+def _emit(source: ReportSource, formats: tuple[str, ...], out_dir: Path | None) -> None:
+    from scanner.report.write import write_reports, write_stream
 
     if out_dir is None:
-        click.echo(renderer(formats[0])(doc), nl=False)
+        sys.stdout.flush()
+        write_stream(formats[0], source, sys.stdout.buffer)  # the bytes a file would hold
         return
-    for path in write_reports(doc, formats, out_dir):
+    for path in write_reports(source, formats, out_dir):
         click.echo(f"wrote {path}", err=True)
 
 
@@ -251,7 +255,7 @@ def report(scan_json: Path, formats: tuple[str, ...], out_dir: Path | None) -> N
     Example:
       provscan report out/provscan.json --format html --format csv -o review/
     """
-    from scanner.report.document import from_document, to_document
+    from scanner.report.document import from_document, report_source
 
     with _usage_errors():
         if out_dir is None and len(formats) > 1:
@@ -260,8 +264,8 @@ def report(scan_json: Path, formats: tuple[str, ...], out_dir: Path | None) -> N
             raw = json.loads(scan_json.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ReportInputError(f"{scan_json}: not JSON: {exc}") from exc
-        doc = to_document(from_document(raw))
-    _emit(doc, formats, out_dir)
+        source = report_source(from_document(raw))
+    _emit(source, formats, out_dir)
 
 
 @cli.command()

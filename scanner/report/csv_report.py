@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from scanner.report.document import ReportSource, source_of_document
+
 COLUMNS = (
     "path",
     "status",
@@ -97,19 +99,20 @@ def asset_row(asset: dict[str, Any]) -> list[str | int]:
     return [v if isinstance(v, int) else neutralise(v) for v in (cells[c] for c in COLUMNS)]
 
 
-def write_csv(doc: dict[str, Any], stream: TextIO) -> None:
-    """Write the CSV (BOM, header, one row per asset in document order) to a text stream.
+def write_csv(source: ReportSource, stream: TextIO) -> None:
+    """Write the CSV (BOM, header, one row per asset in document order) to a text stream,
+    a row at a time.
 
     Open the stream with newline="": rows end in CRLF as RFC 4180 says.
     """
     stream.write(BOM)
     writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(COLUMNS)
-    for asset in doc.get("assets") or []:
+    for asset in source.assets:
         writer.writerow(asset_row(asset))
 
 
 def render_csv(doc: dict[str, Any]) -> str:
     buffer = io.StringIO(newline="")
-    write_csv(doc, buffer)
+    write_csv(source_of_document(doc), buffer)
     return buffer.getvalue()

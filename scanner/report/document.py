@@ -2,11 +2,16 @@
 
 Every other format renders from the document, so `provscan report SCAN.json` gives exactly what
 a live scan gives. Per asset the analysis and the finding are flattened into one object.
+
+The writers take the document in two parts (`ReportSource`): the header (every key but
+"assets") and the assets, converted one at a time on each pass, so a live scan's results are
+never all in memory at once, neither as results nor as plain dicts.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import ReportInputError
@@ -22,25 +27,25 @@ from scanner.model import (
     ToolInfo,
 )
 from scanner.serialize import from_plain, to_plain
+from scanner.spool import tally
 
 SCHEMA = "provscan/1"
 
 _FINDING_KEYS = ("status", "reasons", "approval", "matches", "area", "archival")
+# In a document, "assets" comes right after this key (then "skipped", "unused_approvals").
+ASSETS_AFTER = "summary"
 
 
 def summarise(result: ScanResult) -> dict[str, Any]:
     """Counts per status, AI assessment and credentials; zero entries kept for stable shape."""
-    status = Counter(a.finding.status for a in result.assets)
-    ai = Counter(a.analysis.assessment.ai for a in result.assets)
-    creds = Counter(a.analysis.assessment.credentials for a in result.assets)
-    reasons = Counter(r.code for a in result.assets for r in a.finding.reasons)
+    counts = tally(result.assets)  # a live scan's running tally: no pass over the assets
     return {
-        "assets": len(result.assets),
+        "assets": counts.assets,
         "skipped": len(result.skipped),
-        "by_status": {s: status.get(s, 0) for s in STATUSES},
-        "by_ai": {v: ai.get(v, 0) for v in AI_VALUES},
-        "by_credentials": {v: creds.get(v, 0) for v in CREDENTIAL_VALUES},
-        "by_reason": dict(sorted(reasons.items())),
+        "by_status": {s: counts.by_status.get(s, 0) for s in STATUSES},
+        "by_ai": {v: counts.by_ai.get(v, 0) for v in AI_VALUES},
+        "by_credentials": {v: counts.by_credentials.get(v, 0) for v in CREDENTIAL_VALUES},
+        "by_reason": dict(sorted(counts.by_reason.items())),
         "unused_approvals": len(result.unused_approvals),
     }
 
@@ -75,8 +80,41 @@ def asset_to_plain(asset: AssetResult) -> dict[str, Any]:
     return plain
 
 
-def to_document(result: ScanResult) -> dict[str, Any]:
-    return {
+@dataclass(frozen=True)
+class ReportSource:
+    """A provscan/1 document in two parts, what every writer takes.
+
+    `header`: every key but "assets", in document order. `assets`: the asset objects in order,
+    re-iterable (each pass reads them again; a writer may make several passes).
+    """
+
+    header: dict[str, Any]
+    assets: Iterable[dict[str, Any]]
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        """The document's keys and values in order, "assets" (the iterable) in its place."""
+        placed = False
+        for key, value in self.header.items():
+            yield key, value
+            if key == ASSETS_AFTER:
+                yield "assets", self.assets
+                placed = True
+        if not placed:
+            yield "assets", self.assets
+
+
+class PlainAssets:
+    """A result's assets as plain objects, converted one at a time on each pass."""
+
+    def __init__(self, assets: Iterable[AssetResult]) -> None:
+        self._assets = assets
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(asset_to_plain, self._assets)
+
+
+def report_source(result: ScanResult) -> ReportSource:
+    header = {
         "schema": SCHEMA,
         "delivery": result.delivery,
         "scanned_at": result.scanned_at,
@@ -85,9 +123,29 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "register": result.register or None,
         "policy": result.policy or None,
         "summary": summarise(result),
-        "assets": [asset_to_plain(a) for a in result.assets],
         "skipped": to_plain(result.skipped),
         "unused_approvals": list(result.unused_approvals),
+    }
+    return ReportSource(header, PlainAssets(result.assets))
+
+
+def source_of_document(doc: dict[str, Any]) -> ReportSource:
+    """A whole document (e.g. a stored scan) split for the writers.
+
+    The writers put "assets" right after "summary", as `to_document` does.
+    """
+    assets = doc.get("assets") or []
+    return ReportSource(
+        {k: v for k, v in doc.items() if k != "assets"},
+        assets if isinstance(assets, list) else list(assets),
+    )
+
+
+def to_document(result: ScanResult) -> dict[str, Any]:
+    """The whole document in memory (tests, small scans; the writers stream instead)."""
+    return {
+        key: list(value) if key == "assets" else value
+        for key, value in report_source(result).items()
     }
 
 

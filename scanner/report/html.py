@@ -7,23 +7,32 @@ with every character that could end the block escaped, and the JS only uses text
 The Content-Security-Policy allows exactly the inline style and script (by sha256), images
 from data: URIs and nothing else: no request can leave the page. The output is a function of
 the document alone (no nonce, no clock), so a stored scan re-renders byte for byte.
+
+The page is written in three parts so the assets are never all in memory: the template around
+the data block (one pass over the assets first collects the filter choices), then the data
+block an asset at a time, then the rest. The CSP hashes cover only the style and the script,
+not the data block (a JSON block is never executed), so streaming it changes no hash.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
+import secrets
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from scanner.model import AI_VALUES, CREDENTIAL_VALUES, STATUSES
+from scanner.report.document import ReportSource, source_of_document
 
 # A thumbnail bigger than this (as a data: URI) is left out of the page.
 MAX_THUMBNAIL_CHARS = 64 * 1024
@@ -160,41 +169,59 @@ def _page_archival(check: Any) -> dict[str, Any] | None:
     return view
 
 
-def _folders(paths: list[str]) -> list[str]:
-    """Every folder that holds an asset, at any depth, sorted."""
+def _folders_of(path: str) -> Iterator[str]:
+    """Every folder above an asset's path, at any depth."""
+    parts = path.split("/")[:-1]
+    for depth in range(1, len(parts) + 1):
+        yield "/".join(parts[:depth])
+
+
+def _filter_options(assets: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Tool and folder choices for the filters, in one pass over the assets."""
+    generators: Counter[str] = Counter()
+    untooled = 0
     folders: set[str] = set()
-    for path in paths:
-        parts = path.split("/")[:-1]
-        for depth in range(1, len(parts) + 1):
-            folders.add("/".join(parts[:depth]))
-    return sorted(folders)
-
-
-def _filter_options(assets: list[dict[str, Any]]) -> dict[str, Any]:
-    generators = Counter(g for a in assets for g in dict.fromkeys(a.get("generators") or []))
+    for asset in assets:
+        generators.update(dict.fromkeys(asset.get("generators") or []).keys())
+        untooled += not asset.get("generators")
+        folders.update(_folders_of(str(asset.get("path", ""))))
     return {
         "tools": sorted(generators.items(), key=lambda item: item[0].casefold()),
-        "untooled": sum(1 for a in assets if not a.get("generators")),
-        "folders": _folders([str(a.get("path", "")) for a in assets]),
+        "untooled": untooled,
+        "folders": sorted(folders),
     }
 
 
-def render_html(doc: dict[str, Any]) -> str:
-    """The reviewer report for a provscan/1 document, as one self-contained HTML page."""
+# What the data block holds besides the assets, in this order after them.
+_DATA_REST = {
+    "labels": {
+        "ai": AI_LABELS,
+        "credentials": CREDENTIAL_LABELS,
+        "credentials_short": CREDENTIAL_SHORT,
+        "archival": ARCHIVAL_LABELS,
+    },
+    "statuses": list(STATUSES),
+}
+
+
+def _data_block(assets: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """script_json({"assets": [...], **_DATA_REST}) in pieces, one asset per piece."""
+    yield '{"assets":['
+    separator = ""
+    for asset in assets:
+        yield separator + script_json(_page_asset(asset))
+        separator = ","
+    yield "]," + script_json(_DATA_REST)[1:]  # '{"labels":...' without its opening brace
+
+
+def write_html(source: ReportSource, handle: TextIO) -> None:
+    """The reviewer report, one self-contained HTML page, to a text stream."""
+    doc = source.header
     style = _static("report.css")
     script = _static("report.js")
-    assets = list(doc.get("assets") or [])
-    data = {
-        "assets": [_page_asset(a) for a in assets],
-        "labels": {
-            "ai": AI_LABELS,
-            "credentials": CREDENTIAL_LABELS,
-            "credentials_short": CREDENTIAL_SHORT,
-            "archival": ARCHIVAL_LABELS,
-        },
-        "statuses": list(STATUSES),
-    }
     skipped = list(doc.get("skipped") or [])
+    # Stands in for the data block; a fresh random token cannot occur in the document.
+    marker = f"provscan-data-{secrets.token_hex(16)}"
     page = (
         _environment()
         .get_template("report.html.j2")
@@ -207,15 +234,29 @@ def render_html(doc: dict[str, Any]) -> str:
             credential_values=CREDENTIAL_VALUES,
             ai_labels=AI_LABELS,
             credential_labels=CREDENTIAL_LABELS,
-            options=_filter_options(assets),
+            options=_filter_options(source.assets),
             skipped=skipped[:MAX_SKIPPED_SHOWN],
             skipped_more=max(0, len(skipped) - MAX_SKIPPED_SHOWN),
             csp=content_security_policy(style, script),
-            # Our own files (checked for a closing tag) and JSON escaped by script_json: the only
-            # strings marked safe. Nothing read from a media file reaches markup unescaped.
+            # Our own files (checked for a closing tag), our marker, and JSON escaped by
+            # script_json: the only strings marked safe. Nothing read from a media file
+            # reaches markup unescaped.
             style=Markup(style),  # noqa: S704
             script=Markup(script),  # noqa: S704
-            data_json=Markup(script_json(data)),  # noqa: S704
+            data_json=Markup(marker),  # noqa: S704
         )
     )
-    return page
+    before, found, after = page.partition(marker)
+    if not found or marker in after:
+        raise RuntimeError("the report template must hold the data block exactly once")
+    handle.write(before)
+    for piece in _data_block(source.assets):
+        handle.write(piece)
+    handle.write(after)
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    """The reviewer report for a provscan/1 document, as one self-contained HTML page."""
+    buffer = io.StringIO(newline="")
+    write_html(source_of_document(doc), buffer)
+    return buffer.getvalue()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from typing import Any
 
 from scanner.model import STATUSES, UNREADABLE_FOLDER
+from scanner.report.document import ReportSource
 
 WORST_SHOWN = 10
 # C0 controls, DEL and C1 controls: in a file name they could move the cursor, clear lines or
@@ -17,7 +20,9 @@ def terminal_safe(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
-def render_summary(doc: dict[str, Any]) -> str:
+def render_summary(source: ReportSource) -> str:
+    """The summary text: counts from the header, the worst offenders from one pass."""
+    doc = source.header
     summary = doc["summary"]
     lines = [
         f"provscan {doc['tool']['version']} (rules {doc['tool']['catalog_version']}): "
@@ -29,21 +34,38 @@ def render_summary(doc: dict[str, Any]) -> str:
             "none:", "no AI signal found:"
         ),
     ]
-    rank = {"violation": 0, "error": 1}
-    worst = sorted(
-        (a for a in doc["assets"] if a["status"] in rank),
-        key=lambda a: (rank[a["status"]], -len(a["reasons"]), a["path"]),
-    )
-    if worst:
-        lines.append("  worst offenders:")
-        for asset in worst[:WORST_SHOWN]:
-            codes = ", ".join(r["code"] for r in asset["reasons"]) or "-"
-            lines.append(f"    {asset['status']:<9} {terminal_safe(asset['path'])}  [{codes}]")
-        if len(worst) > WORST_SHOWN:
-            lines.append(f"    … and {len(worst) - WORST_SHOWN} more")
+    lines.extend(_worst_offenders(source))
     unlisted = [s for s in doc.get("skipped", []) if s["reason"].startswith(UNREADABLE_FOLDER)]
     for skip in unlisted:
         lines.append(f"  NOT SCANNED  {terminal_safe(skip['path'])}: {skip['reason']}")
     if doc.get("unused_approvals"):
         lines.append("  unused approvals: " + terminal_safe(", ".join(doc["unused_approvals"])))
     return "\n".join(lines) + "\n"
+
+
+def _worst_offenders(source: ReportSource) -> list[str]:
+    rank = {"violation": 0, "error": 1}
+    count = 0
+
+    def offenders() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for asset in source.assets:
+            if asset["status"] in rank:
+                count += 1
+                yield {k: asset[k] for k in ("status", "reasons", "path")}
+
+    # nsmallest is sorted(...)[:n]; it keeps only n assets at a time
+    worst = heapq.nsmallest(
+        WORST_SHOWN,
+        offenders(),
+        key=lambda a: (rank[a["status"]], -len(a["reasons"]), a["path"]),
+    )
+    if not worst:
+        return []
+    lines = ["  worst offenders:"]
+    for asset in worst:
+        codes = ", ".join(r["code"] for r in asset["reasons"]) or "-"
+        lines.append(f"    {asset['status']:<9} {terminal_safe(asset['path'])}  [{codes}]")
+    if count > WORST_SHOWN:
+        lines.append(f"    … and {count - WORST_SHOWN} more")
+    return lines

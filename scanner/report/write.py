@@ -1,44 +1,71 @@
-"""Which formats exist and where they are written."""
+"""Which formats exist and where they are written.
+
+Every writer takes a `ReportSource` (the document's header and its assets, read one at a time)
+and a text stream, so a report is never one string in memory; `render` is for whole documents
+already in memory (tests, small callers).
+"""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
-from scanner.report.json_report import render_json, write_json
+from scanner.report.document import ReportSource, source_of_document
 
-Renderer = Callable[[dict[str, Any]], str]
+Writer = Callable[[ReportSource, TextIO], None]
 FORMATS = ("json", "csv", "html")
 BASENAME = "provscan"
 
 
-def renderer(fmt: str) -> Renderer:
+def writer(fmt: str) -> Writer:
     if fmt == "json":
-        return render_json
+        from scanner.report.json_report import write_json
+
+        return write_json
     if fmt == "csv":
-        from scanner.report.csv_report import render_csv
+        from scanner.report.csv_report import write_csv
 
-        return render_csv
+        return write_csv
     if fmt == "html":
-        from scanner.report.html import render_html
+        from scanner.report.html import write_html
 
-        return render_html
+        return write_html
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def write_reports(doc: dict[str, Any], formats: Sequence[str], out_dir: Path) -> list[Path]:
+def render(fmt: str, doc: dict[str, Any]) -> str:
+    """A whole document in memory, as the text of one format."""
+    buffer = io.StringIO(newline="")
+    writer(fmt)(source_of_document(doc), buffer)
+    return buffer.getvalue()
+
+
+def write_reports(source: ReportSource, formats: Sequence[str], out_dir: Path) -> list[Path]:
+    """provscan.{fmt} in `out_dir` for each format; a report appears whole or not at all."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats:
         target = out_dir / f"{BASENAME}.{fmt}"
         tmp = target.with_suffix(target.suffix + ".part")
-        # newline="" keeps the renderer's own line endings (CSV wants CRLF)
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            if fmt == "json":
-                write_json(doc, handle)  # streamed: the same bytes without one big string
-            else:
-                handle.write(renderer(fmt)(doc))
-        tmp.replace(target)
+        try:
+            # newline="" keeps the writer's own line endings (CSV wants CRLF)
+            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                writer(fmt)(source, handle)
+            tmp.replace(target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         written.append(target)
     return written
+
+
+def write_stream(fmt: str, source: ReportSource, binary: BinaryIO) -> None:
+    """One format to a binary stream (stdout) as UTF-8: the bytes the file would hold."""
+    text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    try:
+        writer(fmt)(source, text)
+        text.flush()
+    finally:
+        text.detach()  # leave the caller's stream open
