@@ -152,6 +152,7 @@ def _cacheable(entry: _Entry, analysis: AssetAnalysis) -> bool:
 def scope_for(options: Any, analyse: Analyse) -> str:
     """The cache scope of results of `analyse` with `options` in this provscan."""
     from scanner import __version__
+    from scanner.fingerprint import FINGERPRINT_VERSION
 
     return result_scope(
         tool_version=__version__,
@@ -159,6 +160,7 @@ def scope_for(options: Any, analyse: Analyse) -> str:
         options={
             "analyse": f"{analyse.__module__}.{analyse.__qualname__}",
             "options": options,
+            "fingerprint": FINGERPRINT_VERSION,
         },
     )
 

@@ -191,6 +191,21 @@ def test_catalog_version_change_invalidates(
     assert all(sha != hashes(before)[p] for p, sha in hashes(bumped).items())
 
 
+def test_fingerprint_version_change_invalidates(
+    delivery: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scanner.fingerprint
+
+    cache = tmp_path / "cache.sqlite3"
+    before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
+    for path in media_files(delivery):
+        change_bytes_keep_identity(path)
+    version = scanner.fingerprint.FINGERPRINT_VERSION
+    monkeypatch.setattr(scanner.fingerprint, "FINGERPRINT_VERSION", version + 1)
+    bumped, _ = cli_scan(delivery, tmp_path / "bumped", "--cache", str(cache))
+    assert all(sha != hashes(before)[p] for p, sha in hashes(bumped).items())
+
+
 @pytest.mark.parametrize("option", ["--no-fingerprints", "--trust-anchors"])
 def test_options_that_change_results_invalidate(
     option: str, delivery: Path, tmp_path: Path, ca
