@@ -1,7 +1,12 @@
 """The delivery tree -> media files to analyse, and the paths we did not scan (with why).
 
-Order: depth first, each folder's entries sorted by name (code point order), so the order is
-the component-wise order of relative paths and the same on every run.
+Order: exactly the order of the `rel` strings the report shows (Python string order), so the
+scan can analyse and report files as the walk finds them, without collecting and sorting the
+whole delivery. Depth first; within a folder, entries sort by their displayed name with "/"
+appended for folders, so a folder's contents come right where "name/" sorts: `a-b.jpg`,
+`a.b/x.jpg`, `a/x.jpg` ("-" < "." < "/"). A link followed with `follow_links` sorts as what it
+resolves to. Equal displayed names (a literal `\\x80` and an undecodable byte) keep the order of
+the real names. Only the names of the folders being walked are held, never the whole tree.
 
 Policy (each choice is on purpose):
 - Type comes from the bytes (`scanner.sniff`), never from the extension. Only when the bytes
@@ -14,7 +19,8 @@ Policy (each choice is on purpose):
 - Symlinks are listed as skipped unless `follow_links`; when followed they must resolve
   inside the delivery (never outside). A linked folder is scanned under the link's name
   too (its path decides policy), but never when it contains the link (a loop, found by device
-  and inode) and at most once through links, so links cannot multiply the work.
+  and inode) and at most once through links (the first link in report order), so links
+  cannot multiply the work.
 - FIFOs, sockets and device files are skipped after `lstat`, never opened.
 - A folder we cannot list is skipped with a reason starting "unreadable folder": its
   contents are unknown, and the scan should not pass silently (see the report's skipped list).
@@ -68,11 +74,24 @@ KnownHook = Callable[[Path, str, os.stat_result], "MediaFile | None"]
 def walk(
     root: Path, *, follow_links: bool = False, known: KnownHook | None = None
 ) -> Iterator[MediaFile | Skipped]:
-    """Every file under `root`: a MediaFile to analyse or a Skipped with the reason.
+    """Every file under `root`: a MediaFile to analyse or a Skipped with the reason, in the
+    order of their `rel` (MediaFile.rel, Skipped.path).
 
     `known(path, rel, stat)` may return the MediaFile of a file whose type is already known
     (the incremental cache), so its first bytes are not read to sniff it.
     """
+    return _walk(root, follow_links, known, count_only=False)
+
+
+def count_items(root: Path, *, follow_links: bool = False) -> int:
+    """How many items `walk` will yield for this tree (if it does not change meanwhile), found
+    without reading or stat'ing files: one listing per folder (for a progress total)."""
+    return sum(1 for _ in _walk(root, follow_links, None, count_only=True))
+
+
+def _walk(
+    root: Path, follow_links: bool, known: KnownHook | None, *, count_only: bool
+) -> Iterator[MediaFile | Skipped]:
     root = Path(os.path.abspath(root))
     real_root = Path(os.path.realpath(root))
     try:
@@ -80,15 +99,21 @@ def walk(
     except OSError as exc:
         yield Skipped(".", f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
         return
-    walker = _Walker(real_root, follow_links, known)
+    walker = _Walker(real_root, follow_links, known, count_only)
     yield from walker.folder(root, (), ((top.st_dev, top.st_ino),))
 
 
+_COUNTED = Skipped("", "counted, not walked")  # what count_items' walk yields for a file
+
+
 class _Walker:
-    def __init__(self, real_root: Path, follow_links: bool, known: KnownHook | None) -> None:
+    def __init__(
+        self, real_root: Path, follow_links: bool, known: KnownHook | None, count_only: bool
+    ) -> None:
         self.real_root = real_root
         self.follow_links = follow_links
         self.known = known
+        self.count_only = count_only
         # Folders entered through a link, each at most once: a linked folder is scanned under
         # the link's name too (its path decides policy), but links cannot multiply the work.
         self.linked: set[tuple[int, int]] = set()
@@ -97,12 +122,16 @@ class _Walker:
         self, folder: Path, parts: tuple[str, ...], ancestors: tuple[tuple[int, int], ...]
     ) -> Iterator[MediaFile | Skipped]:
         try:
-            names = sorted(_listdir(folder))
+            names, folders = _list_folder(folder, self.follow_links)
         except OSError as exc:
             where = _rel(parts) or "."
             yield Skipped(where, f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
             return
+        names.sort(key=lambda name: _order_key(name, name in folders))
         for name in names:
+            if self.count_only and name not in folders:
+                yield _COUNTED  # one item, whatever the file turns out to be
+                continue
             yield from self.entry(folder / name, (*parts, name), ancestors)
 
     def entry(
@@ -140,6 +169,8 @@ class _Walker:
                     return
                 self.linked.add(key)
             yield from self.folder(path, rel_parts, (*ancestors, key))
+        elif stat.S_ISREG(info.st_mode) and self.count_only:
+            yield _COUNTED  # listed as a folder, now a file: count it, do not read it
         elif stat.S_ISREG(info.st_mode):
             cached = self.known(path, rel, info) if self.known else None
             yield cached or _media_file(path, rel, info.st_size)
@@ -166,17 +197,45 @@ def _open_folder_deep(folder: Path) -> int:
     return fd
 
 
-def _listdir(folder: Path) -> list[str]:
+def _list_folder(folder: Path, follow_links: bool) -> tuple[list[str], set[str]]:
+    """The folder's entry names, and which of them are folders for the order (links that
+    `follow_links` would follow: by their target). From the listing's file types; only links
+    are stat'ed."""
+    fd = _open_folder(folder)
     try:
-        return os.listdir(folder)
+        names: list[str] = []
+        folders: set[str] = set()
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                names.append(entry.name)
+                if _sorts_as_folder(entry, follow_links):
+                    folders.add(entry.name)
+        return names, folders
+    finally:
+        os.close(fd)
+
+
+def _sorts_as_folder(entry: os.DirEntry[str], follow_links: bool) -> bool:
+    try:
+        if entry.is_symlink():
+            return follow_links and entry.is_dir(follow_symlinks=True)
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False  # the walk reports it (an unreadable asset) where a file would be
+
+
+def _order_key(name: str, is_folder: bool) -> tuple[str, str]:
+    shown = display_name(name)
+    return (shown + "/" if is_folder else shown), name
+
+
+def _open_folder(folder: Path) -> int:
+    try:
+        return os.open(folder, _DIR_FLAGS)
     except OSError as exc:
         if exc.errno != errno.ENAMETOOLONG:
             raise
-    fd = _open_folder_deep(folder)
-    try:
-        return os.listdir(fd)
-    finally:
-        os.close(fd)
+    return _open_folder_deep(folder)
 
 
 def _lstat(path: Path) -> os.stat_result:

@@ -70,8 +70,8 @@ def test_order_types_and_non_media(tmp_path: Path) -> None:
     assert summary(items) == [
         (".gitkeep", "skip: " + SKIP_EMPTY),
         ("Z.dat", "JPEG"),
+        ("a-c.png", "PNG"),  # the order of the reported paths: "-" sorts before "/"
         ("a/b.jpg", "JPEG"),
-        ("a-c.png", "PNG"),
         ("empty.exr", "UNKNOWN"),
         ("notes.txt", "skip: " + SKIP_NOT_MEDIA),
         ("photo.jpg", "UNKNOWN"),
