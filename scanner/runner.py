@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -44,7 +44,7 @@ class RunStats:
 
 
 def run_analyses(
-    medias: Sequence[MediaFile],
+    medias: Iterable[MediaFile],
     options: Any,
     *,
     jobs: int,
@@ -55,7 +55,8 @@ def run_analyses(
     in_process: bool = False,
     window: int | None = None,
 ) -> Iterator[AssetAnalysis]:
-    """Yield one analysis per media file, in the order given.
+    """Yield one analysis per media file, in the order given. `medias` is read lazily, no more
+    than `window` files ahead of the results.
 
     `jobs` worker processes (at least one, even for jobs=1, so the per-asset bounds hold);
     `in_process=True` runs `analyse` in this process without bounds (profiling, debugging).
