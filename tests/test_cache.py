@@ -175,33 +175,30 @@ def test_touching_one_file_analyses_only_that_file(delivery: Path, tmp_path: Pat
     assert stats.pool.workers_started == 1  # one miss starts one worker, not a full pool
 
 
-def test_catalog_version_change_invalidates(
-    delivery: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from scanner.rules import catalog
+# What each version names: the rule catalog, the fingerprint computation, provscan itself.
+VERSION_BUMPS = [
+    ("scanner.rules.catalog", "CATALOG_VERSION", lambda v: v + "-next"),
+    ("scanner.fingerprint", "FINGERPRINT_VERSION", lambda v: v + 1),
+    ("scanner", "__version__", lambda v: v + ".post1"),
+]
 
+
+@pytest.mark.parametrize(
+    ("module", "name", "bump"), VERSION_BUMPS, ids=[b[1] for b in VERSION_BUMPS]
+)
+def test_version_change_invalidates(
+    module: str, name: str, bump, delivery: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    owner = importlib.import_module(module)
     cache = tmp_path / "cache.sqlite3"
     before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
     for path in media_files(delivery):
         change_bytes_keep_identity(path)
     same, _ = cli_scan(delivery, tmp_path / "same", "--cache", str(cache))
-    assert hashes(same) == hashes(before)
-    monkeypatch.setattr(catalog, "CATALOG_VERSION", catalog.CATALOG_VERSION + "-next")
-    bumped, _ = cli_scan(delivery, tmp_path / "bumped", "--cache", str(cache))
-    assert all(sha != hashes(before)[p] for p, sha in hashes(bumped).items())
-
-
-def test_fingerprint_version_change_invalidates(
-    delivery: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import scanner.fingerprint
-
-    cache = tmp_path / "cache.sqlite3"
-    before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
-    for path in media_files(delivery):
-        change_bytes_keep_identity(path)
-    version = scanner.fingerprint.FINGERPRINT_VERSION
-    monkeypatch.setattr(scanner.fingerprint, "FINGERPRINT_VERSION", version + 1)
+    assert hashes(same) == hashes(before)  # unchanged identity: served from the cache
+    monkeypatch.setattr(owner, name, bump(getattr(owner, name)))
     bumped, _ = cli_scan(delivery, tmp_path / "bumped", "--cache", str(cache))
     assert all(sha != hashes(before)[p] for p, sha in hashes(bumped).items())
 
@@ -223,20 +220,6 @@ def ca_root(tmp_path: Path, ca) -> Path:
     path = tmp_path / "root.pem"
     path.write_bytes(ca.root_pem)
     return path
-
-
-def test_tool_version_change_invalidates(
-    delivery: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import scanner
-
-    cache = tmp_path / "cache.sqlite3"
-    before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
-    for path in media_files(delivery):
-        change_bytes_keep_identity(path)
-    monkeypatch.setattr(scanner, "__version__", scanner.__version__ + ".post1")
-    after, _ = cli_scan(delivery, tmp_path / "new", "--cache", str(cache))
-    assert all(sha != hashes(before)[p] for p, sha in hashes(after).items())
 
 
 def test_renamed_file_is_a_hit_under_its_new_name(delivery: Path, tmp_path: Path) -> None:
