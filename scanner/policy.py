@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
 
 from scanner import pathglob
 from scanner.approvals.match import AI_MEANINGS, ai_generators
@@ -261,21 +260,19 @@ def _problems(analysis: AssetAnalysis) -> str:
     return "; ".join(fatal[:MAX_DETAIL_ITEMS])
 
 
-def unused_approvals(approvals: Iterable[Approval], results: Iterable[Any]) -> tuple[str, ...]:
-    """Request ids, in register order, that no finding matched (results: AssetResult or Finding)."""
-    used: set[str] = set()
-    for item in results:
-        finding = getattr(item, "finding", item)
-        used.update(m.request_id for m in finding.matches)
+def unused_approvals(approvals: Iterable[Approval], matched: Iterable[str]) -> tuple[str, ...]:
+    """Request ids, in register order, that are not among the `matched` request ids (those of
+    every finding's matches)."""
+    used = set(matched)
     return tuple(a.request_id for a in approvals if a.request_id not in used)
 
 
-def exit_code(findings: Iterable[Finding], strict: bool = False) -> int:
+def exit_code(statuses: Iterable[str], strict: bool = False) -> int:
     """0 pass, 1 violation (or review with strict), 3 no violation but something unreadable.
 
     (2, usage/config/register errors, is the CLI's: nothing is scanned then.)
     """
-    statuses = {f.status for f in findings}
+    statuses = set(statuses)
     if "violation" in statuses or (strict and "review" in statuses):
         return 1
     if "error" in statuses:

@@ -25,10 +25,8 @@ from scanner.fingerprint.references import reference_hits
 from scanner.model import (
     UNREADABLE_FOLDER,
     Approval,
-    ApprovalMatch,
     AssetAnalysis,
     AssetResult,
-    Finding,
     ScanResult,
     Skipped,
     ToolInfo,
@@ -145,7 +143,7 @@ def _scan_into(
     total = count_items(root, follow_links=config.follow_links) if progress else 0
     approvals = config.register.approvals if config.register else ()
     approvals_by_id = {a.request_id: a for a in approvals}
-    matched: dict[str, ApprovalMatch] = {}  # one match per request id some asset matched
+    matched: set[str] = set()  # the request ids some asset matched
     with walk_delivery(root, config) as delivery:
         for analysis in analyse_all(delivery.medias, config):
             _judge_into(spool, matched, analysis, config, approvals, approvals_by_id)
@@ -163,7 +161,7 @@ def _scan_into(
         tool=tool_info(),
         assets=spool,
         skipped=tuple(skipped),
-        unused_approvals=unused_approvals(approvals, [Finding(matches=tuple(matched.values()))]),
+        unused_approvals=unused_approvals(approvals, matched),
         register=config.register.file if config.register else "",
         policy=config.policy.source,
     )
@@ -171,7 +169,7 @@ def _scan_into(
 
 def _judge_into(
     spool: AssetSpool,
-    matched: dict[str, ApprovalMatch],
+    matched: set[str],
     analysis: AssetAnalysis,
     config: ScanConfig,
     approvals: tuple[Approval, ...],
@@ -194,14 +192,13 @@ def _judge_into(
         archival=archival,
     )
     spool.append(AssetResult(analysis, finding))
-    for match in finding.matches:
-        matched.setdefault(match.request_id, match)
+    matched.update(match.request_id for match in finding.matches)
 
 
 def gate(result: ScanResult, *, strict: bool = False) -> int:
     """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets."""
     statuses = tally(result.assets).by_status
-    code = exit_code([Finding(status=s) for s, n in statuses.items() if n], strict=strict)
+    code = exit_code((s for s, n in statuses.items() if n), strict=strict)
     if code == 0 and any(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped):
         return 3
     return code

@@ -405,8 +405,8 @@ def test_unused_approvals_in_register_order() -> None:
         )  # fmt: skip
         results.append(AssetResult(asset, finding))
     # C's glob only touches an asset without AI: it covered nothing it was meant for
-    assert unused_approvals(approvals, results) == ("B", "C")
-    assert unused_approvals(approvals, [r.finding for r in results]) == ("B", "C")
+    matched = [m.request_id for r in results for m in r.finding.matches]
+    assert unused_approvals(approvals, matched) == ("B", "C")
 
 
 def test_unknown_request_ids_in_matches_are_ignored() -> None:
@@ -426,10 +426,6 @@ def test_every_reason_code_forces_a_known_status() -> None:
     assert worst_status([]) == "clean"
 
 
-def _findings(*statuses: str) -> list[Finding]:
-    return [Finding(status=s) for s in statuses]
-
-
 @pytest.mark.parametrize(
     ("statuses", "strict", "code"),
     [
@@ -445,7 +441,7 @@ def _findings(*statuses: str) -> list[Finding]:
     ],
 )
 def test_exit_code(statuses: tuple[str, ...], strict: bool, code: int) -> None:
-    assert exit_code(_findings(*statuses), strict=strict) == code
+    assert exit_code(statuses, strict=strict) == code
 
 
 # --- areas -------------------------------------------------------------------------------------
