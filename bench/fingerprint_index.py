@@ -33,14 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import photolike  # noqa: E402
 
+from scanner.discover.walk import walk  # noqa: E402
 from scanner.extract.interface import MediaFile  # noqa: E402
 from scanner.fingerprint import match  # noqa: E402
 from scanner.fingerprint.hashing import fingerprint_media  # noqa: E402
 from scanner.fingerprint.library import Library, build_library, match_known_ai  # noqa: E402
 from scanner.model import FrameHash  # noqa: E402
-from scanner.policy_file import Policy  # noqa: E402
+from scanner.policy.load import Policy  # noqa: E402
 from scanner.scan import ScanConfig, scan_delivery  # noqa: E402
-from scanner.walk import walk  # noqa: E402
 
 SEED = 200_000
 

@@ -22,11 +22,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from scanner.analyse import EXTRACTORS, sha256_file  # noqa: E402
+from scanner.discover.walk import walk  # noqa: E402
+from scanner.engine.analyse import EXTRACTORS, sha256_file  # noqa: E402
 from scanner.extract.interface import ExtractOptions, MediaFile  # noqa: E402
 from scanner.fingerprint import picture  # noqa: E402
 from scanner.fingerprint.hashing import decode_still  # noqa: E402
-from scanner.walk import walk  # noqa: E402
 
 STAGES = ("sha256", *(name for name, _ in EXTRACTORS), "decode", "hashes", "thumbnail")
 

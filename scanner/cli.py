@@ -20,7 +20,7 @@ from scanner import __version__
 from scanner.errors import ConfigError, ReportInputError, ScannerError
 
 if TYPE_CHECKING:
-    from scanner.bounds import Limits
+    from scanner.engine.bounds import Limits
     from scanner.fingerprint.library import Library
     from scanner.model import ScanResult
     from scanner.report.document import ReportSource
@@ -119,9 +119,9 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
       provscan scan ep101/ --approvals register.csv --as-of 2026-11-01 --strict
     """
     from scanner.approvals import load_register
-    from scanner.cache import default_cache_path
+    from scanner.engine.cache import default_cache_path
     from scanner.fingerprint.references import load_references
-    from scanner.policy_file import load_policy
+    from scanner.policy.load import load_policy
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary
     from scanner.scan import ScanConfig, gate
@@ -184,7 +184,7 @@ def _scan_with_progress(delivery: Path, config: ScanConfig, *, show: bool) -> Sc
 
 
 def _limits(time_bound: float | None, memory_bound: int | None) -> Limits | None:
-    from scanner.bounds import Limits
+    from scanner.engine.bounds import Limits
 
     if time_bound is None and memory_bound is None:
         return None

@@ -265,7 +265,7 @@ class ToolInfo:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """A whole scan. `assets` is a tuple, or for a live scan a spool (`scanner.spool`) that
+    """A whole scan. `assets` is a tuple, or for a live scan a spool (`scanner.report.spool`) that
     reads each result back from a temporary file: iterate it, index it, close the result
     (`with scan_delivery(...) as result:`) to free the file."""
 

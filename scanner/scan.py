@@ -13,10 +13,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from scanner import __version__
-from scanner.analyse import AnalyseOptions, analyse
 from scanner.approvals import Register, match_asset
-from scanner.assess import assess
-from scanner.bounds import Limits
+from scanner.discover.walk import count_items, walk
+from scanner.engine.analyse import AnalyseOptions, analyse
+from scanner.engine.bounds import Limits
+from scanner.engine.runner import KnownMedia, run_analyses
 from scanner.errors import ConfigError
 from scanner.extract.interface import ExtractOptions, MediaFile
 from scanner.fingerprint.archive import verify_archival
@@ -31,12 +32,11 @@ from scanner.model import (
     Skipped,
     ToolInfo,
 )
-from scanner.policy import area_for, decide, exit_code, unused_approvals
-from scanner.policy_file import Policy
+from scanner.policy.decide import area_for, decide, exit_code, unused_approvals
+from scanner.policy.load import Policy
+from scanner.report.spool import AssetSpool, tally
+from scanner.rules.assess import assess
 from scanner.rules.catalog import CATALOG_VERSION
-from scanner.runner import KnownMedia, run_analyses
-from scanner.spool import AssetSpool, tally
-from scanner.walk import count_items, walk
 
 ProgressCallback = Callable[[int, int, str], None]  # done, total, path
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner.assess import assess, manifest_roles
 from scanner.extract.c2pa import extract
 from scanner.extract.interface import ExtractOptions, MediaFile
 from scanner.model import C2paIngredient, C2paManifest, C2paReport, Evidence, Signal
 from scanner.rules import signals_for
+from scanner.rules.assess import assess, manifest_roles
 from tests.c2pa_helpers import IPTC, anchor, created, jpeg_bytes, png_bytes, sign, write
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

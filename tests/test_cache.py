@@ -23,18 +23,18 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("scanner.analyse", reason="the analysis pipeline has not landed")
+pytest.importorskip("scanner.engine.analyse", reason="the analysis pipeline has not landed")
 
-from scanner.analyse import AnalyseOptions, analyse  # noqa: E402
-from scanner.cache import (  # noqa: E402
+from scanner.discover.walk import walk  # noqa: E402
+from scanner.engine.analyse import AnalyseOptions, analyse  # noqa: E402
+from scanner.engine.cache import (  # noqa: E402
     APPLICATION_ID,
     FileIdentity,
     ResultCache,
     default_cache_path,
 )
+from scanner.engine.runner import KnownMedia, RunStats, run_analyses  # noqa: E402
 from scanner.extract.interface import MediaFile  # noqa: E402
-from scanner.runner import KnownMedia, RunStats, run_analyses  # noqa: E402
-from scanner.walk import walk  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PAST_NS = 1_700_000_000 * 10**9  # 2023-11-14: outside the racy window of any test run
@@ -455,7 +455,7 @@ def test_corruption_found_mid_scan_stops_the_cache_not_the_scan(
 
 
 def test_every_field_of_an_analysis_survives_the_cache() -> None:
-    from scanner.cache_codec import decode_analysis, encode_analysis
+    from scanner.engine.cache_codec import decode_analysis, encode_analysis
     from scanner.model import (
         Assessment,
         AssetAnalysis,
@@ -507,7 +507,7 @@ def test_every_field_of_an_analysis_survives_the_cache() -> None:
 def test_a_tampered_cache_value_is_a_miss_not_a_wrong_result(tamper) -> None:
     import zlib
 
-    from scanner.cache_codec import decode_analysis, encode_analysis
+    from scanner.engine.cache_codec import decode_analysis, encode_analysis
     from scanner.model import AssetAnalysis
 
     good = AssetAnalysis("p", 1, "s", "image/png", "image", "PNG")

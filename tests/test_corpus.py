@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.assess import assess
 from scanner.extract.interface import ExtractOptions, MediaFile
 from scanner.model import Assessment, C2paReport, Evidence, Problem
 from scanner.rules import signals_for
+from scanner.rules.assess import assess
 
 pytestmark = pytest.mark.corpus
 
@@ -55,7 +55,7 @@ def media_file(path: Path, rel: str) -> MediaFile:
     """Sniff the type from the bytes, with the project's sniffer when it exists."""
     head = path.read_bytes()[:HEAD_BYTES]
     try:
-        from scanner.sniff import sniff
+        from scanner.discover.sniff import sniff
     except ImportError:
         sniff = None
     if sniff is not None:

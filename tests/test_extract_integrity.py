@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from scanner.discover.walk import walk
 from scanner.extract import integrity
-from scanner.walk import walk
 from tests.extract_helpers import (
     CORPUS,
     messages,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from scanner.discover.sniff import sniff
 from scanner.extract import container, exif, integrity, png_text, xmp
 from scanner.extract.interface import ExtractOptions, MediaFile
-from scanner.sniff import sniff
 from tests.extract_helpers import (
     itxt_chunk,
     png_file,

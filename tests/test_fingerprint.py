@@ -17,6 +17,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from bench.photolike import photo
 from scanner.approvals import load_register
+from scanner.discover.walk import walk
 from scanner.errors import RegisterError
 from scanner.extract.interface import MediaFile
 from scanner.fingerprint import thresholds
@@ -26,7 +27,6 @@ from scanner.fingerprint.library import build_library, hits_as_evidence, match_k
 from scanner.fingerprint.match import distance
 from scanner.fingerprint.references import reference_hits
 from scanner.model import ArchivalCheck, Evidence, FrameHash
-from scanner.walk import walk
 
 A1111_PARAMETERS = (
     "a red fox in a glass bottle, snow\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, "
@@ -257,7 +257,7 @@ def test_stripped_resized_reencoded_copy_of_known_ai_still_is_caught(
 
 
 def test_known_ai_copy_is_assessed_ai_by_a_whole_scan(tmp_path: Path, known_ai: Path) -> None:
-    from scanner.policy_file import Policy
+    from scanner.policy.load import Policy
     from scanner.scan import ScanConfig, scan_delivery
 
     delivery = tmp_path / "delivery"
@@ -281,7 +281,7 @@ def test_known_ai_copy_is_assessed_ai_by_a_whole_scan(tmp_path: Path, known_ai: 
 def test_known_ai_copy_in_the_temporary_area_is_temporary_material(
     tmp_path: Path, known_ai: Path
 ) -> None:
-    from scanner.policy_file import Policy
+    from scanner.policy.load import Policy
     from scanner.scan import ScanConfig, scan_delivery
 
     delivery = tmp_path / "delivery"
@@ -431,7 +431,7 @@ def painted_scan(seed: int, left: float = 0.35) -> Image.Image:
 def test_archival_outcomes_reach_the_findings_of_a_whole_scan(
     tmp_path: Path, archive: Path
 ) -> None:
-    from scanner.policy_file import Policy
+    from scanner.policy.load import Policy
     from scanner.scan import ScanConfig, scan_delivery
 
     delivery = tmp_path / "delivery"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from scanner.discover.walk import walk
 from scanner.extract.interface import MediaFile
 from scanner.fingerprint.archive import compare_tiles, verify_archival
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.library import build_library, match_known_ai
-from scanner.walk import walk
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 RIBBONS = "c2pa-org+public-testfiles/image/jpeg/adobe-20220124-A.jpg"

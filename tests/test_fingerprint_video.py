@@ -14,12 +14,12 @@ import pytest
 from PIL import Image
 
 from bench.photolike import photo
+from scanner.discover.walk import walk
 from scanner.extract.interface import MediaFile
 from scanner.fingerprint import video
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.library import build_library, hits_as_evidence, match_known_ai
 from scanner.fingerprint.match import timecode_text
-from scanner.walk import walk
 
 SIZE = (640, 360)
 FPS = 24

@@ -22,14 +22,14 @@ import pytest
 
 from fixtures import hostile
 from scanner import scan as scan_module
-from scanner.analyse import AnalyseOptions, analyse
-from scanner.bounds import Limits
+from scanner.discover.walk import walk
+from scanner.engine.analyse import AnalyseOptions, analyse
+from scanner.engine.bounds import Limits
+from scanner.engine.runner import run_analyses
 from scanner.extract.interface import MediaFile
 from scanner.model import AssetResult
-from scanner.policy_file import load_policy
-from scanner.runner import run_analyses
+from scanner.policy.load import load_policy
 from scanner.scan import ScanConfig, scan_delivery
-from scanner.walk import walk
 
 SCAN_TIMEOUT = 300
 

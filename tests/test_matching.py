@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from scanner import pathglob
 from scanner.approvals import (
     ai_generators,
     match_asset,
@@ -15,6 +14,7 @@ from scanner.approvals import (
     tool_aliases,
     tool_covers,
 )
+from scanner.common import pathglob
 from scanner.model import (
     Approval,
     ApprovalMatch,
@@ -25,7 +25,7 @@ from scanner.model import (
     C2paReport,
     Signal,
 )
-from scanner.policy import decide
+from scanner.policy.decide import decide
 
 HASH_A = "a" * 64
 HASH_B = "b" * 64

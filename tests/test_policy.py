@@ -25,9 +25,9 @@ from scanner.model import (
     Reason,
     Signal,
 )
-from scanner.policy import area_for, decide, exit_code, unused_approvals
-from scanner.policy_file import DEFAULT_POLICY, Policy, load_policy, parse_policy
-from scanner.reasons import REASONS, worst_status
+from scanner.policy.decide import area_for, decide, exit_code, unused_approvals
+from scanner.policy.load import DEFAULT_POLICY, Policy, load_policy, parse_policy
+from scanner.policy.reasons import REASONS, worst_status
 
 AS_OF = date(2026, 11, 1)
 

@@ -30,6 +30,7 @@ from report_samples import (
     sample_result,
 )
 
+from scanner.common.serialize import to_plain
 from scanner.report.csv_report import FORMULA_STARTS, render_csv
 from scanner.report.document import from_document, to_document
 from scanner.report.html import (
@@ -38,7 +39,6 @@ from scanner.report.html import (
     script_json,
     valid_thumbnail,
 )
-from scanner.serialize import to_plain
 
 if TYPE_CHECKING:
     from conftest_browser import LoadedPage
@@ -425,7 +425,7 @@ def build_hostile_delivery(root: Path) -> None:
 
 def real_scan(root: Path):
     scan = pytest.importorskip("scanner.scan", reason="the scan engine is not complete yet")
-    from scanner.policy_file import Policy
+    from scanner.policy.load import Policy
 
     config = scan.ScanConfig(policy=Policy(), as_of=date(2026, 11, 1), jobs=1)
     try:

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.bounds import Limits
+from scanner.engine.bounds import Limits
+from scanner.engine.runner import RunStats, run_analyses
 from scanner.extract.interface import MediaFile
 from scanner.model import AssetAnalysis, Problem
-from scanner.runner import RunStats, run_analyses
 
 # --- analysis functions run inside the workers ----------------------------------------------
 
@@ -235,7 +235,7 @@ def test_a_program_read_from_stdin_can_run_workers(tmp_path: Path) -> None:
     program = f"""
 from pathlib import Path
 from scanner.extract.interface import MediaFile
-from scanner.runner import run_analyses
+from scanner.engine.runner import run_analyses
 from test_runner import hashing_analyse
 media = MediaFile(Path({str(tmp_path / "a.txt")!r}), "a.txt", "text/plain", "TXT", "other", 5)
 (result,) = run_analyses([media], None, jobs=1, cache_path=None, analyse=hashing_analyse)
@@ -267,7 +267,7 @@ def _cli_scan(delivery: Path, out: Path, *extra: str) -> dict:
 
 @pytest.fixture(scope="module")
 def small_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("scanner.analyse", reason="the analysis pipeline has not landed")
+    pytest.importorskip("scanner.engine.analyse", reason="the analysis pipeline has not landed")
     from fixtures.factory import a1111_png, camera_jpeg, h264_mp4, plain_webp, xmp_only_ai_jpeg
 
     root = tmp_path_factory.mktemp("delivery")

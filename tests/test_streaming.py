@@ -29,16 +29,16 @@ from scanner.approvals import load_register
 from scanner.cli import cli
 from scanner.errors import ConfigError
 from scanner.model import AssetResult, ScanResult
-from scanner.policy import exit_code, unused_approvals
-from scanner.policy_file import load_policy
+from scanner.policy.decide import exit_code, unused_approvals
+from scanner.policy.load import load_policy
 from scanner.report import html
 from scanner.report.csv_report import BOM, COLUMNS, asset_row
 from scanner.report.document import report_source, source_of_document, to_document
 from scanner.report.json_report import render_json
+from scanner.report.spool import AssetSpool
 from scanner.report.summary import render_summary
 from scanner.report.write import FORMATS, write_reports, write_stream
 from scanner.scan import ScanConfig, gate, scan_delivery
-from scanner.spool import AssetSpool
 from tests.report_samples import hostile_result, sample_result
 
 ROOT = Path(__file__).resolve().parents[1]

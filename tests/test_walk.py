@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from scanner.extract.interface import MediaFile
-from scanner.model import Skipped
-from scanner.walk import (
+from scanner.discover.walk import (
     SKIP_EMPTY,
     SKIP_LINK_AGAIN,
     SKIP_LINK_LOOP,
@@ -27,6 +25,8 @@ from scanner.walk import (
     display_name,
     walk,
 )
+from scanner.extract.interface import MediaFile
+from scanner.model import Skipped
 
 
 def jpeg_bytes() -> bytes:

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from scanner.discover.walk import SKIP_LINK_AGAIN, SKIP_NOT_MEDIA, SKIP_SPECIAL, count_items, walk
 from scanner.extract.interface import MediaFile
 from scanner.model import Skipped
-from scanner.policy_file import load_policy
+from scanner.policy.load import load_policy
 from scanner.scan import ScanConfig, scan_delivery
-from scanner.walk import SKIP_LINK_AGAIN, SKIP_NOT_MEDIA, SKIP_SPECIAL, count_items, walk
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 1)

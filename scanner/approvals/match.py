@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from scanner import pathglob
 from scanner.approvals.tools import tools_covered
+from scanner.common import pathglob
 from scanner.model import Approval, ApprovalMatch, AssetAnalysis
 
 SPECIFICITY = {"sha256": 4, "c2pa_manifest": 4, "reference": 3, "path": 2, "tool": 1}

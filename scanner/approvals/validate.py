@@ -11,8 +11,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from scanner import pathglob
 from scanner.approvals.load import RawRecord, RawRegister
+from scanner.common import pathglob
 from scanner.errors import RegisterError
 from scanner.model import Approval
 

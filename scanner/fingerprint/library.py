@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.discover.walk import walk
 from scanner.extract.interface import MediaFile
 from scanner.fingerprint import match
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.index import HashIndex
 from scanner.model import KNOWN_AI_RULE_ID, Evidence, FrameHash, Problem, Signal
-from scanner.walk import walk
 
 RULE_ID = KNOWN_AI_RULE_ID
 RUN_GAP = 5.0  # seconds: matches of one library file further apart are reported separately

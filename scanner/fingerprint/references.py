@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from scanner.discover.sniff import sniff
+from scanner.discover.walk import read_head
 from scanner.errors import RegisterError
 from scanner.extract.interface import MediaFile
 from scanner.fingerprint import match
 from scanner.fingerprint.library import Library, library_from_media
 from scanner.model import Approval, FrameHash
-from scanner.sniff import sniff
-from scanner.walk import read_head
 
 
 class RegisterLike(Protocol):

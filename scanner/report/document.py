@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.common.serialize import from_plain, to_plain
 from scanner.errors import ReportInputError
 from scanner.model import (
     AI_VALUES,
@@ -26,8 +27,7 @@ from scanner.model import (
     Skipped,
     ToolInfo,
 )
-from scanner.serialize import from_plain, to_plain
-from scanner.spool import tally
+from scanner.report.spool import tally
 
 SCHEMA = "provscan/1"
 

@@ -12,7 +12,7 @@ at most PREFETCH tasks at a time, and is watched by the parent:
   asset gets a fatal Problem naming the bound and the worker retires. A worker that dies
   without answering (native abort or crash) fails its asset the same way, naming its signal.
 
-Start method: `forkserver` with `scanner.analyse` preloaded. `fork` from the scanning process
+Start method: `forkserver` with `scanner.engine.analyse` preloaded. `fork` from the scanning process
 would copy whatever it holds (SQLite connection of the cache, threads, c2pa's native locks: the
 SDK only resets its own default context after fork); `spawn` would re-import the readers in
 every worker and every replacement (about a second each). The fork server is a fresh,
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from scanner.bounds import (
+from scanner.engine.bounds import (
     Limits,
     describe_bytes,
     failed_analysis,
@@ -49,7 +49,7 @@ PREFETCH = 2  # tasks a worker holds at once: one running, one ready, so it neve
 MAX_FAILED_STARTS = 3  # workers in a row that die before saying "ready": give up on the scan
 WORKER_START_LIMIT_S = 120.0  # from fork to "ready" (imports on a loaded machine can be slow)
 READY = "ready"
-PRELOAD = ("scanner.worker_preload",)
+PRELOAD = ("scanner.engine.preload",)
 # Native thread pools stay at one thread per worker: parallelism comes from the workers.
 WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 

@@ -1,7 +1,8 @@
 """Assessment + approvals + delivery policy -> Finding. Pure: no I/O, no clock (`as_of` is given).
 
 How an asset is judged (every applicable reason is listed; the worst decides the status,
-violation > error > review > approved > clean; codes and their statuses are in scanner.reasons):
+violation > error > review > approved > clean; codes and their statuses are in
+scanner.policy.reasons):
 
 * `ai` generated and composite are treated alike: both are AI material and need approval.
 * In a temporary area AI material is `clean` (`temporary-material`): generated material is meant
@@ -36,10 +37,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from scanner import pathglob
 from scanner.approvals.match import AI_MEANINGS, ai_generators
 from scanner.approvals.tools import tools_covered
 from scanner.approvals.validate import SENSITIVE_FIELDS
+from scanner.common import pathglob
 from scanner.model import (
     KNOWN_AI_RULE_ID,
     Approval,
@@ -49,8 +50,8 @@ from scanner.model import (
     Finding,
     Reason,
 )
-from scanner.policy_file import Policy
-from scanner.reasons import rank, status_of, worst_status
+from scanner.policy.load import Policy
+from scanner.policy.reasons import rank, status_of, worst_status
 
 AI_VALUES_NEEDING_APPROVAL = ("generated", "composite")
 DECIDING = ("strong", "definitive")  # weak signals are shown to people but decide nothing

@@ -1,4 +1,4 @@
-"""Imported by the workers' fork server before it forks any worker (see scanner.workers).
+"""Imported by the workers' fork server before it forks any worker (see scanner.engine.workers).
 
 Importing the readers there once means each worker starts in milliseconds with them loaded.
 A failure here must not take the fork server down: the worker then imports on demand and
@@ -11,4 +11,4 @@ with contextlib.suppress(Exception):
     import imagehash  # noqa: F401 - imported lazily by scanner.fingerprint.picture
     import scipy.fft  # noqa: F401
 
-    import scanner.analyse  # noqa: F401
+    import scanner.engine.analyse  # noqa: F401

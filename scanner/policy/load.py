@@ -8,8 +8,8 @@ Read from `--policy FILE`, else from `provscan.toml` at the delivery root, else 
     temporary = ["temp/**", "**/previs/**"]
     archival = ["archival/**"]
 
-Precedence (see `scanner.policy.area_for`): the pattern with the most literal characters wins,
-so `temp/**` beats `**` and a path under temp/ is temporary even though final is `**`. On a
+Precedence (see `scanner.policy.decide.area_for`): the pattern with the most literal characters
+wins, so `temp/**` beats `**` and a path under temp/ is temporary even though final is `**`. On a
 tie the stricter area wins: archival, then final, then temporary. A path no pattern matches is
 final: nothing leaves the gate unclassified.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner import pathglob
+from scanner.common import pathglob
 from scanner.errors import ConfigError
 
 if sys.version_info >= (3, 11):

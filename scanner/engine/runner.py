@@ -3,7 +3,7 @@
 Results come out in the order the files went in, whatever the scheduling, and no more than
 `window` files are in flight (looked up, queued, running or finished but waiting for an
 earlier one), so memory stays flat however many files the delivery holds. A cache hit costs a
-`stat` and a query; only misses reach the workers (see `scanner.workers` for the bounds).
+`stat` and a query; only misses reach the workers (see `scanner.engine.workers` for the bounds).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from scanner.bounds import Limits, failed_analysis
-from scanner.cache import CacheStats, FileIdentity, ResultCache, result_scope
+from scanner.engine.bounds import Limits, failed_analysis
+from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, result_scope
+from scanner.engine.workers import PoolStats, WorkerPool
 from scanner.extract.interface import MediaFile
 from scanner.model import AssetAnalysis
-from scanner.workers import PoolStats, WorkerPool
 
 Analyse = Callable[[MediaFile, Any], AssetAnalysis]
 

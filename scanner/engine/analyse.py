@@ -13,14 +13,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scanner.assess import assess
+from scanner.discover.sniff import has_reader
 from scanner.extract import c2pa, container, exif, integrity, png_text, xmp
 from scanner.extract.formats.binio import open_readonly
 from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, Problem
+from scanner.rules.assess import assess
 from scanner.rules.match import signals_for
-from scanner.sniff import has_reader
 
 NO_READER_NOTE = "no provenance reader for this format"
 HASH_CHUNK = 1024 * 1024
@@ -67,7 +67,7 @@ def _run_extractors(
         try:
             result = extract(media, options)
         except MemoryError:
-            raise  # the worker names the memory bound (scanner.workers)
+            raise  # the worker names the memory bound (scanner.engine.workers)
         except Exception as exc:  # noqa: BLE001 - a reader bug must not lose the asset
             # Fatal: what that reader would have found is unknown, so "no AI signal" would lie.
             message = f"reader failed: {type(exc).__name__}: {exc}"

@@ -16,8 +16,8 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+from scanner.common.serialize import to_plain
 from scanner.model import AssetAnalysis
-from scanner.serialize import to_plain
 
 
 def encode_analysis(analysis: AssetAnalysis) -> bytes:

@@ -9,11 +9,11 @@ resolves to. Equal displayed names (a literal `\\x80` and an undecodable byte) k
 the real names. Only the names of the folders being walked are held, never the whole tree.
 
 Policy (each choice is on purpose):
-- Type comes from the bytes (`scanner.sniff`), never from the extension. Only when the bytes
-  say nothing does the extension matter: a file that is empty, or matches no known signature,
-  but is *named* like media (`shot010.exr`, `trailer.mov`) is yielded as an asset of format
-  UNKNOWN so the analysis turns it into an error finding; any other such file is skipped as
-  "not media".
+- Type comes from the bytes (`scanner.discover.sniff`), never from the extension. Only when
+  the bytes say nothing does the extension matter: a file that is empty, or matches no known
+  signature, but is *named* like media (`shot010.exr`, `trailer.mov`) is yielded as an asset
+  of format UNKNOWN so the analysis turns it into an error finding; any other such file is
+  skipped as "not media".
 - A file we cannot open (permissions, vanished, name too long) is yielded too, as format
   UNKNOWN: "never lose an asset". The analysis reports why it could not be read.
 - Symlinks are listed as skipped unless `follow_links`; when followed they must resolve
@@ -40,10 +40,10 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from scanner.discover.sniff import HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
 from scanner.extract.formats.binio import file_size, open_readonly
 from scanner.extract.interface import MediaFile
 from scanner.model import UNREADABLE_FOLDER, Skipped
-from scanner.sniff import HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
 
 # Extensions that make an empty or unrecognised file an asset (an error finding) rather than
 # a skipped non-media file. Lower case, without the dot.

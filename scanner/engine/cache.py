@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.cache_codec import decode_analysis, encode_analysis
+from scanner.common.serialize import to_plain
+from scanner.engine.cache_codec import decode_analysis, encode_analysis
 from scanner.model import AssetAnalysis
-from scanner.serialize import to_plain
 
 log = logging.getLogger("provscan.cache")
 
