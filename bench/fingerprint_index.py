@@ -35,7 +35,7 @@ import photolike  # noqa: E402
 
 from scanner.discover.walk import walk  # noqa: E402
 from scanner.extract.interface import MediaFile  # noqa: E402
-from scanner.fingerprint import match  # noqa: E402
+from scanner.fingerprint import similarity  # noqa: E402
 from scanner.fingerprint.hashing import fingerprint_media  # noqa: E402
 from scanner.fingerprint.library import Library, build_library, match_known_ai  # noqa: E402
 from scanner.model import FrameHash  # noqa: E402
@@ -81,10 +81,10 @@ def linear_match(frames: tuple[FrameHash, ...], library: Library, kind: str) -> 
     """The same search without the index: every frame against every library item."""
     found = set()
     for frame in frames:
-        probe = match.key(frame)
-        for _total, item in library.index.linear_within(probe, match.SEARCH_RADIUS):
-            d = match.split(probe ^ match.key(item.frame))
-            if match.same_picture(d, video=kind == "video"):
+        probe = similarity.key(frame)
+        for _total, item in library.index.linear_within(probe, similarity.SEARCH_RADIUS):
+            d = similarity.split(probe ^ similarity.key(item.frame))
+            if similarity.same_picture(d, video=kind == "video"):
                 found.add(item.path)
     return found
 

@@ -54,7 +54,7 @@ from scanner.fingerprint import picture, thresholds  # noqa: E402
 from scanner.fingerprint.archive import verify_archival  # noqa: E402
 from scanner.fingerprint.hashing import decode_still  # noqa: E402
 from scanner.fingerprint.library import Library, LibraryItem  # noqa: E402
-from scanner.fingerprint.match import distance  # noqa: E402
+from scanner.fingerprint.similarity import distance  # noqa: E402
 
 THRESHOLDS = (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24)
 SUM_THRESHOLDS = (6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 28, 32, 40)

@@ -24,8 +24,8 @@ from scanner.fingerprint import thresholds
 from scanner.fingerprint.archive import verify_archival
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.library import build_library, hits_as_evidence, match_known_ai
-from scanner.fingerprint.match import distance
 from scanner.fingerprint.references import reference_hits
+from scanner.fingerprint.similarity import distance
 from scanner.model import ArchivalCheck, Evidence, FrameHash
 
 A1111_PARAMETERS = (

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from scanner.fingerprint.index import HashIndex
 from scanner.fingerprint.library import Library, LibraryItem, match_known_ai
-from scanner.fingerprint.match import key, split, timecode_text, valid
+from scanner.fingerprint.similarity import key, split, timecode_text, valid
 from scanner.model import FrameHash
 
 

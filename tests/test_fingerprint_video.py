@@ -19,7 +19,7 @@ from scanner.extract.interface import MediaFile
 from scanner.fingerprint import video
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.library import build_library, hits_as_evidence, match_known_ai
-from scanner.fingerprint.match import timecode_text
+from scanner.fingerprint.similarity import timecode_text
 
 SIZE = (640, 360)
 FPS = 24

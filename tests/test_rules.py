@@ -24,7 +24,7 @@ from scanner.extract.interface import ExtractOptions, MediaFile
 from scanner.model import MEANINGS, STRENGTHS, Evidence
 from scanner.rules import CATALOG_VERSION, CatalogError, load_catalog, rules_table, signals_for
 from scanner.rules.catalog import normalise_dst, parse_catalog
-from scanner.rules.match import normalise_generator, sibling_field
+from scanner.rules.signals import normalise_generator, sibling_field
 from tests.c2pa_helpers import IPTC, created, jpeg_bytes, sign
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from scanner.approvals.coverage import ai_generators, match_asset
 from scanner.approvals.describe import describe_register
 from scanner.approvals.load import read_register
-from scanner.approvals.match import ai_generators, match_asset
 from scanner.approvals.tools import normalise_tool, tool_aliases, tool_covers, tools_covered
 from scanner.approvals.validate import RegisterErrors, validate
 from scanner.model import Approval

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from scanner.approvals.match import has_identifiers
+from scanner.approvals.coverage import has_identifiers
 from scanner.approvals.validate import SCOPES, SENSITIVE_FIELDS, STATUSES
 from scanner.model import Approval
 

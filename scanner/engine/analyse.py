@@ -20,7 +20,7 @@ from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, Problem
 from scanner.rules.assess import assess
-from scanner.rules.match import signals_for
+from scanner.rules.signals import signals_for
 
 NO_READER_NOTE = "no provenance reader for this format"
 HASH_CHUNK = 1024 * 1024

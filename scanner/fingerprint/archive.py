@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scanner.fingerprint import match, picture, thresholds
+from scanner.fingerprint import picture, similarity, thresholds
 from scanner.fingerprint.index import HashIndex
 from scanner.fingerprint.library import Library, LibraryItem
 from scanner.model import ArchivalCheck, FrameHash
@@ -27,7 +27,7 @@ TILE_CHANGED = thresholds.TILE_CHANGED_OVER
 
 def verify_archival(frames: Sequence[FrameHash], archive: Library) -> ArchivalCheck:
     """Compare an archival asset's frames with the archive sources. Distance = pHash + dHash."""
-    checks = [_check_frame(f, archive) for f in frames if match.valid(f)]
+    checks = [_check_frame(f, archive) for f in frames if similarity.valid(f)]
     if not checks:
         return ArchivalCheck(outcome="unverified")
     return max(checks, key=lambda c: (_RANK[c.outcome], c.distance))
@@ -38,7 +38,7 @@ class TileComparison:
     item: LibraryItem
     same: int  # tiles within TILE_SAME_MAX
     changed: tuple[int, ...]  # positions (row-major, 0-15) of tiles further than TILE_CHANGED
-    distance: match.Distance  # whole-picture distance
+    distance: similarity.Distance  # whole-picture distance
 
     @property
     def outcome(self) -> str:
@@ -69,7 +69,7 @@ def compare_tiles(frame: FrameHash, archive: Library) -> TileComparison | None:
             for position, (a, b) in enumerate(zip(tiles, source_tiles, strict=True))
             if a is not None and b is not None and (a ^ b).bit_count() > TILE_CHANGED
         )
-        found = TileComparison(item, count, changed, match.distance(frame, item.frame))
+        found = TileComparison(item, count, changed, similarity.distance(frame, item.frame))
         if best is None or _rank(found) < _rank(best):
             best = found
     return best
@@ -96,7 +96,7 @@ def _check_frame(frame: FrameHash, archive: Library) -> ArchivalCheck:
 def _result(
     outcome: str,
     item: LibraryItem,
-    d: match.Distance,
+    d: similarity.Distance,
     archive: Library,
     changed: tuple[int, ...] = (),
 ) -> ArchivalCheck:

@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner.discover.walk import walk
 from scanner.extract.interface import MediaFile
-from scanner.fingerprint import match
+from scanner.fingerprint import similarity
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.index import HashIndex
 from scanner.model import KNOWN_AI_RULE_ID, Evidence, FrameHash, Problem, Signal
@@ -56,16 +56,16 @@ class Library:
     ) -> Library:
         library = cls(root, tuple(items), files, tuple(problems), dict(thumbnails or {}))
         for item in library.items:
-            library.index.add(match.key(item.frame), item)
+            library.index.add(similarity.key(item.frame), item)
         return library
 
-    def near(self, frame: FrameHash, radius: int) -> list[tuple[match.Distance, LibraryItem]]:
+    def near(self, frame: FrameHash, radius: int) -> list[tuple[similarity.Distance, LibraryItem]]:
         """Items whose pHash+dHash distance to `frame` is at most `radius`, nearest first."""
-        if not match.valid(frame):
+        if not similarity.valid(frame):
             return []
-        probe_key = match.key(frame)
+        probe_key = similarity.key(frame)
         return [
-            (match.split(probe_key ^ match.key(item.frame)), item)
+            (similarity.split(probe_key ^ similarity.key(item.frame)), item)
             for _total, item in self.index.within(probe_key, radius)
         ]
 
@@ -73,7 +73,7 @@ class Library:
 @dataclass(frozen=True)
 class KnownAiHit:
     library_file: str  # relative to the --known-ai folder
-    distance: match.Distance
+    distance: similarity.Distance
     timecode: float | None = None  # where in the delivery video; None for a still
     library_timecode: float | None = None  # where in the library video; None for a still
     share: float = 1.0  # share of the delivery's hashed frames that match this library file
@@ -86,9 +86,9 @@ class KnownAiHit:
     def describe(self) -> str:
         text = self.distance.describe()
         if self.timecode is not None:
-            text += f", at {match.timecode_text(self.timecode)}"
+            text += f", at {similarity.timecode_text(self.timecode)}"
         if self.library_timecode is not None:
-            text += f", library frame at {match.timecode_text(self.library_timecode)}"
+            text += f", library frame at {similarity.timecode_text(self.library_timecode)}"
         return text
 
 
@@ -129,15 +129,15 @@ def match_known_ai(
     `kind` is the delivery asset's kind; when not given, several frames or a keyframe flag mean
     video (a still has exactly one frame, never a keyframe).
     """
-    frames = [f for f in frames if match.valid(f)]
+    frames = [f for f in frames if similarity.valid(f)]
     if not frames or not library.items:
         return ()
     is_video = kind == "video" or (kind == "" and (len(frames) > 1 or frames[0].keyframe))
-    per_file: dict[str, list[tuple[FrameHash, match.Distance, LibraryItem]]] = {}
+    per_file: dict[str, list[tuple[FrameHash, similarity.Distance, LibraryItem]]] = {}
     for frame in frames:
-        best_per_file: dict[str, tuple[match.Distance, LibraryItem]] = {}
-        for d, item in library.near(frame, match.SEARCH_RADIUS):
-            if match.same_picture(d, video=is_video) and item.path not in best_per_file:
+        best_per_file: dict[str, tuple[similarity.Distance, LibraryItem]] = {}
+        for d, item in library.near(frame, similarity.SEARCH_RADIUS):
+            if similarity.same_picture(d, video=is_video) and item.path not in best_per_file:
                 best_per_file[item.path] = (d, item)
         for path, (d, item) in best_per_file.items():
             per_file.setdefault(path, []).append((frame, d, item))
@@ -159,8 +159,8 @@ def match_known_ai(
 
 
 def _runs(
-    matched: list[tuple[FrameHash, match.Distance, LibraryItem]],
-) -> list[list[tuple[FrameHash, match.Distance, LibraryItem]]]:
+    matched: list[tuple[FrameHash, similarity.Distance, LibraryItem]],
+) -> list[list[tuple[FrameHash, similarity.Distance, LibraryItem]]]:
     """Split one library file's matches into runs of delivery time at most RUN_GAP apart."""
     ordered = sorted(matched, key=lambda m: m[0].timecode)
     runs = [[ordered[0]]]

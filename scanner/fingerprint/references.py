@@ -16,7 +16,7 @@ from scanner.discover.sniff import sniff
 from scanner.discover.walk import read_head
 from scanner.errors import RegisterError
 from scanner.extract.interface import MediaFile
-from scanner.fingerprint import match
+from scanner.fingerprint import similarity
 from scanner.fingerprint.library import Library, library_from_media
 from scanner.model import Approval, FrameHash
 
@@ -75,10 +75,10 @@ def reference_hits(frames: Sequence[FrameHash], register: RegisterLike) -> dict[
     library = load_references(register)
     owners = next(iter(_LOADED.values())).owners
     is_video = len(frames) > 1 or any(f.keyframe for f in frames)
-    best: dict[str, tuple[match.Distance, str, float]] = {}
+    best: dict[str, tuple[similarity.Distance, str, float]] = {}
     for frame in frames:
-        for d, item in library.near(frame, match.SEARCH_RADIUS):
-            if not match.same_picture(d, video=is_video):
+        for d, item in library.near(frame, similarity.SEARCH_RADIUS):
+            if not similarity.same_picture(d, video=is_video):
                 continue
             for request_id in owners.get(item.path, ()):
                 if request_id not in best or d.total < best[request_id][0].total:
@@ -87,7 +87,7 @@ def reference_hits(frames: Sequence[FrameHash], register: RegisterLike) -> dict[
     for request_id, (d, path, timecode) in best.items():
         detail = f"reference {path}: {d.describe()}"
         if is_video:
-            detail += f", at {match.timecode_text(timecode)}"
+            detail += f", at {similarity.timecode_text(timecode)}"
         hits[request_id] = detail
     return hits
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from scanner.approvals.match import AI_MEANINGS, ai_generators
+from scanner.approvals.coverage import AI_MEANINGS, ai_generators
 from scanner.approvals.tools import tools_covered
 from scanner.approvals.validate import SENSITIVE_FIELDS
 from scanner.common import pathglob

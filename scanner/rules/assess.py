@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from scanner.model import Assessment, C2paManifest, C2paReport, Signal
-from scanner.rules.match import signal_sort_key
+from scanner.rules.signals import signal_sort_key
 
 DECIDING = ("strong", "definitive")
 # Actions that make, open or re-wrap the whole asset: an AI source type on them describes it all.
