@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scanner.discover.media import MediaFile  # noqa: E402
 from scanner.discover.walk import walk  # noqa: E402
-from scanner.extract.interface import MediaFile  # noqa: E402
 from scanner.fingerprint.hashing import decode_still  # noqa: E402
 
 

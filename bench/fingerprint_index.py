@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import photolike  # noqa: E402
 
+from scanner.discover.media import MediaFile  # noqa: E402
 from scanner.discover.walk import walk  # noqa: E402
-from scanner.extract.interface import MediaFile  # noqa: E402
 from scanner.fingerprint import similarity  # noqa: E402
 from scanner.fingerprint.hashing import fingerprint_media  # noqa: E402
 from scanner.fingerprint.library import Library, build_library, match_known_ai  # noqa: E402

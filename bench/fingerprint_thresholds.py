@@ -49,7 +49,7 @@ from fingerprint_transforms import (  # noqa: E402
     paint_in,
 )
 
-from scanner.extract.interface import MediaFile  # noqa: E402
+from scanner.discover.media import MediaFile  # noqa: E402
 from scanner.fingerprint import picture, thresholds  # noqa: E402
 from scanner.fingerprint.archive import verify_archival  # noqa: E402
 from scanner.fingerprint.hashing import decode_still  # noqa: E402

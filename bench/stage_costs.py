@@ -22,9 +22,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from scanner.discover.media import MediaFile  # noqa: E402
 from scanner.discover.walk import walk  # noqa: E402
 from scanner.engine.analyse import EXTRACTORS, sha256_file  # noqa: E402
-from scanner.extract.interface import ExtractOptions, MediaFile  # noqa: E402
+from scanner.extract.interface import ExtractOptions  # noqa: E402
 from scanner.fingerprint import picture  # noqa: E402
 from scanner.fingerprint.hashing import decode_still  # noqa: E402
 

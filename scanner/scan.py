@@ -14,12 +14,13 @@ from pathlib import Path
 
 from scanner import __version__
 from scanner.approvals import Register, match_asset
+from scanner.discover.media import MediaFile
 from scanner.discover.walk import count_items, walk
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.bounds import Limits
 from scanner.engine.runner import KnownMedia, run_analyses
 from scanner.errors import ConfigError
-from scanner.extract.interface import ExtractOptions, MediaFile
+from scanner.extract.interface import ExtractOptions
 from scanner.fingerprint.archive import verify_archival
 from scanner.fingerprint.library import Library, hits_as_evidence, match_known_ai
 from scanner.fingerprint.references import reference_hits

@@ -12,7 +12,7 @@ import c2pa
 from PIL import Image
 
 from fixtures.ca import Ca, make_ca
-from scanner.extract.interface import MediaFile
+from scanner.discover.media import MediaFile
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 

@@ -11,9 +11,10 @@ import av
 import numpy as np
 import pytest
 
+from scanner.discover.media import MediaFile
 from scanner.discover.sniff import sniff
 from scanner.discover.walk import read_head
-from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
+from scanner.extract.interface import Extracted, ExtractOptions
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

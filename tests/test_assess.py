@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from scanner.discover.media import MediaFile
 from scanner.extract.c2pa import extract
-from scanner.extract.interface import ExtractOptions, MediaFile
+from scanner.extract.interface import ExtractOptions
 from scanner.model import C2paIngredient, C2paManifest, C2paReport, Evidence, Signal
 from scanner.rules import signals_for
 from scanner.rules.assess import assess, manifest_roles

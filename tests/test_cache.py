@@ -25,6 +25,7 @@ import pytest
 
 pytest.importorskip("scanner.engine.analyse", reason="the analysis pipeline has not landed")
 
+from scanner.discover.media import MediaFile  # noqa: E402
 from scanner.discover.walk import walk  # noqa: E402
 from scanner.engine.analyse import AnalyseOptions, analyse  # noqa: E402
 from scanner.engine.cache import (  # noqa: E402
@@ -34,7 +35,6 @@ from scanner.engine.cache import (  # noqa: E402
     default_cache_path,
 )
 from scanner.engine.runner import KnownMedia, RunStats, run_analyses  # noqa: E402
-from scanner.extract.interface import MediaFile  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PAST_NS = 1_700_000_000 * 10**9  # 2023-11-14: outside the racy window of any test run

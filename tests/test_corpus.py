@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.extract.interface import ExtractOptions, MediaFile
+from scanner.discover.media import MediaFile
+from scanner.extract.interface import ExtractOptions
 from scanner.model import Assessment, C2paReport, Evidence, Problem
 from scanner.rules import signals_for
 from scanner.rules.assess import assess

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from scanner.discover.media import MediaFile
 from scanner.extract import c2pa as c2pa_extract
 from scanner.extract.c2pa import context_for, decide_credentials, extract, reader_mime
-from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, MediaFile
+from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions
 from tests.c2pa_helpers import (
     IPTC,
     anchor,
@@ -441,7 +442,8 @@ import json, sys
 from pathlib import Path
 import c2pa
 from scanner.extract.c2pa import extract
-from scanner.extract.interface import ExtractOptions, MediaFile
+from scanner.discover.media import MediaFile
+from scanner.extract.interface import ExtractOptions
 path = Path(sys.argv[2])
 if sys.argv[1] == "scanner":
     result = extract(MediaFile(path, path.name, "image/jpeg", "JPEG", "image", 1), ExtractOptions())

@@ -14,8 +14,9 @@ import av
 import pytest
 from PIL import Image
 
+from scanner.discover.media import MediaFile
 from scanner.extract import container, timed_mediainfo
-from scanner.extract.interface import ExtractOptions, MediaFile
+from scanner.extract.interface import ExtractOptions
 from tests.extract_helpers import (
     box,
     corpus_file,

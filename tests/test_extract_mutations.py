@@ -7,9 +7,10 @@ from pathlib import Path
 
 from PIL import Image
 
+from scanner.discover.media import MediaFile
 from scanner.discover.sniff import sniff
 from scanner.extract import container, exif, integrity, png_text, xmp
-from scanner.extract.interface import ExtractOptions, MediaFile
+from scanner.extract.interface import ExtractOptions
 from tests.extract_helpers import (
     itxt_chunk,
     png_file,

@@ -17,9 +17,9 @@ from PIL.PngImagePlugin import PngInfo
 
 from bench.photolike import photo
 from scanner.approvals import load_register
+from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
 from scanner.errors import RegisterError
-from scanner.extract.interface import MediaFile
 from scanner.fingerprint import thresholds
 from scanner.fingerprint.archive import verify_archival
 from scanner.fingerprint.hashing import fingerprint_media

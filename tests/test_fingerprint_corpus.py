@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
-from scanner.extract.interface import MediaFile
 from scanner.fingerprint.archive import compare_tiles, verify_archival
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.library import build_library, match_known_ai

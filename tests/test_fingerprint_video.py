@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 
 from bench.photolike import photo
+from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
-from scanner.extract.interface import MediaFile
 from scanner.fingerprint import video
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.library import build_library, hits_as_evidence, match_known_ai

@@ -22,11 +22,11 @@ import pytest
 
 from fixtures import hostile
 from scanner import scan as scan_module
+from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.bounds import Limits
 from scanner.engine.runner import run_analyses
-from scanner.extract.interface import MediaFile
 from scanner.model import AssetResult
 from scanner.policy.load import load_policy
 from scanner.scan import ScanConfig, scan_delivery

@@ -31,10 +31,10 @@ from pathlib import Path
 import pytest
 
 from fixtures import hostile
+from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.runner import run_analyses
-from scanner.extract.interface import MediaFile
 
 SCAN_TIMEOUT = 300
 SAMPLE_DELIVERY = hostile.REPO / "fixtures" / "delivery"

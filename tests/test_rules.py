@@ -19,8 +19,9 @@ from defusedxml import ElementTree
 from PIL import ExifTags, Image
 from pymediainfo import MediaInfo
 
+from scanner.discover.media import MediaFile
 from scanner.extract.c2pa import extract as extract_c2pa
-from scanner.extract.interface import ExtractOptions, MediaFile
+from scanner.extract.interface import ExtractOptions
 from scanner.model import MEANINGS, STRENGTHS, Evidence
 from scanner.rules import CATALOG_VERSION, CatalogError, load_catalog, rules_table, signals_for
 from scanner.rules.catalog import normalise_dst, parse_catalog

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from scanner.discover.media import MediaFile
 from scanner.engine.bounds import Limits
 from scanner.engine.runner import RunStats, run_analyses
-from scanner.extract.interface import MediaFile
 from scanner.model import AssetAnalysis, Problem
 
 # --- analysis functions run inside the workers ----------------------------------------------
@@ -234,7 +234,7 @@ def test_a_program_read_from_stdin_can_run_workers(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("hello")
     program = f"""
 from pathlib import Path
-from scanner.extract.interface import MediaFile
+from scanner.discover.media import MediaFile
 from scanner.engine.runner import run_analyses
 from test_runner import hashing_analyse
 media = MediaFile(Path({str(tmp_path / "a.txt")!r}), "a.txt", "text/plain", "TXT", "other", 5)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from scanner.discover.media import MediaFile
 from scanner.discover.walk import (
     SKIP_EMPTY,
     SKIP_LINK_AGAIN,
@@ -25,7 +26,6 @@ from scanner.discover.walk import (
     display_name,
     walk,
 )
-from scanner.extract.interface import MediaFile
 from scanner.model import Skipped
 
 

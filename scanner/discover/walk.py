@@ -40,9 +40,9 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from scanner.discover.media import MediaFile
+from scanner.discover.safe_open import file_size, open_readonly
 from scanner.discover.sniff import HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
-from scanner.extract.formats.binio import file_size, open_readonly
-from scanner.extract.interface import MediaFile
 from scanner.model import UNREADABLE_FOLDER, Skipped
 
 # Extensions that make an empty or unrecognised file an asset (an error finding) rather than

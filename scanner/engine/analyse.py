@@ -13,10 +13,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scanner.discover.media import MediaFile
+from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import has_reader
 from scanner.extract import c2pa, container, exif, integrity, png_text, xmp
-from scanner.extract.formats.binio import open_readonly
-from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
+from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, Problem
 from scanner.rules.assess import assess

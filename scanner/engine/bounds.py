@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.extract.interface import MediaFile
+from scanner.discover.media import MediaFile
 from scanner.model import AssetAnalysis, Problem
 
 ASSET_TIME_LIMIT_S = 120.0

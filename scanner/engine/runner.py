@@ -17,10 +17,10 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from scanner.discover.media import MediaFile
 from scanner.engine.bounds import Limits, failed_analysis
 from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, result_scope
 from scanner.engine.workers import PoolStats, WorkerPool
-from scanner.extract.interface import MediaFile
 from scanner.model import AssetAnalysis
 
 Analyse = Callable[[MediaFile, Any], AssetAnalysis]

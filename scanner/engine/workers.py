@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from scanner.discover.media import MediaFile
 from scanner.engine.bounds import (
     Limits,
     describe_bytes,
@@ -42,7 +43,6 @@ from scanner.engine.bounds import (
     time_bound_message,
 )
 from scanner.errors import ScannerError
-from scanner.extract.interface import MediaFile
 from scanner.model import AssetAnalysis
 
 PREFETCH = 2  # tasks a worker holds at once: one running, one ready, so it never waits on us

@@ -40,8 +40,9 @@ from dataclasses import replace
 
 import c2pa as c2pa_sdk
 
+from scanner.discover.media import MediaFile
 from scanner.extract.c2pa_summary import summarise_store, validation_codes
-from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, MediaFile, cap
+from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, cap
 from scanner.model import C2paReport, Evidence, Problem
 
 SOURCE = "c2pa"

@@ -25,12 +25,13 @@ from typing import Any, BinaryIO
 
 from pymediainfo import MediaInfo
 
+from scanner.discover.media import MediaFile
+from scanner.discover.safe_open import file_size, open_readonly
 from scanner.discover.sniff import has_reader
 from scanner.extract import timed_mediainfo
 from scanner.extract.formats import bmff
-from scanner.extract.formats.binio import file_size, open_readonly
 from scanner.extract.integrity import CHECKED_FORMATS
-from scanner.extract.interface import Extracted, ExtractOptions, MediaFile, cap
+from scanner.extract.interface import Extracted, ExtractOptions, cap
 from scanner.model import Evidence, Problem
 
 SOURCE = "container"

@@ -21,9 +21,10 @@ from __future__ import annotations
 import io
 from typing import BinaryIO
 
+from scanner.discover.media import MediaFile
+from scanner.discover.safe_open import file_size, open_readonly
 from scanner.extract.formats import bmff, jpeg, png, riff, tiff
-from scanner.extract.formats.binio import file_size, open_readonly
-from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, MediaFile, cap
+from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, cap
 from scanner.model import Evidence, Problem
 
 SOURCE = "exif"

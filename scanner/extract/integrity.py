@@ -19,10 +19,11 @@ MediaInfo cannot parse by the container extractor. Other formats are not checked
 
 from __future__ import annotations
 
+from scanner.discover.media import MediaFile
+from scanner.discover.safe_open import file_size, open_readonly
 from scanner.discover.sniff import UNKNOWN_FORMAT
 from scanner.extract.formats import bmff, jpeg, png, riff, tiff
-from scanner.extract.formats.binio import file_size, open_readonly
-from scanner.extract.interface import Extracted, ExtractOptions, MediaFile
+from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.model import Problem
 
 SOURCE = "file"

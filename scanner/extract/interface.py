@@ -1,32 +1,20 @@
 """The contract every extractor keeps.
 
 An extractor is a module with a function `extract(media: MediaFile, options: ExtractOptions)
--> Extracted`. It opens `media.path` read-only, reads no more than it needs, treats every byte
-as hostile, and never raises for bad input: what went wrong becomes a `Problem`.
+-> Extracted` (`MediaFile`: `scanner.discover.media`). It opens `media.path` read-only, reads
+no more than it needs, treats every byte as hostile, and never raises for bad input: what went
+wrong becomes a `Problem`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from scanner.model import C2paReport, Evidence, Problem
 
 # Caps on what one metadata value or packet may hold, so a crafted file cannot blow memory.
 MAX_VALUE_CHARS = 8192
 MAX_PACKET_BYTES = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class MediaFile:
-    """A file the walker found and sniffed as media."""
-
-    path: Path  # absolute path, opened read-only
-    rel: str  # relative to the delivery root, POSIX style
-    media_type: str  # MIME type from the bytes, e.g. image/jpeg
-    format: str  # short name, e.g. JPEG, PNG, MP4, MOV, WAV
-    kind: str  # image | video | audio | other
-    size: int
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ left to the xmp and exif extractors, which decode them properly.
 
 from __future__ import annotations
 
+from scanner.discover.media import MediaFile
+from scanner.discover.safe_open import file_size, open_readonly
 from scanner.extract.formats import png
-from scanner.extract.formats.binio import file_size, open_readonly
-from scanner.extract.interface import Extracted, ExtractOptions, MediaFile, cap
+from scanner.extract.interface import Extracted, ExtractOptions, cap
 from scanner.model import Evidence, Problem
 
 SOURCE = "png-text"

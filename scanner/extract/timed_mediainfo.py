@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pymediainfo import MediaInfo
 
-from scanner.extract.formats.binio import open_readonly
+from scanner.discover.safe_open import open_readonly
 
 # Headers-only parses take ~30 ms here; a 2.3 KB mutated MP4 found by the fuzz harness keeps
 # libmediainfo busy for minutes. So a small base, plus time for seeks in very large files.

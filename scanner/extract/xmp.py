@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from scanner.discover.media import MediaFile
+from scanner.discover.safe_open import file_size, open_readonly
 from scanner.extract.formats import bmff, jpeg, png, riff, tiff
-from scanner.extract.formats.binio import file_size, open_readonly
-from scanner.extract.interface import MAX_PACKET_BYTES, Extracted, ExtractOptions, MediaFile, cap
+from scanner.extract.interface import MAX_PACKET_BYTES, Extracted, ExtractOptions, cap
 from scanner.extract.xmp_rdf import XmpError, XmpRefused, parse_packet
 from scanner.model import Evidence, Problem
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-from scanner.extract.interface import MediaFile
+from scanner.discover.media import MediaFile
 from scanner.fingerprint import picture
 from scanner.fingerprint.picture import SOURCE, pixel_bound_problem
 from scanner.model import FrameHash, Problem

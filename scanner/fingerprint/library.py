@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
-from scanner.extract.interface import MediaFile
 from scanner.fingerprint import similarity
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.index import HashIndex

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from scanner.discover.media import MediaFile
 from scanner.discover.sniff import sniff
 from scanner.discover.walk import read_head
 from scanner.errors import RegisterError
-from scanner.extract.interface import MediaFile
 from scanner.fingerprint import similarity
 from scanner.fingerprint.library import Library, library_from_media
 from scanner.model import Approval, FrameHash
