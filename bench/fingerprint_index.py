@@ -39,7 +39,7 @@ from scanner.fingerprint import similarity  # noqa: E402
 from scanner.fingerprint.hashing import fingerprint_media  # noqa: E402
 from scanner.fingerprint.library import Library, build_library, match_known_ai  # noqa: E402
 from scanner.model import FrameHash  # noqa: E402
-from scanner.policy.load import Policy  # noqa: E402
+from scanner.policy.areas import Policy  # noqa: E402
 from scanner.scan import ScanConfig, scan_delivery  # noqa: E402
 
 SEED = 200_000

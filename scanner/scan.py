@@ -33,8 +33,9 @@ from scanner.model import (
     Skipped,
     ToolInfo,
 )
-from scanner.policy.decide import area_for, decide, exit_code, unused_approvals
-from scanner.policy.load import Policy
+from scanner.policy.areas import Policy, area_for
+from scanner.policy.decide import decide
+from scanner.policy.gate import exit_code, unused_approvals
 from scanner.report.spool import AssetSpool, tally
 from scanner.rules.assess import assess
 from scanner.rules.catalog import CATALOG_VERSION

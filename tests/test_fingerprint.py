@@ -257,7 +257,7 @@ def test_stripped_resized_reencoded_copy_of_known_ai_still_is_caught(
 
 
 def test_known_ai_copy_is_assessed_ai_by_a_whole_scan(tmp_path: Path, known_ai: Path) -> None:
-    from scanner.policy.load import Policy
+    from scanner.policy.areas import Policy
     from scanner.scan import ScanConfig, scan_delivery
 
     delivery = tmp_path / "delivery"
@@ -281,7 +281,7 @@ def test_known_ai_copy_is_assessed_ai_by_a_whole_scan(tmp_path: Path, known_ai: 
 def test_known_ai_copy_in_the_temporary_area_is_temporary_material(
     tmp_path: Path, known_ai: Path
 ) -> None:
-    from scanner.policy.load import Policy
+    from scanner.policy.areas import Policy
     from scanner.scan import ScanConfig, scan_delivery
 
     delivery = tmp_path / "delivery"
@@ -431,7 +431,7 @@ def painted_scan(seed: int, left: float = 0.35) -> Image.Image:
 def test_archival_outcomes_reach_the_findings_of_a_whole_scan(
     tmp_path: Path, archive: Path
 ) -> None:
-    from scanner.policy.load import Policy
+    from scanner.policy.areas import Policy
     from scanner.scan import ScanConfig, scan_delivery
 
     delivery = tmp_path / "delivery"

@@ -25,8 +25,10 @@ from scanner.model import (
     Reason,
     Signal,
 )
-from scanner.policy.decide import area_for, decide, exit_code, unused_approvals
-from scanner.policy.load import DEFAULT_POLICY, Policy, load_policy, parse_policy
+from scanner.policy.areas import DEFAULT_POLICY, Policy, area_for
+from scanner.policy.decide import decide
+from scanner.policy.gate import exit_code, unused_approvals
+from scanner.policy.load import load_policy, parse_policy
 from scanner.policy.reasons import REASONS, worst_status
 
 AS_OF = date(2026, 11, 1)

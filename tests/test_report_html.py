@@ -425,7 +425,7 @@ def build_hostile_delivery(root: Path) -> None:
 
 def real_scan(root: Path):
     scan = pytest.importorskip("scanner.scan", reason="the scan engine is not complete yet")
-    from scanner.policy.load import Policy
+    from scanner.policy.areas import Policy
 
     config = scan.ScanConfig(policy=Policy(), as_of=date(2026, 11, 1), jobs=1)
     try:

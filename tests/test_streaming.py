@@ -29,7 +29,7 @@ from scanner.approvals import load_register
 from scanner.cli import cli
 from scanner.errors import ConfigError
 from scanner.model import AssetResult, ScanResult
-from scanner.policy.decide import exit_code, unused_approvals
+from scanner.policy.gate import exit_code, unused_approvals
 from scanner.policy.load import load_policy
 from scanner.report import html
 from scanner.report.csv_report import BOM, COLUMNS, asset_row

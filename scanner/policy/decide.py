@@ -34,13 +34,12 @@ approval whose globs touch nothing but clean files counts as unused.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from scanner.approvals.coverage import AI_MEANINGS, ai_generators
 from scanner.approvals.tools import tools_covered
 from scanner.approvals.validate import SENSITIVE_FIELDS
-from scanner.common import pathglob
 from scanner.model import (
     KNOWN_AI_RULE_ID,
     Approval,
@@ -50,27 +49,11 @@ from scanner.model import (
     Finding,
     Reason,
 )
-from scanner.policy.load import Policy
 from scanner.policy.reasons import rank, status_of, worst_status
 
 AI_VALUES_NEEDING_APPROVAL = ("generated", "composite")
 DECIDING = ("strong", "definitive")  # weak signals are shown to people but decide nothing
-# on equal specificity the stricter area wins
-_AREA_TIE_ORDER = ("archival", "final", "temporary")
 MAX_DETAIL_ITEMS = 5
-
-
-def area_for(path: str, policy: Policy) -> str:
-    """`final`, `temporary` or `archival` for a delivery-relative path (see policy_file)."""
-    best: tuple[int, int] | None = None
-    best_area = "final"
-    for tie, area in enumerate(_AREA_TIE_ORDER):
-        for pattern in getattr(policy, area):
-            if pathglob.matches(pattern, path):
-                key = (pathglob.specificity(pattern), -tie)
-                if best is None or key > best:
-                    best, best_area = key, area
-    return best_area
 
 
 def decide(
@@ -259,26 +242,6 @@ def _archival_reasons(check: ArchivalCheck) -> list[Reason]:
 def _problems(analysis: AssetAnalysis) -> str:
     fatal = [f"{p.source}: {p.message}" for p in analysis.problems if p.fatal]
     return "; ".join(fatal[:MAX_DETAIL_ITEMS])
-
-
-def unused_approvals(approvals: Iterable[Approval], matched: Iterable[str]) -> tuple[str, ...]:
-    """Request ids, in register order, that are not among the `matched` request ids (those of
-    every finding's matches)."""
-    used = set(matched)
-    return tuple(a.request_id for a in approvals if a.request_id not in used)
-
-
-def exit_code(statuses: Iterable[str], strict: bool = False) -> int:
-    """0 pass, 1 violation (or review with strict), 3 no violation but something unreadable.
-
-    (2, usage/config/register errors, is the CLI's: nothing is scanned then.)
-    """
-    statuses = set(statuses)
-    if "violation" in statuses or (strict and "review" in statuses):
-        return 1
-    if "error" in statuses:
-        return 3
-    return 0
 
 
 def reason_status(code: str) -> str:

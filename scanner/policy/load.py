@@ -8,21 +8,18 @@ Read from `--policy FILE`, else from `provscan.toml` at the delivery root, else 
     temporary = ["temp/**", "**/previs/**"]
     archival = ["archival/**"]
 
-Precedence (see `scanner.policy.decide.area_for`): the pattern with the most literal characters
-wins, so `temp/**` beats `**` and a path under temp/ is temporary even though final is `**`. On a
-tie the stricter area wins: archival, then final, then temporary. A path no pattern matches is
-final: nothing leaves the gate unclassified.
+How a path gets its area: `scanner.policy.areas`.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scanner.common import pathglob
 from scanner.errors import ConfigError
+from scanner.policy.areas import AREAS, DEFAULT_POLICY, Policy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,20 +27,8 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 POLICY_FILE_NAME = "provscan.toml"
-AREAS = ("final", "temporary", "archival")
 MAX_POLICY_BYTES = 1024 * 1024
 MAX_PATTERNS = 10_000
-
-
-@dataclass(frozen=True)
-class Policy:
-    source: str = ""  # the file it came from, "" for the built-in default
-    final: tuple[str, ...] = ("**",)
-    temporary: tuple[str, ...] = ()
-    archival: tuple[str, ...] = ()
-
-
-DEFAULT_POLICY = Policy()
 
 
 def load_policy(delivery_root: Path, policy_path: Path | None = None) -> Policy:
