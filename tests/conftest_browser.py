@@ -1,7 +1,7 @@
 """Headless Chromium for the HTML report tests (Debian's chromium, driven by Playwright).
 
 Imported by the browser test modules. Never downloads a browser: without /usr/bin/chromium the
-tests skip with a reason, except under CI, where a missing browser is a failure.
+tests skip with a reason; under CI=true every skip is a failure (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ CHROMIUM_ARGS = [
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the browser tests: {reason}")
-    pytest.skip(reason)
+    pytest.skip(reason)  # under CI=true, tests/conftest.py turns this skip into a failure
 
 
 @pytest.fixture(scope="session")

@@ -23,18 +23,16 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("scanner.engine.analyse", reason="the analysis pipeline has not landed")
-
-from scanner.discover.media import MediaFile  # noqa: E402
-from scanner.discover.walk import walk  # noqa: E402
-from scanner.engine.analyse import AnalyseOptions, analyse  # noqa: E402
-from scanner.engine.cache import (  # noqa: E402
+from scanner.discover.media import MediaFile
+from scanner.discover.walk import walk
+from scanner.engine.analyse import AnalyseOptions, analyse
+from scanner.engine.cache import (
     APPLICATION_ID,
     FileIdentity,
     ResultCache,
     default_cache_path,
 )
-from scanner.engine.runner import KnownMedia, RunStats, run_analyses  # noqa: E402
+from scanner.engine.runner import KnownMedia, RunStats, run_analyses
 
 REPO = Path(__file__).resolve().parents[1]
 PAST_NS = 1_700_000_000 * 10**9  # 2023-11-14: outside the racy window of any test run

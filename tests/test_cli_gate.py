@@ -17,13 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-try:
-    import scanner.scan  # noqa: F401
-    from fixtures import factory
-except ImportError as exc:  # some other helper's part is still missing
-    pytest.skip(f"the scan engine has not landed yet: {exc}", allow_module_level=True)
-
-from scanner.cli import cli  # noqa: E402
+from fixtures import factory
+from scanner.cli import cli
 
 AS_OF = "2026-11-01"
 HEADER = (

@@ -424,14 +424,11 @@ def build_hostile_delivery(root: Path) -> None:
 
 
 def real_scan(root: Path):
-    scan = pytest.importorskip("scanner.scan", reason="the scan engine is not complete yet")
     from scanner.policy.areas import Policy
+    from scanner.scan import ScanConfig, scan_delivery
 
-    config = scan.ScanConfig(policy=Policy(), as_of=date(2026, 11, 1), jobs=1)
-    try:
-        return scan.scan_delivery(root, config)
-    except ImportError as exc:  # an extractor still being written
-        pytest.skip(f"the scan engine is not complete yet: {exc}")
+    config = ScanConfig(policy=Policy(), as_of=date(2026, 11, 1), jobs=1)
+    return scan_delivery(root, config)
 
 
 def read_values(asset: dict) -> set[str]:
@@ -505,7 +502,6 @@ def test_provscan_report_rerenders_the_scan_byte_for_byte(tmp_path):
 
     from fixtures.hostile import provscan_command
 
-    pytest.importorskip("scanner.scan", reason="the scan engine is not complete yet")
     root = tmp_path / "delivery"
     build_hostile_delivery(root)
     live, stored = tmp_path / "live", tmp_path / "stored"

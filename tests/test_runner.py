@@ -267,7 +267,6 @@ def _cli_scan(delivery: Path, out: Path, *extra: str) -> dict:
 
 @pytest.fixture(scope="module")
 def small_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("scanner.engine.analyse", reason="the analysis pipeline has not landed")
     from fixtures.factory import a1111_png, camera_jpeg, h264_mp4, plain_webp, xmp_only_ai_jpeg
 
     root = tmp_path_factory.mktemp("delivery")
