@@ -12,6 +12,7 @@ import pytest
 from scanner.approvals import match_asset
 from scanner.errors import ConfigError
 from scanner.model import (
+    KNOWN_AI_RULE_ID,
     STATUSES,
     Approval,
     ApprovalMatch,
@@ -288,6 +289,40 @@ def test_every_applicable_reason_is_listed() -> None:
         "ai-in-archival",
         "credentials-invalid",
     ]
+
+
+def known_ai_analysis(path: str = "final/stills/a.jpg") -> AssetAnalysis:
+    """An asset the --known-ai library recognised (the production's own generated material)."""
+    hit = Signal(
+        KNOWN_AI_RULE_ID, "ai-generated", "strong", "fingerprint", "known-ai:gen/a.png", "d 3"
+    )
+    base = analysis(path=path, generators=())
+    return dataclasses.replace(base, assessment=Assessment(ai="generated", signals=(hit,)))
+
+
+@pytest.mark.parametrize(
+    "ungranted",
+    [
+        {"status": "pending"},
+        {"status": "denied"},
+        {"status": "revoked"},
+        {"approved_on": date(2026, 12, 1)},  # approved, but only after the scan date
+        {"status": "pending", "scope": "temporary"},
+    ],
+)
+def test_known_ai_under_an_ungranted_approval_is_also_temporary_in_final(
+    ungranted: dict[str, object],
+) -> None:
+    """The module docstring's rule: without a granted approval, a known-AI match in a final
+    area is temporary-in-final, beside approval-not-granted (it was unreachable)."""
+    finding = judge(known_ai_analysis(), (approval(**ungranted),))
+    assert codes(finding) == ["approval-not-granted", "temporary-in-final"]
+    temporary = next(r for r in finding.reasons if r.code == "temporary-in-final")
+    assert "gen/a.png" in temporary.detail
+
+
+def test_known_ai_under_a_granted_final_approval_is_approved() -> None:
+    assert codes(judge(known_ai_analysis(), (approval(),))) == ["approved"]
 
 
 # --- review and error ----------------------------------------------------------------------------

@@ -144,6 +144,9 @@ def _ai_reasons(
                 Reason("approval-expired", f"{rid} expired {used.expires_on.isoformat()}")
             )
         reasons += _approval_content_reasons(analysis, area, used)
+    if not _granted(used, as_of) and "temporary-in-final" not in (r.code for r in reasons):
+        # Not granted: the known-AI match says what the material is, as with no approval.
+        reasons += _known_temporary_reasons(analysis, area)
     if area == "archival" and not (used.status == "approved" and used.archival_use):
         reasons.append(
             Reason(
@@ -156,6 +159,11 @@ def _ai_reasons(
         how = f"{match.matched_by} {match.detail}" if match.detail else match.matched_by
         reasons.append(Reason("approved", f"{rid} approved{by}{on}; matched by {how}"))
     return reasons
+
+
+def _granted(used: Approval, as_of: date) -> bool:
+    """Approved, and already in force on the scan date (expiry is its own reason)."""
+    return used.status == "approved" and not (used.approved_on and as_of < used.approved_on)
 
 
 def _known_temporary_reasons(analysis: AssetAnalysis, area: str) -> list[Reason]:
@@ -192,8 +200,6 @@ def _approval_content_reasons(analysis: AssetAnalysis, area: str, used: Approval
                 "temporary-in-final", f"{rid} has scope temporary; the asset is in the {area} area"
             )
         )
-    elif used.status != "approved":
-        reasons += _known_temporary_reasons(analysis, area)
     if not used.written_approval_ref:
         sensitive = [name for name in SENSITIVE_FIELDS if getattr(used, name)]
         why = f"sensitive use ({', '.join(sensitive)})" if sensitive else f"use in the {area} area"
