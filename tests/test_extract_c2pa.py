@@ -516,3 +516,29 @@ def test_a_trusted_ingredient_does_not_make_the_asset_trusted(tmp_path):
     assert report.state == "Valid"
     assert report.failure_codes == ("signingCredential.untrusted",)
     assert report.credentials == "valid"
+
+
+def test_an_sdk_that_cannot_list_its_types_fails_every_asset_loudly(tmp_path, monkeypatch):
+    """A failure to ask the SDK which types it reads used to be cached as "reads nothing", so
+    every file silently came out credentials `absent`. Now each asset says why it could not be
+    read for credentials (fatal: an error finding), and the next asset asks the SDK again."""
+    from fixtures.factory import camera_jpeg
+    from scanner.engine.analyse import AnalyseOptions, analyse
+
+    path = tmp_path / "a.jpg"
+    camera_jpeg(path, 1, {"Make": "Canon"}, "2026:01:02 03:04:05")
+    media_file = media(path, "image/jpeg", "JPEG", "image")
+    calls = []
+
+    def broken() -> list[str]:
+        calls.append(1)
+        raise RuntimeError("library mismatch")
+
+    monkeypatch.setattr(c2pa_extract, "_supported", None)
+    monkeypatch.setattr(c2pa_extract.c2pa_sdk.Reader, "get_supported_mime_types", broken)
+    for _ in range(2):
+        result = analyse(media_file, AnalyseOptions(fingerprints=False))
+        fatal = [p for p in result.problems if p.fatal and p.source == "c2pa"]
+        assert fatal and "library mismatch" in fatal[0].message, result.problems
+    assert len(calls) == 2
+    monkeypatch.setattr(c2pa_extract, "_supported", None)  # let the real SDK answer again

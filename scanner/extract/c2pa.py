@@ -105,14 +105,26 @@ def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
         return _from_error(exc)
 
 
+class C2paUnavailable(RuntimeError):
+    """The SDK cannot say which types it reads: credentials cannot be read at all."""
+
+
 def reader_mime(media_type: str) -> str:
-    """The MIME type to hand the SDK, or "" when the SDK cannot read this format."""
+    """The MIME type to hand the SDK, or "" when the SDK cannot read this format.
+
+    Raises C2paUnavailable when the SDK cannot list its types. That failure is not remembered
+    (each asset asks again) and must not read as "no credentials": the analysis turns it into
+    a fatal problem on the asset.
+    """
     global _supported
     if _supported is None:
         try:
-            _supported = frozenset(c2pa_sdk.Reader.get_supported_mime_types())
-        except Exception:  # noqa: BLE001
-            _supported = frozenset()
+            types = frozenset(c2pa_sdk.Reader.get_supported_mime_types())
+        except Exception as exc:
+            raise C2paUnavailable(f"the C2PA SDK cannot list the types it reads: {exc}") from exc
+        if not types:
+            raise C2paUnavailable("the C2PA SDK says it reads no file type")
+        _supported = types
     mime = _MIME_ALIASES.get(media_type.lower(), media_type.lower())
     return mime if "/" in mime and mime in _supported else ""
 
