@@ -35,9 +35,10 @@ import photolike  # noqa: E402
 
 from scanner.discover.media import MediaFile  # noqa: E402
 from scanner.discover.walk import walk  # noqa: E402
+from scanner.engine.libraries import build_library
 from scanner.fingerprint import similarity  # noqa: E402
 from scanner.fingerprint.hashing import fingerprint_media  # noqa: E402
-from scanner.fingerprint.library import Library, build_library, match_known_ai  # noqa: E402
+from scanner.fingerprint.library import Library, match_known_ai  # noqa: E402
 from scanner.model import FrameHash  # noqa: E402
 from scanner.policy.areas import Policy  # noqa: E402
 from scanner.scan import ScanConfig, scan_delivery  # noqa: E402

@@ -120,7 +120,7 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
     """
     from scanner.approvals import load_register
     from scanner.engine.cache import default_cache_path
-    from scanner.fingerprint.references import load_references
+    from scanner.engine.libraries import load_references
     from scanner.policy.load import load_policy
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary
@@ -132,12 +132,15 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
         if cache_path is not None and not no_cache:
             _refuse_inside(delivery, cache_path, "cache file")
         register = load_register(approvals_file) if approvals_file else None
-        if register is not None:
-            load_references(register)  # a bad reference image is a register error: exit 2 now
         policy = load_policy(delivery, policy_file)
         workers = jobs or os.cpu_count() or 1
+        limits = _limits(time_bound, memory_bound)
+        references = None
+        if register is not None and any(a.reference for a in register.approvals):
+            # a bad reference image is a register error: exit 2 before anything is scanned
+            references = load_references(register, jobs=workers, limits=limits)
         libraries = {
-            name: _load_library(folder, name, workers, quiet)
+            name: _load_library(folder, name, workers, limits, quiet)
             for name, folder in (("--known-ai", known_ai), ("--archive-source", archive_source))
             if folder is not None
         }
@@ -150,9 +153,10 @@ def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
             fingerprints=not no_fingerprints,
             known_ai=libraries.get("--known-ai"),
             archive_source=libraries.get("--archive-source"),
+            references=references,
             jobs=workers,
             cache_path=None if no_cache else (cache_path or default_cache_path()),
-            limits=_limits(time_bound, memory_bound),
+            limits=limits,
         )
         result = _scan_with_progress(delivery, config, show=not quiet)
 
@@ -196,11 +200,13 @@ def _limits(time_bound: float | None, memory_bound: int | None) -> Limits | None
     )
 
 
-def _load_library(folder: Path, option: str, jobs: int, quiet: bool) -> Library:
-    from scanner.fingerprint.library import build_library
+def _load_library(
+    folder: Path, option: str, jobs: int, limits: Limits | None, quiet: bool
+) -> Library:
+    from scanner.engine.libraries import build_library
     from scanner.report.summary import terminal_safe
 
-    library = build_library(folder, jobs=jobs)
+    library = build_library(folder, jobs=jobs, limits=limits)
     if not quiet:
         click.echo(f"{option} {terminal_safe(str(folder))}: {library.files} media files, "
                    f"{len(library.items)} fingerprints", err=True)

@@ -23,7 +23,7 @@ from scanner.errors import ConfigError
 from scanner.extract.interface import ExtractOptions
 from scanner.fingerprint.archive import verify_archival
 from scanner.fingerprint.library import Library, hits_as_evidence, match_known_ai
-from scanner.fingerprint.references import reference_hits
+from scanner.fingerprint.references import References, reference_hits
 from scanner.model import (
     UNREADABLE_FOLDER,
     Approval,
@@ -55,6 +55,7 @@ class ScanConfig:
     fingerprints: bool = True
     known_ai: Library | None = None
     archive_source: Library | None = None
+    references: References | None = None  # the register's reference images, fingerprinted
     jobs: int = 1
     cache_path: Path | None = None
     limits: Limits | None = None  # per-asset time/memory bounds (None: the defaults)
@@ -223,8 +224,6 @@ def _with_library_matches(analysis: AssetAnalysis, config: ScanConfig) -> AssetA
 
 
 def _reference_hits(analysis: AssetAnalysis, config: ScanConfig) -> dict[str, str]:
-    if config.register is None or not analysis.fingerprints:
+    if config.references is None or not analysis.fingerprints:
         return {}
-    if not any(a.reference for a in config.register.approvals):
-        return {}
-    return reference_hits(analysis.fingerprints, config.register)
+    return reference_hits(analysis.fingerprints, config.references)

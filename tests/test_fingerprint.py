@@ -19,11 +19,13 @@ from bench.photolike import photo
 from scanner.approvals import load_register
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
+from scanner.engine.bounds import Limits
+from scanner.engine.libraries import build_library, load_references
 from scanner.errors import RegisterError
 from scanner.fingerprint import thresholds
 from scanner.fingerprint.archive import verify_archival
 from scanner.fingerprint.hashing import fingerprint_media
-from scanner.fingerprint.library import build_library, hits_as_evidence, match_known_ai
+from scanner.fingerprint.library import hits_as_evidence, match_known_ai
 from scanner.fingerprint.references import reference_hits
 from scanner.fingerprint.similarity import distance
 from scanner.model import ArchivalCheck, Evidence, FrameHash
@@ -357,12 +359,13 @@ def test_an_approval_reference_covers_its_reexport(tmp_path: Path) -> None:
     (hero_frame,) = frames
     d = distance(hero_frame, hash_of(tmp_path / "register" / "refs" / "hero.png"))
     assert d.total <= thresholds.SAME_PICTURE_MAX
-    assert reference_hits(frames, register) == {
+    references = load_references(register)
+    assert reference_hits(frames, references) == {
         "GENAI-0007": f"reference refs/hero.png: phash distance {d.phash}, dhash distance {d.dhash}"
     }
     unrelated = tmp_path / "delivery" / "other.jpg"
     photo(42, 800).save(unrelated, quality=80)
-    assert reference_hits(hash_of_frames(unrelated), register) == {}
+    assert reference_hits(hash_of_frames(unrelated), references) == {}
 
 
 def test_an_undecodable_reference_is_a_register_error_naming_row_and_field(
@@ -374,7 +377,7 @@ def test_an_undecodable_reference_is_a_register_error_naming_row_and_field(
     rows = ["GENAI-0009,approved,temporary,refs/hero.png"]
     register = load_register(write_register(folder, rows))
     with pytest.raises(RegisterError) as info:
-        reference_hits((FrameHash(0.0, "0" * 16, "0" * 16),), register)
+        load_references(register)
     assert (info.value.row, info.value.field) == (2, "reference")
     assert "reference image 'refs/hero.png' gives no perceptual hash" in str(info.value)
 
@@ -459,3 +462,17 @@ def test_archival_check_of_nothing_hashed_is_unverified(archive: Path) -> None:
     assert verify_archival((), build_library(archive)) == ArchivalCheck("unverified")
     bogus = FrameHash(0.0, "not-hex-at-all!!", "zz")  # a tampered stored report
     assert verify_archival((bogus,), build_library(archive)) == ArchivalCheck("unverified")
+
+
+def test_library_files_are_fingerprinted_under_the_scan_bounds(tmp_path: Path) -> None:
+    """A hostile file in a --known-ai folder costs at most the per-asset memory bound and is
+    named as a problem of the library; the rest of the library is built."""
+    from fixtures.hostile import png_memory_bomb
+
+    folder = tmp_path / "known-ai"
+    save_ai_png(photo(50, 600), folder / "fine.png")
+    (folder / "bomb.png").write_bytes(png_memory_bomb())
+    library = build_library(folder, jobs=2, limits=Limits(memory_bytes=256 << 20))
+    assert {item.path for item in library.items} == {"fine.png"}
+    assert [(path, p.fatal) for path, p in library.problems] == [("bomb.png", True)]
+    assert "256 MiB memory bound" in library.problems[0][1].message

@@ -16,9 +16,10 @@ from PIL import Image
 from bench.photolike import photo
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
+from scanner.engine.libraries import build_library
 from scanner.fingerprint import video
 from scanner.fingerprint.hashing import fingerprint_media
-from scanner.fingerprint.library import build_library, hits_as_evidence, match_known_ai
+from scanner.fingerprint.library import hits_as_evidence, match_known_ai
 from scanner.fingerprint.similarity import timecode_text
 
 SIZE = (640, 360)

@@ -71,7 +71,7 @@ def run_analyses(
         stats.cache = cache.stats
     scope = scope_for(options, analyse) if cache is not None and cache.enabled else ""
 
-    pool: WorkerPool | _InProcess | None = None
+    pool: WorkerPool[AssetAnalysis] | _InProcess | None = None
     entries: deque[_Entry] = deque()  # in input order
     waiting: dict[int, _Entry] = {}  # by input index, the ones a worker has
     to_store: list[tuple[FileIdentity, AssetAnalysis]] = []
@@ -218,10 +218,10 @@ class KnownMedia:
 
 def _make_pool(
     analyse: Analyse, options: Any, jobs: int, limits: Limits, in_process: bool
-) -> WorkerPool | _InProcess:
+) -> WorkerPool[AssetAnalysis] | _InProcess:
     if in_process:
         return _InProcess(analyse, options)
-    return WorkerPool(analyse, options, size=max(1, jobs), limits=limits)
+    return WorkerPool(analyse, options, size=max(1, jobs), limits=limits, failed=failed_analysis)
 
 
 class _InProcess:

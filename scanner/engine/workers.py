@@ -32,18 +32,16 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from scanner.discover.media import MediaFile
 from scanner.engine.bounds import (
     Limits,
     describe_bytes,
-    failed_analysis,
     memory_bound_message,
     time_bound_message,
 )
 from scanner.errors import ScannerError
-from scanner.model import AssetAnalysis
 
 PREFETCH = 2  # tasks a worker holds at once: one running, one ready, so it never waits on us
 MAX_FAILED_STARTS = 3  # workers in a row that die before saying "ready": give up on the scan
@@ -53,13 +51,18 @@ PRELOAD = ("scanner.engine.preload",)
 # Native thread pools stay at one thread per worker: parallelism comes from the workers.
 WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-Analyse = Callable[[MediaFile, Any], AssetAnalysis]
+R = TypeVar("R")
+Task = Callable[[MediaFile, Any], R]
+# The result for a task that did not finish (time or memory bound, crash), given the reason.
+Failed = Callable[[MediaFile, str], R]
 
 
 # --- in the worker process -----------------------------------------------------------------
 
 
-def _worker_main(conn: Connection, analyse: Analyse, options: Any, memory_limit: int) -> None:
+def _worker_main(
+    conn: Connection, task: Task[R], failed: Failed[R], options: Any, memory_limit: int
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     _limit_address_space(memory_limit)
     conn.send(READY)
@@ -72,16 +75,17 @@ def _worker_main(conn: Connection, analyse: Analyse, options: Any, memory_limit:
             return
         index, media = message
         retire = False
+        result: R
         try:
-            result = analyse(media, options)
+            result = task(media, options)
         except MemoryError:
-            result, retire = failed_analysis(media, memory_bound_message(memory_limit)), True
+            result, retire = failed(media, memory_bound_message(memory_limit)), True
         except BaseException as exc:  # noqa: BLE001 - not even a reader's sys.exit() loses a file
-            result = failed_analysis(media, f"analysis failed: {type(exc).__name__}: {exc}")
+            result = failed(media, f"analysis failed: {type(exc).__name__}: {exc}")
         try:
             conn.send((index, result, retire))
         except MemoryError:
-            conn.send((index, failed_analysis(media, memory_bound_message(memory_limit)), True))
+            conn.send((index, failed(media, memory_bound_message(memory_limit)), True))
             return
         if retire:  # memory may be fragmented or a native reader half-initialised: start afresh
             return
@@ -139,7 +143,7 @@ def _worker_environment() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _no_main_reimport(analyse: Analyse) -> Iterator[None]:
+def _no_main_reimport(analyse: Callable[..., Any]) -> Iterator[None]:
     """Workers need nothing from the caller's __main__ (unless `analyse` lives there), but
     multiprocessing re-imports it in each of them: a wasted import of the CLI script, and a
     crash at start when the program came from stdin or a notebook. Hide it while starting."""
@@ -183,11 +187,25 @@ class PoolStats:
     crashes: int = 0
 
 
-class WorkerPool:
-    """Submit (index, media); `collect` returns finished (index, analysis) pairs."""
+class WorkerPool(Generic[R]):
+    """Submit (index, media); `collect` returns finished (index, result) pairs.
 
-    def __init__(self, analyse: Analyse, options: Any, *, size: int, limits: Limits) -> None:
-        self._analyse = analyse
+    `task(media, options)` runs in a worker (a module-level function: it is sent by reference);
+    `failed(media, reason)` makes the result of a task that did not finish. The default pair is
+    the scan's analysis; the reference libraries use their own (`scanner.engine.libraries`).
+    """
+
+    def __init__(
+        self,
+        task: Task[R],
+        options: Any,
+        *,
+        size: int,
+        limits: Limits,
+        failed: Failed[R],
+    ) -> None:
+        self._task = task
+        self._failed = failed
         self._options = options
         self._size = max(1, size)
         self._limits = limits
@@ -196,14 +214,10 @@ class WorkerPool:
         self._failed_starts = 0
         self.stats = PoolStats()
 
-    @property
-    def pending(self) -> int:
-        return len(self._queue) + sum(len(w.tasks) for w in self._workers)
-
     def submit(self, index: int, media: MediaFile) -> None:
         self._queue.append(_Task(index, media))
 
-    def collect(self, timeout: float | None = None) -> list[tuple[int, AssetAnalysis]]:
+    def collect(self, timeout: float | None = None) -> list[tuple[int, R]]:
         """Wait until at least one task finishes (or `timeout`), and return what finished."""
         self._assign()
         busy = [w for w in self._workers if w.tasks]
@@ -214,7 +228,7 @@ class WorkerPool:
         if timeout is not None:
             wait_for = min(wait_for, timeout)
         wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for)
-        done: list[tuple[int, AssetAnalysis]] = []
+        done: list[tuple[int, R]] = []
         for worker in busy:
             self._drain(worker, done)
         now = time.monotonic()
@@ -225,8 +239,8 @@ class WorkerPool:
                     continue
                 task = worker.tasks.popleft()
                 self.stats.timeouts += 1
-                done.append((task.index, failed_analysis(task.media, time_bound_message(
-                    worker.budget))))
+                message = time_bound_message(worker.budget)
+                done.append((task.index, self._failed(task.media, message)))
                 self._replace(worker)
         self._assign()
         return done
@@ -245,7 +259,7 @@ class WorkerPool:
         self._workers.clear()
         self._queue.clear()
 
-    def _drain(self, worker: _Worker, done: list[tuple[int, AssetAnalysis]]) -> None:
+    def _drain(self, worker: _Worker, done: list[tuple[int, R]]) -> None:
         """Read every answer the worker has sent; notice if it died."""
         try:
             while worker.tasks and worker.conn.poll():
@@ -274,7 +288,7 @@ class WorkerPool:
                 self._failed_start(worker)
                 return
             task = worker.tasks.popleft()
-            done.append((task.index, failed_analysis(task.media, self._death_message(worker))))
+            done.append((task.index, self._failed(task.media, self._death_message(worker))))
             self.stats.crashes += 1
             self._replace(worker)
 
@@ -353,11 +367,11 @@ class WorkerPool:
         parent_conn, child_conn = ctx.Pipe(duplex=True)
         process = ctx.Process(
             target=_worker_main,
-            args=(child_conn, self._analyse, self._options, self._limits.memory_bytes),
+            args=(child_conn, self._task, self._failed, self._options, self._limits.memory_bytes),
             name="provscan-worker",
             daemon=True,
         )
-        with _worker_environment(), _no_main_reimport(self._analyse):
+        with _worker_environment(), _no_main_reimport(self._task):
             process.start()
         child_conn.close()
         self.stats.workers_started += 1

@@ -8,7 +8,6 @@ strong FP-KNOWN-AI signal.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
 from scanner.fingerprint import similarity
-from scanner.fingerprint.hashing import fingerprint_media
+from scanner.fingerprint.hashing import FingerprintResult
 from scanner.fingerprint.index import HashIndex
 from scanner.model import KNOWN_AI_RULE_ID, Evidence, FrameHash, Problem, Signal
 
@@ -92,24 +91,18 @@ class KnownAiHit:
         return text
 
 
-def build_library(folder: Path, jobs: int = 1) -> Library:
-    """Fingerprint every still and video under `folder` the way a scan does.
-
-    The folder is walked like a delivery (type from the bytes, symlinks not followed, opened
-    read-only); audio and non-media files are left out.
-    """
-    medias = [
+def library_media(folder: Path) -> list[MediaFile]:
+    """The stills and videos under `folder`, found the way a delivery's are (type from the
+    bytes, symlinks not followed, opened read-only); audio and non-media files are left out."""
+    return [
         m for m in walk(Path(folder)) if isinstance(m, MediaFile) and m.kind in ("image", "video")
     ]
-    return library_from_media(str(folder), medias, jobs=jobs)
 
 
-def library_from_media(root: str, medias: Sequence[MediaFile], jobs: int = 1) -> Library:
-    if jobs > 1 and len(medias) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(fingerprint_media, medias, chunksize=16))
-    else:
-        results = [fingerprint_media(m) for m in medias]
+def library_from_results(
+    root: str, medias: Sequence[MediaFile], results: Sequence[FingerprintResult]
+) -> Library:
+    """A library from each media file's fingerprint result (in the same order)."""
     items: list[LibraryItem] = []
     problems: list[tuple[str, Problem]] = []
     thumbnails: dict[str, str] = {}
