@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -18,6 +18,7 @@ from scanner.discover.media import MediaFile
 from scanner.discover.walk import count_items, walk
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.bounds import Limits
+from scanner.engine.cache import opened as cache_opened
 from scanner.engine.runner import KnownMedia, run_analyses
 from scanner.errors import ConfigError
 from scanner.extract.interface import ExtractOptions
@@ -78,27 +79,6 @@ def analyse_options(config: ScanConfig) -> AnalyseOptions:
     )
 
 
-def analyse_all(medias: Iterable[MediaFile], config: ScanConfig) -> Iterator[AssetAnalysis]:
-    """Analyse every file, in the order given: in worker processes, through the cache. `medias`
-    is consumed lazily, a bounded window ahead of the results."""
-    yield from run_analyses(
-        medias,
-        analyse_options(config),
-        jobs=config.jobs,
-        cache_path=config.cache_path,
-        analyse=analyse,
-        limits=config.limits,
-    )
-
-
-@contextmanager
-def walk_delivery(root: Path, config: ScanConfig) -> Iterator[Delivery]:
-    """The delivery as it is walked, for one pass: files the cache knows unchanged are not read
-    (the cache stays open for the walk until the block ends)."""
-    with KnownMedia(config.cache_path, analyse_options(config), analyse) as known:
-        yield Delivery(walk(root, follow_links=config.follow_links, known=known))
-
-
 class Delivery:
     """A walk in progress. `medias`: the media files in report order (by path), an iterator (no
     list of the whole delivery is held); `skipped` fills in as `medias` is consumed (skipped
@@ -147,12 +127,26 @@ def _scan_into(
     approvals = config.register.approvals if config.register else ()
     approvals_by_id = {a.request_id: a for a in approvals}
     matched: set[str] = set()  # the request ids some asset matched
-    with walk_delivery(root, config) as delivery:
-        for analysis in analyse_all(delivery.medias, config):
-            _judge_into(spool, matched, analysis, config, approvals, approvals_by_id)
-            if progress is not None:
-                done = len(spool) + len(delivery.skipped)  # skipped: walked, so done
-                progress(done, max(total, done), analysis.path)
+    options = analyse_options(config)
+    with cache_opened(config.cache_path) as cache:  # one connection: the walk's and the analysis'
+        known = KnownMedia(cache, options, analyse)
+        delivery = Delivery(walk(root, follow_links=config.follow_links, known=known))
+        analyses = run_analyses(
+            delivery.medias,
+            options,
+            jobs=config.jobs,
+            cache=cache,
+            analyse=analyse,
+            limits=config.limits,
+        )
+        # closing(): the runner's pool stops and its last results are stored before the cache
+        # closes, also when judging an asset raises
+        with closing(analyses):
+            for analysis in analyses:
+                _judge_into(spool, matched, analysis, config, approvals, approvals_by_id)
+                if progress is not None:
+                    done = len(spool) + len(delivery.skipped)  # skipped: walked, so done
+                    progress(done, max(total, done), analysis.path)
     # The walk yields skipped paths in report order too, but a folder it could not list comes
     # where its contents would ("a/" sorts after "a-b"): sort them by the path they show.
     skipped = sorted(delivery.skipped, key=lambda item: item.path)

@@ -31,6 +31,7 @@ from scanner.engine.cache import (
     FileIdentity,
     ResultCache,
     default_cache_path,
+    opened,
 )
 from scanner.engine.runner import KnownMedia, RunStats, run_analyses
 
@@ -158,16 +159,18 @@ def test_touching_one_file_analyses_only_that_file(delivery: Path, tmp_path: Pat
     cache = tmp_path / "cache.sqlite3"
     options = AnalyseOptions()
     medias = [m for m in walk(delivery) if isinstance(m, MediaFile)]
-    list(run_analyses(medias, options, jobs=2, cache_path=cache, analyse=analyse))
+    with opened(cache) as db:
+        list(run_analyses(medias, options, jobs=2, cache=db, analyse=analyse))
     os.utime(delivery / "concept" / "sd.png")
     stats = RunStats()
-    with KnownMedia(cache, options, analyse) as known:
+    with opened(cache) as db:
+        known = KnownMedia(db, options, analyse)
         for media in medias:
             found = known(media.path, media.rel, os.stat(media.path))
             expected = None if media.rel == "concept/sd.png" else media
             assert found == expected
-    results = list(run_analyses(medias, options, jobs=2, cache_path=cache, analyse=analyse,
-                                stats=stats))  # fmt: skip
+        results = list(run_analyses(medias, options, jobs=2, cache=db, analyse=analyse,
+                                    stats=stats))  # fmt: skip
     assert [r.path for r in results] == [m.rel for m in medias]
     assert (stats.from_cache, stats.analysed) == (5, 1)
     assert stats.pool.workers_started == 1  # one miss starts one worker, not a full pool
@@ -367,14 +370,16 @@ def test_unreadable_and_racy_results_are_not_stored(tmp_path: Path) -> None:
     cache = tmp_path / "cache.sqlite3"
     medias = [m for m in walk(root) if isinstance(m, MediaFile)]
     first = RunStats()
-    results = list(run_analyses(medias, AnalyseOptions(), jobs=1, cache_path=cache,
-                                analyse=analyse, stats=first))  # fmt: skip
+    with opened(cache) as db:
+        results = list(run_analyses(medias, AnalyseOptions(), jobs=1, cache=db,
+                                    analyse=analyse, stats=first))  # fmt: skip
     assert {r.path: r.unreadable for r in results} == {
         "broken.jpg": True, "fresh.jpg": False, "old.jpg": False}  # fmt: skip
     assert first.cache.stored == 1  # old.jpg only
     second = RunStats()
-    list(run_analyses(medias, AnalyseOptions(), jobs=1, cache_path=cache, analyse=analyse,
-                      stats=second))  # fmt: skip
+    with opened(cache) as db:
+        list(run_analyses(medias, AnalyseOptions(), jobs=1, cache=db, analyse=analyse,
+                          stats=second))  # fmt: skip
     assert (second.from_cache, second.analysed) == (1, 2)
 
 
@@ -394,8 +399,9 @@ def test_file_changing_while_read_is_not_stored(tmp_path: Path) -> None:
     os.utime(path, ns=(PAST_NS, PAST_NS))
     media = next(m for m in walk(root) if isinstance(m, MediaFile))
     stats = RunStats()
-    (result,) = run_analyses([media], AnalyseOptions(), jobs=1, cache_path=tmp_path / "c.db",
-                             analyse=analyse_while_it_grows, stats=stats)  # fmt: skip
+    with opened(tmp_path / "c.db") as db:
+        (result,) = run_analyses([media], AnalyseOptions(), jobs=1, cache=db,
+                                 analyse=analyse_while_it_grows, stats=stats)  # fmt: skip
     assert result.sha256 and not result.unreadable
     assert stats.cache.stored == 0
 
@@ -513,3 +519,26 @@ def test_a_tampered_cache_value_is_a_miss_not_a_wrong_result(tamper) -> None:
     tamper(plain)
     with pytest.raises(ValueError):
         decode_analysis(zlib.compress(json.dumps(plain).encode()), "p")
+
+
+def test_a_scan_opens_the_cache_once(delivery: Path, tmp_path: Path, monkeypatch) -> None:
+    """The walk (which asks the cache before sniffing) and the analysis share one connection."""
+    from datetime import date
+
+    from scanner.policy.areas import DEFAULT_POLICY
+    from scanner.scan import ScanConfig, scan_delivery
+
+    opens: list[Path] = []
+    real_open = ResultCache.open.__func__
+
+    def counting_open(cls: type[ResultCache], path: Path) -> ResultCache:
+        opens.append(Path(path))
+        return real_open(cls, path)
+
+    monkeypatch.setattr(ResultCache, "open", classmethod(counting_open))
+    cache = tmp_path / "once.sqlite3"
+    config = ScanConfig(policy=DEFAULT_POLICY, as_of=date(2026, 11, 1), jobs=1, cache_path=cache)
+    for _ in range(2):  # cold, then warm
+        with scan_delivery(delivery, config) as result:
+            assert len(result.assets) == 6
+    assert opens == [cache, cache]

@@ -304,7 +304,7 @@ def test_an_asset_over_the_time_bound_is_an_error_naming_it(tmp_path: Path) -> N
     started = time.monotonic()
     analyses = {
         a.path: a
-        for a in run_analyses(medias, AnalyseOptions(), jobs=1, cache_path=None,
+        for a in run_analyses(medias, AnalyseOptions(), jobs=1, cache=None,
                               analyse=analyse, limits=limits)
     }  # fmt: skip
     assert time.monotonic() - started < 60
@@ -328,7 +328,7 @@ def test_an_asset_over_the_memory_bound_is_an_error_naming_it(tmp_path: Path) ->
     limits = Limits(memory_bytes=400 << 20)
     analyses = {
         a.path: a
-        for a in run_analyses(medias, AnalyseOptions(), jobs=1, cache_path=None,
+        for a in run_analyses(medias, AnalyseOptions(), jobs=1, cache=None,
                               analyse=analyse, limits=limits)
     }  # fmt: skip
     assert [p.message for p in analyses["bomb/under_pixel_bound.png"].problems] == [

@@ -142,7 +142,7 @@ def test_in_process_analysis_makes_no_socket_call(
 
     medias = [item for item in walk(delivery) if isinstance(item, MediaFile)]
     analyses = list(
-        run_analyses(medias, AnalyseOptions(), jobs=1, cache_path=None, analyse=analyse,
+        run_analyses(medias, AnalyseOptions(), jobs=1, cache=None, analyse=analyse,
                      in_process=True)
     )  # fmt: skip
     assert attempts == []

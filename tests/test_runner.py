@@ -67,7 +67,7 @@ def make_files(root: Path, contents: dict[str, str]) -> list[MediaFile]:
 
 def run(medias: list[MediaFile], **kwargs: object) -> tuple[list[AssetAnalysis], RunStats]:
     stats = RunStats()
-    options = {"jobs": 2, "cache_path": None, "analyse": hashing_analyse, **kwargs}
+    options = {"jobs": 2, "cache": None, "analyse": hashing_analyse, **kwargs}
     results = list(run_analyses(medias, None, stats=stats, **options))
     return results, stats
 
@@ -115,7 +115,7 @@ def test_in_flight_work_is_bounded_by_the_window(tmp_path: Path) -> None:
 
 def test_stopping_early_stops_the_workers(tmp_path: Path) -> None:
     medias = make_files(tmp_path, {f"f{i}": f"sleep 0.05\n{i}" for i in range(40)})
-    results = run_analyses(medias, None, jobs=2, cache_path=None, analyse=hashing_analyse)
+    results = run_analyses(medias, None, jobs=2, cache=None, analyse=hashing_analyse)
     first = next(results)
     results.close()
     pid = int(note(first, "pid"))
@@ -221,7 +221,7 @@ def test_workers_that_cannot_start_stop_the_scan_instead_of_failing_every_file(
         medias = make_files(tmp_path, {f"f{i}": str(i) for i in range(50)})
         stats = RunStats()
         with pytest.raises(ScannerError, match="fail to start"):
-            list(run_analyses(medias, None, jobs=1, cache_path=None, analyse=ghost.analyse,
+            list(run_analyses(medias, None, jobs=1, cache=None, analyse=ghost.analyse,
                               stats=stats))  # fmt: skip
         assert stats.pool.workers_started == 3 and stats.pool.crashes == 0
     finally:
@@ -238,7 +238,7 @@ from scanner.discover.media import MediaFile
 from scanner.engine.runner import run_analyses
 from test_runner import hashing_analyse
 media = MediaFile(Path({str(tmp_path / "a.txt")!r}), "a.txt", "text/plain", "TXT", "other", 5)
-(result,) = run_analyses([media], None, jobs=1, cache_path=None, analyse=hashing_analyse)
+(result,) = run_analyses([media], None, jobs=1, cache=None, analyse=hashing_analyse)
 print(result.sha256, result.problems)
 """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),

@@ -21,7 +21,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,16 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE INDEX IF NOT EXISTS results_used_at ON results (used_at);
 """
+
+
+@contextlib.contextmanager
+def opened(path: Path | None) -> Iterator[ResultCache | None]:
+    """The cache at `path` for one scan (walk and analysis share it), None when `path` is."""
+    if path is None:
+        yield None
+        return
+    with ResultCache.open(path) as cache:
+        yield cache
 
 
 def default_cache_path() -> Path:
@@ -262,6 +272,12 @@ class ResultCache:
             self._fail("write", exc)
         except sqlite3.DatabaseError as exc:
             self._fail("write", exc)
+
+    def __enter__(self) -> ResultCache:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         if self._conn is None:

@@ -48,7 +48,7 @@ def run_analyses(
     options: Any,
     *,
     jobs: int,
-    cache_path: Path | None,
+    cache: ResultCache | None,
     analyse: Analyse,
     limits: Limits | None = None,
     stats: RunStats | None = None,
@@ -60,13 +60,13 @@ def run_analyses(
 
     `jobs` worker processes (at least one, even for jobs=1, so the per-asset bounds hold);
     `in_process=True` runs `analyse` in this process without bounds (profiling, debugging).
-    `cache_path=None` means no cache. `analyse` must be a module-level function (it is sent
-    to the workers by reference).
+    `cache`: an open ResultCache (the caller opens and closes it, so the walk can share it),
+    None for no cache. `analyse` must be a module-level function (it is sent to the workers by
+    reference).
     """
     stats = stats if stats is not None else RunStats()
     limits = limits or Limits()
     window = window or max(MIN_WINDOW, WINDOW_PER_JOB * max(jobs, 1))
-    cache = ResultCache.open(cache_path) if cache_path is not None else None
     if cache is not None:
         stats.cache = cache.stats
     scope = scope_for(options, analyse) if cache is not None and cache.enabled else ""
@@ -117,7 +117,6 @@ def run_analyses(
             pool.close()
         if cache is not None:
             cache.store(scope, to_store)
-            cache.close()
 
 
 @dataclass
@@ -184,10 +183,11 @@ class KnownMedia:
     """For the walk: the MediaFile of a file the cache already holds a result for, unchanged,
     so the walk need not read its first bytes to sniff its type (a warm re-scan then reads no
     media byte at all). Call it as `known(path, rel, info)` with the file's `os.stat` result;
-    None means "not known: sniff it". Use as a context manager, or `close()` it."""
+    None means "not known: sniff it". It uses the caller's open cache (the same one the
+    analysis stores into)."""
 
-    def __init__(self, cache_path: Path | None, options: Any, analyse: Analyse) -> None:
-        self._cache = ResultCache.open(cache_path) if cache_path is not None else None
+    def __init__(self, cache: ResultCache | None, options: Any, analyse: Analyse) -> None:
+        self._cache = cache if cache is not None and cache.enabled else None
         self._scope = scope_for(options, analyse) if self._cache else ""
         self.hits = 0
 
@@ -203,17 +203,6 @@ class KnownMedia:
         self.hits += 1
         media_type, fmt, kind = known
         return MediaFile(path, rel, media_type, fmt, kind, info.st_size)
-
-    def close(self) -> None:
-        if self._cache is not None:
-            self._cache.close()
-            self._cache = None
-
-    def __enter__(self) -> KnownMedia:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
 
 def _make_pool(
