@@ -506,6 +506,9 @@ def test_every_field_of_an_analysis_survives_the_cache() -> None:
         lambda p: p.update(evidence="not a list"),
         lambda p: p.pop("sha256"),
         lambda p: p["assessment"].update(signals=[7]),
+        lambda p: p.update(size=True),  # a bool is not a size
+        lambda p: p.update(unexpected="a key no provscan writes"),
+        lambda p: p["assessment"].update(ai_override="none"),
     ],
 )
 def test_a_tampered_cache_value_is_a_miss_not_a_wrong_result(tamper) -> None:

@@ -1,20 +1,24 @@
-"""Frozen dataclasses to plain JSON-able values and back.
+"""Frozen dataclasses to plain JSON-able values and back: one strict decoder for every reader.
 
 Used by the JSON report (and `provscan report`, which re-renders from it) and by the cache.
-`from_plain` is strict about shape: a stored document that does not fit raises ValueError.
+`from_plain` is strict about shape: a value of the wrong type, an unknown key or a missing
+required field raises ValueError. The stored scan and the cache row are both input provscan
+did not just make, so both get the same checks. Decoding is on the hot path of a warm
+re-scan (every asset comes from the cache), so each class's converter is built once.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
+from collections.abc import Callable
 from datetime import date
-from functools import cache
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 T = TypeVar("T")
-
+Converter = Callable[[Any], Any]
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -35,7 +39,7 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-@cache
+@functools.cache
 def _field_names(cls: type) -> tuple[str, ...] | None:
     """A dataclass's field names in order (once per class), None for anything else."""
     if dataclasses.is_dataclass(cls):
@@ -43,42 +47,90 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
     return None
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def from_plain(cls: type[T], data: Any) -> T:
-    """Rebuild a dataclass of type `cls` from `to_plain` output."""
-    return _convert(cls, data)
+    """Rebuild a dataclass of type `cls` from `to_plain` output; ValueError when it does not
+    fit (wrong type, unknown key, missing required field)."""
+    result: T = _converter(cls)(data)
+    return result
 
 
-def _convert(tp: Any, data: Any) -> Any:
+@functools.cache
+def _converter(tp: Any) -> Converter:
     origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
+    if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
-        if data is None and type(None) in args:
-            return None
-        non_none = [a for a in args if a is not type(None)]
-        return _convert(non_none[0], data)
+        if len(args) != 2 or type(None) not in args:
+            raise TypeError(f"only `X | None` unions are supported, not {tp!r}")
+        inner = _converter(next(a for a in args if a is not type(None)))
+        return lambda data: None if data is None else inner(data)
     if origin is tuple:
+        return _tuple_converter(tp)
+    if dataclasses.is_dataclass(tp):
+        return _dataclass_converter(tp)
+    if tp is date:
+        return _to_date
+    if tp is float:
+        return _to_float
+    if tp in (str, int, bool):
+        return _exact(tp)
+    raise TypeError(f"no conversion for {tp!r}")
+
+
+def _tuple_converter(tp: Any) -> Converter:
+    args = typing.get_args(tp)
+    if len(args) != 2 or args[1] is not Ellipsis:
+        raise TypeError(f"only `tuple[X, ...]` is supported, not {tp!r}")
+    item = _converter(args[0])
+
+    def to_tuple(data: Any) -> tuple[Any, ...]:
         if not isinstance(data, list):
             raise ValueError(f"expected a list, got {type(data).__name__}")
-        (item_type, _ellipsis) = typing.get_args(tp)
-        return tuple(_convert(item_type, v) for v in data)
-    if dataclasses.is_dataclass(tp):
+        return tuple(item(v) for v in data)
+
+    return to_tuple
+
+
+def _dataclass_converter(tp: Any) -> Converter:
+    hints = typing.get_type_hints(tp)
+    fields = dataclasses.fields(tp)
+    converters = {f.name: _converter(hints[f.name]) for f in fields}
+    required = frozenset(
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    )
+    name = tp.__name__
+
+    def to_dataclass(data: Any) -> Any:
         if not isinstance(data, dict):
-            raise ValueError(f"expected an object for {tp.__name__}, got {type(data).__name__}")
-        hints = _hints(tp)
-        kwargs = {}
-        for f in dataclasses.fields(tp):
-            if f.name in data:
-                kwargs[f.name] = _convert(hints[f.name], data[f.name])
-        return tp(**kwargs)
-    if tp is date:
-        return date.fromisoformat(data) if isinstance(data, str) else data
-    if tp is float and isinstance(data, int):
-        return float(data)
-    if tp in (str, int, float, bool) and not isinstance(data, tp):
-        raise ValueError(f"expected {tp.__name__}, got {type(data).__name__}")
-    return data
+            raise ValueError(f"expected an object for {name}, got {type(data).__name__}")
+        unknown = data.keys() - converters.keys()
+        if unknown:
+            raise ValueError(f"unknown keys for {name}: {sorted(map(str, unknown))[:5]}")
+        missing = required - data.keys()
+        if missing:
+            raise ValueError(f"missing keys for {name}: {sorted(missing)}")
+        return tp(**{key: converters[key](value) for key, value in data.items()})
+
+    return to_dataclass
+
+
+def _to_date(data: Any) -> date:
+    if not isinstance(data, str):
+        raise ValueError(f"expected a date (YYYY-MM-DD), got {type(data).__name__}")
+    return date.fromisoformat(data)
+
+
+def _to_float(data: Any) -> float:
+    if isinstance(data, bool) or not isinstance(data, (int, float)):
+        raise ValueError(f"expected float, got {type(data).__name__}")
+    return float(data)
+
+
+def _exact(tp: type) -> Converter:
+    def checked(data: Any) -> Any:
+        if not isinstance(data, tp) or (tp is not bool and isinstance(data, bool)):
+            raise ValueError(f"expected {tp.__name__}, got {type(data).__name__}")
+        return data
+
+    return checked

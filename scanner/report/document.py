@@ -10,6 +10,7 @@ never all in memory at once, neither as results nor as plain dicts.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -149,16 +150,22 @@ def to_document(result: ScanResult) -> dict[str, Any]:
     }
 
 
+_ASSESSMENT_KEYS = ("ai", "credentials", "generators", "signals")
+_ANALYSIS_KEYS = frozenset(f.name for f in dataclasses.fields(AssetAnalysis)) - {"assessment"}
+
+
 def asset_from_plain(plain: dict[str, Any]) -> AssetResult:
-    finding = {k: plain.get(k) for k in _FINDING_KEYS if k in plain}
+    """One asset object of a document back to an AssetResult; ValueError when it does not fit.
+    Every key must be one the document writes (`asset_to_plain`)."""
+    if not isinstance(plain, dict):
+        raise ValueError(f"expected an asset object, got {type(plain).__name__}")
+    unknown = plain.keys() - _ANALYSIS_KEYS - set(_FINDING_KEYS) - set(_ASSESSMENT_KEYS)
+    if unknown:
+        raise ValueError(f"unknown asset keys: {sorted(map(str, unknown))[:5]}")
+    finding = {k: plain[k] for k in _FINDING_KEYS if k in plain}
     finding["approval"] = finding.get("approval") or ""
-    analysis = dict(plain)
-    analysis["assessment"] = {
-        "ai": plain.get("ai", "none"),
-        "credentials": plain.get("credentials", "absent"),
-        "generators": plain.get("generators", []),
-        "signals": plain.get("signals", []),
-    }
+    analysis = {k: plain[k] for k in _ANALYSIS_KEYS if k in plain}
+    analysis["assessment"] = {k: plain[k] for k in _ASSESSMENT_KEYS if k in plain}
     return AssetResult(
         analysis=from_plain(AssetAnalysis, analysis), finding=from_plain(Finding, finding)
     )
