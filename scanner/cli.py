@@ -175,7 +175,7 @@ def _scan_with_progress(delivery: Path, config: ScanConfig, *, show: bool) -> Sc
     if not (show and sys.stderr.isatty()):
         return scan_delivery(delivery, config)
 
-    from scanner.report.summary import terminal_safe
+    from scanner.common.safetext import terminal_safe
 
     def progress(done: int, total: int, path: str) -> None:
         safe = terminal_safe(path)
@@ -203,8 +203,8 @@ def _limits(time_bound: float | None, memory_bound: int | None) -> Limits | None
 def _load_library(
     folder: Path, option: str, jobs: int, limits: Limits | None, quiet: bool
 ) -> Library:
+    from scanner.common.safetext import terminal_safe
     from scanner.engine.libraries import build_library
-    from scanner.report.summary import terminal_safe
 
     library = build_library(folder, jobs=jobs, limits=limits)
     if not quiet:
@@ -224,9 +224,9 @@ def _check_output(delivery: Path, formats: tuple[str, ...], out_dir: Path | None
 
 
 def _refuse_inside(delivery: Path, path: Path, what: str) -> None:
-    root = delivery.resolve()
-    target = path.resolve()
-    if target == root or root in target.parents:
+    from scanner.common.paths import is_within
+
+    if is_within(path, delivery):
         raise ConfigError(f"{what} {path} is inside the delivery: provscan never writes there")
 
 

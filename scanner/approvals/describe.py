@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -10,13 +9,11 @@ from typing import TYPE_CHECKING
 
 from scanner.approvals.coverage import has_identifiers
 from scanner.approvals.validate import SCOPES, SENSITIVE_FIELDS, STATUSES
+from scanner.common.safetext import terminal_safe
 from scanner.model import Approval
 
 if TYPE_CHECKING:
     from scanner.approvals import Register
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
 
 def describe_register(register: Register, *, as_of: date | None = None) -> str:
     """Counts, one line per approval, then warnings (expired, not yet valid, matches nothing)."""
@@ -26,7 +23,7 @@ def describe_register(register: Register, *, as_of: date | None = None) -> str:
     scope = Counter(a.scope for a in approvals)
     sensitive = Counter(name for a in approvals for name in SENSITIVE_FIELDS if getattr(a, name))
     lines = [
-        f"register {_safe(register.file)} ({register.format.upper()}): "
+        f"register {terminal_safe(register.file)} ({register.format.upper()}): "
         f"{len(approvals)} approval{'' if len(approvals) == 1 else 's'}, valid",
         "  status: " + ", ".join(f"{s} {status.get(s, 0)}" for s in STATUSES),
         "  scope: " + ", ".join(f"{s} {scope.get(s, 0)}" for s in SCOPES),
@@ -67,7 +64,7 @@ def _line(approval: Approval, width: int) -> str:
     if approval.expires_on:
         parts.append(f"until {approval.expires_on.isoformat()}")
     head = f"{approval.request_id:<{width}}  {approval.status:<8}  {approval.scope:<9}"
-    return _safe(f"{head}  " + " · ".join(parts))
+    return terminal_safe(f"{head}  " + " · ".join(parts))
 
 
 def _warnings(approval: Approval, as_of: date) -> list[str]:
@@ -86,13 +83,8 @@ def _warnings(approval: Approval, as_of: date) -> list[str]:
         out.append(
             f"{rid} names only tools: it covers every asset made with " + ", ".join(approval.tools)
         )
-    return [_safe(w) for w in out]
+    return [terminal_safe(w) for w in out]
 
 
 def _ids(approvals: Iterable[Approval]) -> str:
     return ", ".join(a.request_id for a in approvals)
-
-
-def _safe(text: str) -> str:
-    """Register text goes to a terminal: show control characters instead of obeying them."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
+from scanner.common.paths import is_within
 from scanner.errors import ConfigError
 from scanner.model import AssetResult
 
@@ -70,7 +71,7 @@ class AssetSpool(Sequence[AssetResult]):
     def __init__(self, *, outside: Path | None = None) -> None:
         """`outside`: a folder the temporary file must not be in (the delivery)."""
         folder = Path(tempfile.gettempdir())
-        if outside is not None and _within(folder, outside):
+        if outside is not None and is_within(folder, outside):
             raise ConfigError(
                 f"the temporary folder {folder} is inside the delivery: provscan never writes "
                 "there (set TMPDIR to another folder)"
@@ -150,8 +151,3 @@ class AssetSpool(Sequence[AssetResult]):
         if len(record) != length:
             raise OSError(f"asset spool: record {index} cut short ({len(record)} of {length})")
         return pickle.loads(record)  # noqa: S301 - our own records in our own unnamed file
-
-
-def _within(path: Path, folder: Path) -> bool:
-    target, root = path.resolve(), folder.resolve()
-    return target == root or root in target.parents

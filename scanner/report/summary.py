@@ -6,20 +6,11 @@ import heapq
 from collections.abc import Iterator
 from typing import Any
 
+from scanner.common.safetext import terminal_safe
 from scanner.model import STATUSES, UNREADABLE_FOLDER
 from scanner.report.document import ReportSource
 
 WORST_SHOWN = 10
-# C0 controls, DEL and C1 controls: in a file name they could move the cursor, clear lines or
-# retitle the reviewer's terminal (ESC sequences, CR), so they are shown as \xNN.
-_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
-
-
-def terminal_safe(text: str) -> str:
-    """Untrusted text (paths, ids) made safe for a terminal."""
-    return text.translate(_CONTROLS)
-
-
 def render_summary(source: ReportSource) -> str:
     """The summary text: counts from the header, the worst offenders from one pass."""
     doc = source.header
