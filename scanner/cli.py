@@ -18,6 +18,7 @@ import click
 
 from scanner import __version__
 from scanner.errors import ConfigError, ReportInputError, ScannerError
+from scanner.report import FORMATS
 
 if TYPE_CHECKING:
     from scanner.engine.bounds import Limits
@@ -83,7 +84,7 @@ def cli() -> None:
 @click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
               help="Judge approvals on this date (default: today).")
 @click.option("--strict", is_flag=True, help="Assets needing review fail the gate too (exit 1).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["json", "csv", "html"]),
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
               help="Report format; repeat for several (default: json).")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for provscan.{json,csv,html}. Without it one format goes to stdout.")
@@ -251,7 +252,7 @@ def _emit(source: ReportSource, formats: tuple[str, ...], out_dir: Path | None) 
 @cli.command()
 @click.argument("scan_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "formats", multiple=True, required=True,
-              type=click.Choice(["json", "csv", "html"]), help="Format to render; repeatable.")
+              type=click.Choice(FORMATS), help="Format to render; repeatable.")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write into. Without it one format goes to stdout.")
 def report(scan_json: Path, formats: tuple[str, ...], out_dir: Path | None) -> None:

@@ -31,13 +31,13 @@ from scanner.errors import ConfigError
 from scanner.model import AssetResult, ScanResult
 from scanner.policy.gate import exit_code, unused_approvals
 from scanner.policy.load import load_policy
-from scanner.report import html
+from scanner.report import FORMATS, html
 from scanner.report.csv_report import BOM, COLUMNS, asset_row
 from scanner.report.document import report_source, source_of_document, to_document
 from scanner.report.json_report import render_json
 from scanner.report.spool import AssetSpool
 from scanner.report.summary import render_summary
-from scanner.report.write import FORMATS, write_reports, write_stream
+from scanner.report.write import write_reports, write_stream
 from scanner.scan import ScanConfig, gate, scan_delivery
 from tests.report_samples import hostile_result, sample_result
 

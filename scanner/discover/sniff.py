@@ -83,6 +83,12 @@ ALL_TYPES = (
 )  # fmt: skip
 _READABLE_FORMATS = frozenset(t.format for t in ALL_TYPES if t.readable)
 
+# Formats by container structure: which bounded parser (extract/formats) walks them.
+PNG_FORMATS = frozenset(t.format for t in (PNG, APNG))
+TIFF_FORMATS = frozenset(t.format for t in (TIFF, DNG))
+RIFF_FORMATS = frozenset(t.format for t in (WEBP, WAV, AVI))
+BMFF_FORMATS = frozenset(t.format for t in (MP4, M4V, M4A, MOV, THREE_GP, HEIC, HEIF, AVIF))
+
 # The format names of an asset the walker could not identify (unopenable, empty, or bytes
 # that match nothing although the name says media).
 UNKNOWN_FORMAT = "UNKNOWN"

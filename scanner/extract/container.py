@@ -27,7 +27,7 @@ from pymediainfo import MediaInfo
 
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size, open_readonly
-from scanner.discover.sniff import has_reader
+from scanner.discover.sniff import BMFF_FORMATS, has_reader
 from scanner.extract import timed_mediainfo
 from scanner.extract.formats import bmff
 from scanner.extract.integrity import CHECKED_FORMATS
@@ -36,7 +36,6 @@ from scanner.model import Evidence, Problem
 
 SOURCE = "container"
 KINDS = frozenset({"video", "audio"})
-BMFF_FORMATS = frozenset({"MP4", "M4V", "M4A", "MOV", "3GP"})
 
 TECHNICAL_KEYS = frozenset(
     {

@@ -23,12 +23,14 @@ from typing import BinaryIO
 
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.sniff import PNG_FORMATS, TIFF_FORMATS
 from scanner.extract.formats import bmff, jpeg, png, riff, tiff
 from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, cap
 from scanner.model import Evidence, Problem
 
 SOURCE = "exif"
-FORMATS = frozenset({"JPEG", "TIFF", "DNG", "WEBP", "PNG", "APNG", "HEIC", "HEIF", "AVIF"})
+HEIF_FORMATS = frozenset({"HEIC", "HEIF", "AVIF"})  # the ISO BMFF stills: EXIF in an item
+FORMATS = frozenset({"JPEG", "WEBP"}) | PNG_FORMATS | TIFF_FORMATS | HEIF_FORMATS
 TEXT_VALUE_CAP = 4 * MAX_VALUE_CHARS * 2  # bytes: enough for a capped value in UTF-16
 
 IFD0_TAGS = {
@@ -82,7 +84,7 @@ def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
 
 
 def _read_tags(fmt: str, handle: BinaryIO, size: int, problems: list[str]) -> tiff.TiffScan | None:
-    if fmt in ("TIFF", "DNG"):
+    if fmt in TIFF_FORMATS:
         return tiff.scan(handle, 0, size, WANTED, TEXT_VALUE_CAP)
     block = _exif_block(fmt, handle, size, problems)
     if block is None:
@@ -99,7 +101,7 @@ def _exif_block(fmt: str, handle: BinaryIO, size: int, problems: list[str]) -> b
         scan = riff.scan(handle, size)
         chunk = scan.first(riff.EXIF_CHUNK)
         return riff.chunk_data(handle, chunk)[0] if chunk else None
-    if fmt in ("PNG", "APNG"):
+    if fmt in PNG_FORMATS:
         return _png_exif(handle, size, problems)
     return bmff.scan(handle, size).exif  # HEIC, HEIF, AVIF
 

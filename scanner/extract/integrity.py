@@ -21,15 +21,20 @@ from __future__ import annotations
 
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size, open_readonly
-from scanner.discover.sniff import UNKNOWN_FORMAT
+from scanner.discover.sniff import (
+    BMFF_FORMATS,
+    PNG_FORMATS,
+    RIFF_FORMATS,
+    TIFF_FORMATS,
+    UNKNOWN_FORMAT,
+)
 from scanner.extract.formats import bmff, jpeg, png, riff, tiff
 from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.model import Problem
 
 SOURCE = "file"
 UNRECOGNISED = "unrecognised content: the name says media, the bytes match no known format"
-BMFF_FORMATS = frozenset({"MP4", "M4V", "M4A", "MOV", "3GP", "HEIC", "HEIF", "AVIF"})
-CHECKED_FORMATS = BMFF_FORMATS | {"JPEG", "PNG", "APNG", "WEBP", "WAV", "AVI", "TIFF", "DNG"}
+CHECKED_FORMATS = frozenset({"JPEG"}) | PNG_FORMATS | TIFF_FORMATS | RIFF_FORMATS | BMFF_FORMATS
 
 
 def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
@@ -53,19 +58,19 @@ def check(fmt: str, handle, size: int) -> str:  # noqa: ANN001 - a binary file
         if not scan.reached_image_data:
             return _first(scan.problems, "no image data")
         return "" if _has_jpeg_end(handle, size) else "truncated: JPEG has no end-of-image marker"
-    if fmt in ("PNG", "APNG"):
+    if fmt in PNG_FORMATS:
         scan = png.scan(handle, size)
         if scan.chunks and scan.chunks[0].ctype != b"IHDR":
             return "corrupt: PNG does not start with IHDR"
         return "" if scan.complete else _first(scan.problems, "no IEND chunk")
-    if fmt in ("WEBP", "WAV", "AVI"):
+    if fmt in RIFF_FORMATS:
         scan = riff.scan(handle, size)
         return "" if scan.complete else _first(scan.problems, "RIFF structure broken")
     if fmt in BMFF_FORMATS:
         scan = bmff.scan(handle, size)
         broken = [p for p in scan.problems if p.startswith(("truncated", "corrupt"))]
         return broken[0] if broken else ""
-    if fmt in ("TIFF", "DNG"):
+    if fmt in TIFF_FORMATS:
         scan = tiff.scan(handle, 0, size, {})
         return "" if scan.ok else _first(scan.problems, "IFD0 unreadable")
     return ""

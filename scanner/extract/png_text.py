@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.sniff import PNG_FORMATS
 from scanner.extract.formats import png
 from scanner.extract.interface import Extracted, ExtractOptions, cap
 from scanner.model import Evidence, Problem
 
 SOURCE = "png-text"
-FORMATS = frozenset({"PNG", "APNG"})
 MAX_TEXTS = 500
 LEFT_TO_OTHERS = (b"XML:com.adobe.xmp", b"Raw profile type ")
 
 
 def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
-    if media.format not in FORMATS:
+    if media.format not in PNG_FORMATS:
         return Extracted()
     try:
         with open_readonly(media.path) as handle:

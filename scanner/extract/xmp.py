@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.sniff import BMFF_FORMATS, PNG_FORMATS, RIFF_FORMATS, TIFF_FORMATS
 from scanner.extract.formats import bmff, jpeg, png, riff, tiff
 from scanner.extract.interface import MAX_PACKET_BYTES, Extracted, ExtractOptions, cap
 from scanner.extract.xmp_rdf import XmpError, XmpRefused, parse_packet
@@ -27,8 +28,7 @@ from scanner.model import Evidence, Problem
 SOURCE = "xmp"
 PNG_XMP_KEYWORD = "XML:com.adobe.xmp"
 EXTENDED_XMP_FIELD = "xmpNote:HasExtendedXMP"
-BMFF_FORMATS = frozenset({"MP4", "M4V", "M4A", "MOV", "3GP", "HEIC", "HEIF", "AVIF"})
-FORMATS = frozenset({"JPEG", "PNG", "APNG", "TIFF", "DNG", "WEBP", "WAV", "AVI"}) | BMFF_FORMATS
+FORMATS = frozenset({"JPEG"}) | PNG_FORMATS | TIFF_FORMATS | RIFF_FORMATS | BMFF_FORMATS
 
 Packets = list[tuple[str, bytes]]  # (where in the file, packet bytes)
 
@@ -92,13 +92,13 @@ def _packets(
     if fmt == "JPEG":
         scan = jpeg.scan(handle, size)
         return ([("APP1", scan.xmp)] if scan.xmp is not None else []), scan.extended_xmp
-    if fmt in ("PNG", "APNG"):
+    if fmt in PNG_FORMATS:
         return _png_packets(handle, size, problems), {}
-    if fmt in ("TIFF", "DNG"):
+    if fmt in TIFF_FORMATS:
         found = tiff.scan(handle, 0, size, {"IFD0": frozenset({tiff.XMP_TAG})}, MAX_PACKET_BYTES)
         value = found.get(tiff.XMP_TAG)
         return ([("tag 700", value.data)] if value is not None else []), {}
-    if fmt in ("WEBP", "WAV", "AVI"):
+    if fmt in RIFF_FORMATS:
         scan = riff.scan(handle, size)
         chunk = scan.first(*riff.XMP_CHUNKS)
         if chunk is None:

@@ -15,7 +15,6 @@ from typing import Any, BinaryIO, TextIO
 from scanner.report.document import ReportSource, source_of_document
 
 Writer = Callable[[ReportSource, TextIO], None]
-FORMATS = ("json", "csv", "html")
 BASENAME = "provscan"
 
 
