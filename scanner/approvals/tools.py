@@ -15,26 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
-# a trailing version: "v2.5.5", "3", "1.10.1-rc2"; never a bare model suffix such as "4o"
-_TRAILING_VERSION = re.compile(r"(?:\s+|^)v?\d+(?:\.\d+)*(?:[-+][0-9a-z.]+)?$")
+from scanner.rules.names import normalise_tool
+
 _PARENS = re.compile(r"\(([^()]*)\)")
-
-
-def normalise_tool(name: str) -> str:
-    """Case-folded, separators unified, product/version tokens and trailing versions dropped."""
-    tokens = []
-    for token in name.split():
-        product = token.split("/", 1)[0]  # user-agent style "name/1.2.3"
-        if "/" in token and "c2pa" in product.casefold():
-            continue  # the C2PA library a tool was built with, not the tool
-        tokens.append(product)
-    text = _SEPARATORS.sub(" ", " ".join(tokens).casefold()).strip()
-    while True:
-        shorter = _TRAILING_VERSION.sub("", text).strip()
-        if shorter == text or not shorter:
-            return text
-        text = shorter
 
 
 def tool_aliases(name: str) -> frozenset[str]:

@@ -7,15 +7,12 @@ from collections.abc import Iterable
 
 from scanner.model import MEANINGS, SOURCES, STRENGTHS, Evidence, Signal
 from scanner.rules.catalog import Catalog, Rule, load_catalog, normalise_dst
+from scanner.rules.names import normalise_generator
 
-MAX_GENERATOR_CHARS = 80
 # The element of a structured field: everything up to the last `]` that is followed by `.` or
 # `/`, e.g. `manifest[urn:x]/c2pa.actions.v2/actions[0]` in `…/actions[0].digitalSourceType`.
 _ELEMENT_RE = re.compile(r"^(.*\])[./]")
 _ROOT_RE = re.compile(r"^([^/]*\])/")
-# Trailing version numbers ("0.33.1", "v2.4") and model hashes ("Stable Diffusion 1D44365E").
-_VERSION_TAIL = re.compile(r"(?:\s+(?:v?\d+(?:\.\d+)+\S*|[0-9A-F]{8,}))+$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 def signals_for(evidence: Iterable[Evidence], catalog: Catalog | None = None) -> tuple[Signal, ...]:
@@ -117,19 +114,3 @@ def sibling_field(field: str, name: str) -> str:
     if element is None:
         return name
     return f"{element.group(1)}.{name}"
-
-
-def normalise_generator(raw: str, catalog: Catalog | None = None) -> str:
-    """A generator name as a display name: catalog aliases first, else a tidied original."""
-    catalog = catalog or load_catalog()
-    text = _CONTROL.sub(" ", raw).strip()
-    for pattern, name in catalog.generator_names:
-        if pattern.search(text):
-            return name
-    first = text.split(" ", 1)[0]
-    if "/" in first:  # claim generator style: Name/1.2 lib/3.4
-        text = first.split("/", 1)[0]
-    if " " not in text:
-        text = text.replace("_", " ")
-    text = _VERSION_TAIL.sub("", " ".join(text.split())) or text
-    return text[:MAX_GENERATOR_CHARS]
