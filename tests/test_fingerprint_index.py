@@ -54,12 +54,12 @@ def test_within_equals_linear_scan_on_any_data(stored: list[int], query: int, ra
     assert index.within(query, radius) == index.linear_within(query, radius)
 
 
-def test_nearest_and_bounds() -> None:
+def test_nearest_first_and_bounds() -> None:
     index: HashIndex[str] = HashIndex(bits=64, chunks=4)
-    assert index.nearest(0, 10) is None
+    assert index.within(0, 10) == []
     index.add(0b1111, "four bits")
     index.add(0b1, "one bit")
-    assert index.nearest(0, 10) == (1, "one bit")
+    assert index.within(0, 10) == [(1, "one bit"), (4, "four bits")]
     assert index.within(0, 3) == [(1, "one bit")]
     assert index.within(0, -1) == []
     assert len(index) == 2

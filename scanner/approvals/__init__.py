@@ -34,9 +34,6 @@ class Register:
         """Where a `reference` image lives: relative entries are next to the register file."""
         return self.base_dir / reference
 
-    def by_id(self) -> dict[str, Approval]:
-        return {a.request_id: a for a in self.approvals}
-
 
 def load_register(path: Path | str) -> Register:
     """Read and validate a CSV, YAML or JSON register; RegisterError naming file, row, field."""

@@ -76,11 +76,6 @@ class HashIndex(Generic[T]):
         found.sort()
         return [(distance, self._payloads[slot]) for distance, slot in found]
 
-    def nearest(self, value: int, max_distance: int) -> tuple[int, T] | None:
-        """The closest stored (distance, payload) within max_distance, or None."""
-        hits = self.within(value, max_distance)
-        return hits[0] if hits else None
-
     def linear_within(self, value: int, max_distance: int) -> list[tuple[int, T]]:
         """The same answer by comparing with everything: the reference the tests and bench use."""
         found = [

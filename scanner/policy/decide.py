@@ -49,7 +49,7 @@ from scanner.model import (
     Finding,
     Reason,
 )
-from scanner.policy.reasons import rank, status_of, worst_status
+from scanner.policy.reasons import rank, worst_status
 
 AI_VALUES_NEEDING_APPROVAL = ("generated", "composite")
 DECIDING = ("strong", "definitive")  # weak signals are shown to people but decide nothing
@@ -248,8 +248,3 @@ def _archival_reasons(check: ArchivalCheck) -> list[Reason]:
 def _problems(analysis: AssetAnalysis) -> str:
     fatal = [f"{p.source}: {p.message}" for p in analysis.problems if p.fatal]
     return "; ".join(fatal[:MAX_DETAIL_ITEMS])
-
-
-def reason_status(code: str) -> str:
-    """The status a reason code forces (re-exported for reports and tests)."""
-    return status_of(code)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import BinaryIO, TextIO
 
-from scanner.report.document import ReportSource, source_of_document
+from scanner.report.document import ReportSource
 
 Writer = Callable[[ReportSource, TextIO], None]
 BASENAME = "provscan"
@@ -32,13 +32,6 @@ def writer(fmt: str) -> Writer:
 
         return write_html
     raise ValueError(f"unknown format {fmt!r}")
-
-
-def render(fmt: str, doc: dict[str, Any]) -> str:
-    """A whole document in memory, as the text of one format."""
-    buffer = io.StringIO(newline="")
-    writer(fmt)(source_of_document(doc), buffer)
-    return buffer.getvalue()
 
 
 def write_reports(source: ReportSource, formats: Sequence[str], out_dir: Path) -> list[Path]:

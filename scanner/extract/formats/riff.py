@@ -16,7 +16,6 @@ MAX_CHUNKS = 100_000
 MAX_CHUNK_READ = 8 * 1024 * 1024
 XMP_CHUNKS = (b"XMP ", b"_PMX")
 EXIF_CHUNK = b"EXIF"
-C2PA_CHUNK = b"C2PA"
 
 
 @dataclass(frozen=True)
