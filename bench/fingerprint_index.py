@@ -57,7 +57,8 @@ def make_delivery(folder: Path, items: int) -> None:
     for k in range(20):
         source = photolike.photo(SEED + (k * 487) % items, 192)
         source.resize((96, round(96 * source.height / source.width))).save(
-            folder / f"reexport_{k:02d}.jpg", quality=75)
+            folder / f"reexport_{k:02d}.jpg", quality=75
+        )
     for k in range(20):
         photolike.photo(900_000 + k, 640).save(folder / f"unrelated_{k:02d}.jpg", quality=85)
     cut_in = photolike.photo(SEED + 4242 % items, 192)
@@ -126,7 +127,8 @@ def main() -> None:
             plain, seconds = timed(scan_delivery, root / "delivery", config)
             runs["plain"].append(seconds)
             with_library, seconds = timed(
-                scan_delivery, root / "delivery", replace(config, known_ai=library))
+                scan_delivery, root / "delivery", replace(config, known_ai=library)
+            )
             runs["library"].append(seconds)
         scan_plain, scan_lib = (sorted(runs[k])[1] for k in ("plain", "library"))
 
@@ -135,28 +137,40 @@ def main() -> None:
     caught = sorted(r[0].rel for r in rows if r[2])
     print(f"## Known-AI library of {len(library.items):,} items\n")
     print("| measure | value |\n|---|---|")
-    print(f"| library build (`build_library`, {args.jobs} jobs, 192 px PNGs) | {build:.1f} s "
-          f"({len(library.items) / build:.0f} files/s) |")
-    print(f"| index build alone ({len(library.items):,} pHash+dHash keys) | "
-          f"{index_build * 1000:.0f} ms |")
+    print(
+        f"| library build (`build_library`, {args.jobs} jobs, 192 px PNGs) | {build:.1f} s "
+        f"({len(library.items) / build:.0f} files/s) |"
+    )
+    print(
+        f"| index build alone ({len(library.items):,} pHash+dHash keys) | "
+        f"{index_build * 1000:.0f} ms |"
+    )
     mean_still = sum(r[3] for r in stills) / len(stills)
     mean_still_brute = sum(r[4] for r in stills) / len(stills)
     print(f"| match one still (multi-index hash) | {mean_still * 1000:.2f} ms |")
     print(f"| match one still (compare with every item) | {mean_still_brute * 1000:.2f} ms |")
-    print(f"| match the 30 s clip, {len(clip[1])} frames (multi-index hash) | "
-          f"{clip[3] * 1000:.0f} ms |")
+    print(
+        f"| match the 30 s clip, {len(clip[1])} frames (multi-index hash) | "
+        f"{clip[3] * 1000:.0f} ms |"
+    )
     print(f"| match the 30 s clip (compare with all) | {clip[4] * 1000:.0f} ms |")
-    print(f"| whole scan of the 41-file delivery, no library (median of 3, 1 job) | "
-          f"{scan_plain:.2f} s |")
-    print(f"| whole scan of the 41-file delivery, with the library (median of 3, 1 job) | "
-          f"{scan_lib:.2f} s |")
+    print(
+        f"| whole scan of the 41-file delivery, no library (median of 3, 1 job) | "
+        f"{scan_plain:.2f} s |"
+    )
+    print(
+        f"| whole scan of the 41-file delivery, with the library (median of 3, 1 job) | "
+        f"{scan_lib:.2f} s |"
+    )
     reel_hits = clip[2]
-    print(f"\nFound: {len(caught)} files ({sum(1 for c in caught if c.startswith('reexport'))} "
-          f"of 20 re-exports, {sum(1 for c in caught if c.startswith('unrelated'))} of 20 "
-          f"unrelated, reel: {[(h.library_file, h.timecode) for h in reel_hits]}); "
-          f"AI assets in the scan: without library "
-          f"{sum(1 for a in plain.assets if a.analysis.assessment.ai != 'none')}, with "
-          f"{sum(1 for a in with_library.assets if a.analysis.assessment.ai != 'none')}.")
+    print(
+        f"\nFound: {len(caught)} files ({sum(1 for c in caught if c.startswith('reexport'))} "
+        f"of 20 re-exports, {sum(1 for c in caught if c.startswith('unrelated'))} of 20 "
+        f"unrelated, reel: {[(h.library_file, h.timecode) for h in reel_hits]}); "
+        f"AI assets in the scan: without library "
+        f"{sum(1 for a in plain.assets if a.analysis.assessment.ai != 'none')}, with "
+        f"{sum(1 for a in with_library.assets if a.analysis.assessment.ai != 'none')}."
+    )
 
 
 if __name__ == "__main__":

@@ -60,13 +60,21 @@ THRESHOLDS = (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24)
 SUM_THRESHOLDS = (6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 28, 32, 40)
 HASHES = ("phash", "dhash", "whash", "colorhash")
 BENIGN = (
-    "jpeg-q60", "resize-50", "resize-50+jpeg-q75", "crop-5-centre", "crop-5-side",
-    "colour-grade", "letterbox", "logo-overlay", "h264-frame",
+    "jpeg-q60",
+    "resize-50",
+    "resize-50+jpeg-q75",
+    "crop-5-centre",
+    "crop-5-side",
+    "colour-grade",
+    "letterbox",
+    "logo-overlay",
+    "h264-frame",
 )
 PAINTED = ("paint-in-3", "paint-in-6", "paint-in-12")
 
 
 # ---- hashing ---------------------------------------------------------------------------------
+
 
 def hashes_of(work: Image.Image, tiles: bool = True) -> dict[str, Any] | None:
     """All four hashes of a normalised picture, through the scanner's own trim and flat test,
@@ -85,8 +93,9 @@ def hashes_of(work: Image.Image, tiles: bool = True) -> dict[str, Any] | None:
 
 
 def hash_file(path: Path) -> dict[str, int] | None:
-    media = MediaFile(path, path.name, "", path.suffix.upper().lstrip("."), "image",
-                      path.stat().st_size)
+    media = MediaFile(
+        path, path.name, "", path.suffix.upper().lstrip("."), "image", path.stat().st_size
+    )
     work, _problem = decode_still(media)
     return hashes_of(work) if work is not None else None
 
@@ -97,8 +106,14 @@ def corpus_related() -> list[tuple[str, str, int, int]]:
     for copy, original, what in CORPUS_RELATED:
         a, b = hash_file(CORPUS / copy), hash_file(CORPUS / original)
         if a and b:
-            rows.append((Path(copy).name, what, popcount_int(a["phash"] ^ b["phash"]),
-                         popcount_int(a["dhash"] ^ b["dhash"])))
+            rows.append(
+                (
+                    Path(copy).name,
+                    what,
+                    popcount_int(a["phash"] ^ b["phash"]),
+                    popcount_int(a["dhash"] ^ b["dhash"]),
+                )
+            )
     return rows
 
 
@@ -107,6 +122,7 @@ def popcount_int(value: int) -> int:
 
 
 # ---- statistics ------------------------------------------------------------------------------
+
 
 def popcount(values: np.ndarray) -> np.ndarray:
     return np.bitwise_count(values)
@@ -184,9 +200,9 @@ def report(
     def own(name: str, h: str) -> np.ndarray:
         """Distance of each copy to its own original (a missing copy hash: no match, 99)."""
         rows = copies[name]
-        return np.array([
-            popcount(np.uint64(rows[i][h] ^ base[i][h])) if rows[i] else 99 for i in valid
-        ])
+        return np.array(
+            [popcount(np.uint64(rows[i][h] ^ base[i][h])) if rows[i] else 99 for i in valid]
+        )
 
     def unrelated(h: str) -> np.ndarray:
         """Distances of every original and every benign copy to every *other* original."""
@@ -203,60 +219,108 @@ def report(
     print("## Match rate (%) of each transformed copy with its original, per hash and threshold")
     for h in HASHES:
         print(f"\n### {h}\n")
-        print("| transformation | median | p95 | max | " + " | ".join(f"≤{t}" for t in THRESHOLDS)
-              + " |")
+        print(
+            "| transformation | median | p95 | max | "
+            + " | ".join(f"≤{t}" for t in THRESHOLDS)
+            + " |"
+        )
         print("|---" * (4 + len(THRESHOLDS)) + "|")
         for name in BENIGN + PAINTED:
             d = own(name, h)
             cells = [rate(int((d <= t).sum()), n) for t in THRESHOLDS]
-            print(f"| {name} | {np.median(d):.0f} | {np.percentile(d, 95):.0f} | {d.max()} | "
-                  + " | ".join(cells) + " |")
+            print(
+                f"| {name} | {np.median(d):.0f} | {np.percentile(d, 95):.0f} | {d.max()} | "
+                + " | ".join(cells)
+                + " |"
+            )
         u = unrelated(h)
         cells = [fmr(int((u <= t).sum()), len(u)) for t in THRESHOLDS]
-        print(f"| **false match / pair** ({len(u)} pairs, min {u.min()}) | | | | "
-              + " | ".join(cells) + " |")
+        print(
+            f"| **false match / pair** ({len(u)} pairs, min {u.min()}) | | | | "
+            + " | ".join(cells)
+            + " |"
+        )
 
     up, ud = unrelated("phash"), unrelated("dhash")
     print("\n## Combined rules: pHash ≤ a AND dHash ≤ b\n")
-    pairs = [(8, 8), (8, 10), (10, 10), (10, 12), (12, 12), (12, 14), (14, 14), (14, 16),
-             (16, 16), (16, 18), (18, 18), (18, 20), (20, 20)]
+    pairs = [
+        (8, 8),
+        (8, 10),
+        (10, 10),
+        (10, 12),
+        (12, 12),
+        (12, 14),
+        (14, 14),
+        (14, 16),
+        (16, 16),
+        (16, 18),
+        (18, 18),
+        (18, 20),
+        (20, 20),
+    ]
     print("| transformation | " + " | ".join(f"{a}&{b}" for a, b in pairs) + " |")
     print("|---" * (1 + len(pairs)) + "|")
     for name in BENIGN + PAINTED:
         dp, dd = own(name, "phash"), own(name, "dhash")
-        print(f"| {name} | " + " | ".join(
-            rate(int(((dp <= a) & (dd <= b)).sum()), n) for a, b in pairs) + " |")
-    print("| **false match / pair** | " + " | ".join(
-        fmr(int(((up <= a) & (ud <= b)).sum()), len(up)) for a, b in pairs) + " |")
+        print(
+            f"| {name} | "
+            + " | ".join(rate(int(((dp <= a) & (dd <= b)).sum()), n) for a, b in pairs)
+            + " |"
+        )
+    print(
+        "| **false match / pair** | "
+        + " | ".join(fmr(int(((up <= a) & (ud <= b)).sum()), len(up)) for a, b in pairs)
+        + " |"
+    )
 
     print("\n## Combined rule: pHash + dHash ≤ s\n")
-    print("| transformation | median | p95 | max | " + " | ".join(f"≤{s}" for s in SUM_THRESHOLDS)
-          + " |")
+    print(
+        "| transformation | median | p95 | max | "
+        + " | ".join(f"≤{s}" for s in SUM_THRESHOLDS)
+        + " |"
+    )
     print("|---" * (4 + len(SUM_THRESHOLDS)) + "|")
     for name in BENIGN + PAINTED:
         d = own(name, "phash") + own(name, "dhash")
-        print(f"| {name} | {np.median(d):.0f} | {np.percentile(d, 95):.0f} | {d.max()} | "
-              + " | ".join(rate(int((d <= s).sum()), n) for s in SUM_THRESHOLDS) + " |")
+        print(
+            f"| {name} | {np.median(d):.0f} | {np.percentile(d, 95):.0f} | {d.max()} | "
+            + " | ".join(rate(int((d <= s).sum()), n) for s in SUM_THRESHOLDS)
+            + " |"
+        )
     us = up + ud
-    print(f"| **false match / pair** (min {us.min()}) | | | | " + " | ".join(
-        fmr(int((us <= s).sum()), len(us)) for s in SUM_THRESHOLDS) + " |")
+    print(
+        f"| **false match / pair** (min {us.min()}) | | | | "
+        + " | ".join(fmr(int((us <= s).sum()), len(us)) for s in SUM_THRESHOLDS)
+        + " |"
+    )
     smallest = np.sort(us)[:10]
-    same, verified, altered = (thresholds.SAME_PICTURE_MAX, thresholds.ARCHIVE_VERIFIED_MAX,
-                               thresholds.ARCHIVE_ALTERED_MAX)
-    print(f"\n## The rules in the code (scanner/fingerprint/thresholds.py)\n\n"
-          f"Same picture: pHash + dHash ≤ {same}. Archival: verified ≤ {verified}, "
-          f"altered ≤ {altered}, unverified beyond.\n")
-    print("| transformation | same picture | archival verified | archival altered "
-          "| archival unverified |\n|---|---|---|---|---|")
+    same, verified, altered = (
+        thresholds.SAME_PICTURE_MAX,
+        thresholds.ARCHIVE_VERIFIED_MAX,
+        thresholds.ARCHIVE_ALTERED_MAX,
+    )
+    print(
+        f"\n## The rules in the code (scanner/fingerprint/thresholds.py)\n\n"
+        f"Same picture: pHash + dHash ≤ {same}. Archival: verified ≤ {verified}, "
+        f"altered ≤ {altered}, unverified beyond.\n"
+    )
+    print(
+        "| transformation | same picture | archival verified | archival altered "
+        "| archival unverified |\n|---|---|---|---|---|"
+    )
     for name in BENIGN + PAINTED:
         d = own(name, "phash") + own(name, "dhash")
-        print(f"| {name} | {rate(int((d <= same).sum()), n)} "
-              f"| {rate(int((d <= verified).sum()), n)} "
-              f"| {rate(int(((d > verified) & (d <= altered)).sum()), n)} "
-              f"| {rate(int((d > altered).sum()), n)} |")
-    print(f"| **unrelated pairs** ({len(us)}) | {fmr(int((us <= same).sum()), len(us))} "
-          f"| {fmr(int((us <= verified).sum()), len(us))} "
-          f"| {fmr(int(((us > verified) & (us <= altered)).sum()), len(us))} | |")
+        print(
+            f"| {name} | {rate(int((d <= same).sum()), n)} "
+            f"| {rate(int((d <= verified).sum()), n)} "
+            f"| {rate(int(((d > verified) & (d <= altered)).sum()), n)} "
+            f"| {rate(int((d > altered).sum()), n)} |"
+        )
+    print(
+        f"| **unrelated pairs** ({len(us)}) | {fmr(int((us <= same).sum()), len(us))} "
+        f"| {fmr(int((us <= verified).sum()), len(us))} "
+        f"| {fmr(int(((us > verified) & (us <= altered)).sum()), len(us))} | |"
+    )
     print(f"\nSmallest unrelated pHash+dHash sums: {', '.join(str(v) for v in smallest)}")
     archival_table(base, copies, valid)
     related = corpus_related() if CORPUS.is_dir() else []
@@ -277,11 +341,15 @@ def archival_table(
         "bench", [LibraryItem(f"o{i}", "image", base[i]["frame"]) for i in valid]
     )
     print("\n## Archival verification as the code does it (tiles, then bands)\n")
-    print("Each copy is checked against an archive holding all originals. \"wrong source\" "
-          "counts a verified/altered outcome naming another original. The last columns show "
-          "what whole-picture bands alone would say.\n")
-    print("| transformation | verified | altered | unverified | wrong source "
-          "| bands only: verified | altered | unverified |\n|---|---|---|---|---|---|---|---|")
+    print(
+        'Each copy is checked against an archive holding all originals. "wrong source" '
+        "counts a verified/altered outcome naming another original. The last columns show "
+        "what whole-picture bands alone would say.\n"
+    )
+    print(
+        "| transformation | verified | altered | unverified | wrong source "
+        "| bands only: verified | altered | unverified |\n|---|---|---|---|---|---|---|---|"
+    )
     n = len(valid)
     for name in BENIGN + PAINTED:
         counts = {"verified": 0, "altered": 0, "unverified": 0, "wrong": 0}
@@ -296,23 +364,35 @@ def archival_table(
             right = check.source == f"o{i}"
             counts[check.outcome if right or check.outcome == "unverified" else "wrong"] += 1
             total = distance(row["frame"], base[i]["frame"]).total
-            band = ("verified" if total <= thresholds.ARCHIVE_VERIFIED_MAX
-                    else "altered" if total <= thresholds.ARCHIVE_ALTERED_MAX else "unverified")
+            band = (
+                "verified"
+                if total <= thresholds.ARCHIVE_VERIFIED_MAX
+                else "altered"
+                if total <= thresholds.ARCHIVE_ALTERED_MAX
+                else "unverified"
+            )
             bands[band] += 1
-        print(f"| {name} | " + " | ".join(rate(counts[k], n) for k in counts) + " | "
-              + " | ".join(rate(bands[k], n) for k in bands) + " |")
+        print(
+            f"| {name} | "
+            + " | ".join(rate(counts[k], n) for k in counts)
+            + " | "
+            + " | ".join(rate(bands[k], n) for k in bands)
+            + " |"
+        )
     half = valid[: n // 2]
     archive = Library.from_items(
         "bench", [LibraryItem(f"o{i}", "image", base[i]["frame"]) for i in half]
     )
-    outsiders = [base[i] for i in valid[n // 2:]]
-    outsiders += [copies[name][i] for name in BENIGN for i in valid[n // 2:]]
+    outsiders = [base[i] for i in valid[n // 2 :]]
+    outsiders += [copies[name][i] for name in BENIGN for i in valid[n // 2 :]]
     frames = [row["frame"] for row in outsiders if row is not None]
     outcomes = [verify_archival([f], archive).outcome for f in frames]
-    print(f"| **unrelated** ({len(frames)} stills vs an archive of {len(half)} others) | "
-          f"{fmr(outcomes.count('verified'), len(frames))} | "
-          f"{fmr(outcomes.count('altered'), len(frames))} | "
-          f"{rate(outcomes.count('unverified'), len(frames))} | | | | |")
+    print(
+        f"| **unrelated** ({len(frames)} stills vs an archive of {len(half)} others) | "
+        f"{fmr(outcomes.count('verified'), len(frames))} | "
+        f"{fmr(outcomes.count('altered'), len(frames))} | "
+        f"{rate(outcomes.count('unverified'), len(frames))} | | | | |"
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 # ---- transformations -------------------------------------------------------------------------
 
+
 def resize(image: Image.Image, factor: float) -> Image.Image:
     w, h = image.size
     return image.resize((round(w * factor), round(h * factor)), Image.Resampling.LANCZOS)
@@ -151,14 +152,27 @@ CORPUS_DISTINCT = (
 )
 # Real edits of those pictures found in the corpus: (copy, original, what was done).
 CORPUS_RELATED = (
-    ("contentauth+c2pa-rs/sdk/tests/fixtures/CA.jpg", CORPUS_DISTINCT[0],
-     "colour adjusted (C2PA c2pa.color_adjustments)"),
-    ("c2pa-org+public-testfiles/image/jpeg/adobe-20220124-CAICAI.jpg", CORPUS_DISTINCT[0],
-     "two pictures placed over a quarter of it (C2PA c2pa.placed)"),
-    ("contentauth+c2pa-rs/sdk/tests/fixtures/IMG_0003_aca.png", CORPUS_DISTINCT[0],
-     "re-exported by the Content Authenticity app, reframed"),
-    ("contentauth+c2pa-rs/sdk/src/identity/tests/fixtures/claim_aggregation/"
-     "adobe_connected_identities.jpg", CORPUS_DISTINCT[6], "watermarked and re-signed"),
+    (
+        "contentauth+c2pa-rs/sdk/tests/fixtures/CA.jpg",
+        CORPUS_DISTINCT[0],
+        "colour adjusted (C2PA c2pa.color_adjustments)",
+    ),
+    (
+        "c2pa-org+public-testfiles/image/jpeg/adobe-20220124-CAICAI.jpg",
+        CORPUS_DISTINCT[0],
+        "two pictures placed over a quarter of it (C2PA c2pa.placed)",
+    ),
+    (
+        "contentauth+c2pa-rs/sdk/tests/fixtures/IMG_0003_aca.png",
+        CORPUS_DISTINCT[0],
+        "re-exported by the Content Authenticity app, reframed",
+    ),
+    (
+        "contentauth+c2pa-rs/sdk/src/identity/tests/fixtures/claim_aggregation/"
+        "adobe_connected_identities.jpg",
+        CORPUS_DISTINCT[6],
+        "watermarked and re-signed",
+    ),
 )
 
 

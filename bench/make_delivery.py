@@ -105,8 +105,9 @@ def still_bytes(kind: str, index: int, picture: Image.Image) -> bytes:
     if kind in ("plain_jpeg", "c2pa_ai_jpeg"):
         return _jpeg(picture)
     if kind == "xmp_ai_jpeg":
-        packet = xmp_packet(digital_source_type_term="trainedAlgorithmicMedia",
-                            description=f"concept frame {index}")
+        packet = xmp_packet(
+            digital_source_type_term="trainedAlgorithmicMedia", description=f"concept frame {index}"
+        )
         return _jpeg(picture, xmp=packet)
     if kind == "fooocus_jpeg":
         exif = Image.Exif()
@@ -116,12 +117,15 @@ def still_bytes(kind: str, index: int, picture: Image.Image) -> bytes:
         picture.save(buffer, "JPEG", quality=88, exif=exif)
         return buffer.getvalue()
     if kind == "a1111_png":
-        return _png(picture, text_chunk("parameters", a1111_parameters(seed=index,
-                                                                       size=picture.size)))
+        return _png(
+            picture, text_chunk("parameters", a1111_parameters(seed=index, size=picture.size))
+        )
     if kind == "comfyui_png":
         api, workflow = comfyui_graphs(index, "previs frame, canyon chase", picture.size)
-        return _png(picture, text_chunk("prompt", json.dumps(api))
-                    + text_chunk("workflow", json.dumps(workflow)))
+        return _png(
+            picture,
+            text_chunk("prompt", json.dumps(api)) + text_chunk("workflow", json.dumps(workflow)),
+        )
     if kind == "plain_png":
         return _png(picture)
     buffer = io.BytesIO()
@@ -156,8 +160,12 @@ def make_still(root: Path, index: int, ca: Ca) -> int:
     if kind.startswith("c2pa_"):
         part.write_bytes(data)
         if kind == "c2pa_ai_jpeg":
-            created = action("c2pa.created", source_type="trainedAlgorithmicMedia",
-                             agent="Adobe Firefly", agent_version="4.0.0")
+            created = action(
+                "c2pa.created",
+                source_type="trainedAlgorithmicMedia",
+                agent="Adobe Firefly",
+                agent_version="4.0.0",
+            )
             generator = ("Adobe Firefly", "4.0.0")
         else:
             created = action("c2pa.created", source_type="digitalCapture")
@@ -208,8 +216,9 @@ def make_videos(root: Path, ca: Ca) -> int:
         elif family == "xmp":
             mp4_with_xmp_uuid(tmp, seed=200 + n)
         else:
-            source = h264_mp4(scratch / (path.name + ".src.mp4"), seconds=3.0,
-                              size=(640, 360), seed=200 + n)
+            source = h264_mp4(
+                scratch / (path.name + ".src.mp4"), seconds=3.0, size=(640, 360), seed=200 + n
+            )
             signed_ai_video(source, tmp, ca)
             source.unlink()
         tmp.replace(path)
@@ -255,7 +264,10 @@ def make_large_video(path: Path, min_bytes: int) -> int:
                     shift = rep * len(packets) * duration
                     packet.pts, packet.dts, packet.duration = pts + shift, dts + shift, duration
                     packet.time_base, packet.is_keyframe, packet.stream = (
-                        template.time_base, True, stream)
+                        template.time_base,
+                        True,
+                        stream,
+                    )
                     out.mux(packet)
                     written += len(data)
                 rep += 1

@@ -62,8 +62,15 @@ TARGETS = {
     "large": "master",
     "all": ".",
 }
-TOOLS = ("provscan-cold", "provscan-warm", "provscan-nofp", "exiftool", "sha256sum", "openssl",
-         "decode-floor")
+TOOLS = (
+    "provscan-cold",
+    "provscan-warm",
+    "provscan-nofp",
+    "exiftool",
+    "sha256sum",
+    "openssl",
+    "decode-floor",
+)
 
 
 @dataclass
@@ -215,8 +222,19 @@ def measure(target: str, tool: str, runs: int, jobs: int | None) -> Measure:
         times.append(seconds)
         codes.append(code)
         rss, pss, one = max(rss, peak_rss), max(pss, peak_pss), max(one, peak_one)
-    return Measure(target, tool, len(files), total, statistics.median(times), times,
-                   rss / 1024, pss / 1024, one / 1024, codes, os.getloadavg()[0])
+    return Measure(
+        target,
+        tool,
+        len(files),
+        total,
+        statistics.median(times),
+        times,
+        rss / 1024,
+        pss / 1024,
+        one / 1024,
+        codes,
+        os.getloadavg()[0],
+    )
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -249,31 +267,50 @@ def ratios(measures: list[Measure]) -> list[str]:
             value = x / y if inverse else y / x
             out.append(f"- {what} ({target}): {value:.2f}x")
 
-    ratio("stills", "provscan-cold", "exiftool",
-          "provscan cold throughput / exiftool (target >= 2)")
+    ratio(
+        "stills", "provscan-cold", "exiftool", "provscan cold throughput / exiftool (target >= 2)"
+    )
     for target in ("large", "video", "all"):
-        ratio(target, "provscan-cold", "sha256sum",
-              "provscan cold time / sha256sum floor (target <= 1.5)", inverse=True)
-        ratio(target, "provscan-cold", "openssl",
-              "provscan cold time / openssl floor", inverse=True)
-    ratio("stills", "provscan-nofp", "exiftool",
-          "provscan --no-fingerprints throughput / exiftool")
-    ratio("stills", "decode-floor", "exiftool",
-          "pixel-decode floor throughput / exiftool (the most any fingerprinting scan can reach)")
-    ratio("stills", "provscan-cold", "decode-floor",
-          "provscan cold time / pixel-decode floor", inverse=True)
+        ratio(
+            target,
+            "provscan-cold",
+            "sha256sum",
+            "provscan cold time / sha256sum floor (target <= 1.5)",
+            inverse=True,
+        )
+        ratio(
+            target, "provscan-cold", "openssl", "provscan cold time / openssl floor", inverse=True
+        )
+    ratio("stills", "provscan-nofp", "exiftool", "provscan --no-fingerprints throughput / exiftool")
+    ratio(
+        "stills",
+        "decode-floor",
+        "exiftool",
+        "pixel-decode floor throughput / exiftool (the most any fingerprinting scan can reach)",
+    )
+    ratio(
+        "stills",
+        "provscan-cold",
+        "decode-floor",
+        "provscan cold time / pixel-decode floor",
+        inverse=True,
+    )
     for target in ("stills", "all"):
         ratio(target, "provscan-warm", "provscan-cold", "warm speed-up over cold (target >= 20)")
     small, big = by.get(("stills-1k", "provscan-cold")), by.get(("stills", "provscan-cold"))
     if small and big:
-        out.append(f"- provscan cold peak PSS, 1,000 -> 5,000 stills: {small.peak_pss_mb:.0f} -> "
-                   f"{big.peak_pss_mb:.0f} MB (RSS sum {small.peak_rss_mb:.0f} -> "
-                   f"{big.peak_rss_mb:.0f} MB)")
+        out.append(
+            f"- provscan cold peak PSS, 1,000 -> 5,000 stills: {small.peak_pss_mb:.0f} -> "
+            f"{big.peak_pss_mb:.0f} MB (RSS sum {small.peak_rss_mb:.0f} -> "
+            f"{big.peak_rss_mb:.0f} MB)"
+        )
     every = by.get(("all", "provscan-cold"))
     if every:
-        out.append(f"- provscan cold peak with the 4 GiB video in the tree: PSS "
-                   f"{every.peak_pss_mb:.0f} MB, RSS sum {every.peak_rss_mb:.0f} MB, largest "
-                   f"process RSS {every.peak_one_rss_mb:.0f} MB (target < 300)")
+        out.append(
+            f"- provscan cold peak with the 4 GiB video in the tree: PSS "
+            f"{every.peak_pss_mb:.0f} MB, RSS sum {every.peak_rss_mb:.0f} MB, largest "
+            f"process RSS {every.peak_one_rss_mb:.0f} MB (target < 300)"
+        )
     return out
 
 
@@ -287,8 +324,10 @@ def machine() -> str:
     with open("/proc/meminfo", encoding="ascii") as handle:
         mem_kb = int(next(x for x in handle if x.startswith("MemTotal")).split()[1])
     exiftool = subprocess.run(["exiftool", "-ver"], capture_output=True, text=True).stdout.strip()
-    return (f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB RAM, "
-            f"Python {sys.version.split()[0]}, exiftool {exiftool}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB RAM, "
+        f"Python {sys.version.split()[0]}, exiftool {exiftool}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,8 +356,9 @@ def main(argv: list[str] | None = None) -> int:
             measures.append(measure(target, tool, args.runs, args.jobs))
     report = "\n".join([f"Machine: {machine()}", "", table(measures), "", *ratios(measures)])
     print(report)
-    (OUT / "results.json").write_text(json.dumps(
-        {"machine": machine(), "measures": [asdict(m) for m in measures]}, indent=2))
+    (OUT / "results.json").write_text(
+        json.dumps({"machine": machine(), "measures": [asdict(m) for m in measures]}, indent=2)
+    )
     (OUT / "results.md").write_text(report + "\n")
     return 0
 

@@ -335,8 +335,20 @@ def test_concurrent_scans_sharing_a_cache(delivery: Path, tmp_path: Path) -> Non
     provscan = REPO / ".venv" / "bin" / "provscan"
     runs = [
         subprocess.Popen(
-            [str(provscan), "scan", str(delivery), "--cache", str(cache), "--format", "json",
-             "-o", str(tmp_path / f"out{i}"), "-q", "--jobs", "1"],  # fmt: skip
+            [
+                str(provscan),
+                "scan",
+                str(delivery),
+                "--cache",
+                str(cache),
+                "--format",
+                "json",
+                "-o",
+                str(tmp_path / f"out{i}"),
+                "-q",
+                "--jobs",
+                "1",
+            ],  # fmt: skip
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )

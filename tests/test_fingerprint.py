@@ -98,7 +98,7 @@ def test_still_gives_one_frame_with_64_bit_hex_hashes_and_a_small_jpeg_thumbnail
     assert len(frame.dhash) == 16 and int(frame.dhash, 16) >= 0
     prefix = "data:image/jpeg;base64,"
     assert result.thumbnail.startswith(prefix)
-    data = base64.b64decode(result.thumbnail[len(prefix):])
+    data = base64.b64decode(result.thumbnail[len(prefix) :])
     assert len(data) <= 8 * 1024
     thumb = Image.open(io.BytesIO(data))
     assert thumb.format == "JPEG"
@@ -120,7 +120,9 @@ def test_heic_and_avif_stills_are_hashed_like_the_png(tmp_path: Path) -> None:
     picture.save(tmp_path / "a.heic", quality=90)  # pillow_heif, registered by hashing.py
     picture.save(tmp_path / "b.avif", quality=90)  # Pillow's own AVIF plugin
     assert (media(tmp_path / "a.heic").format, media(tmp_path / "b.avif").format) == (
-        "HEIC", "AVIF")
+        "HEIC",
+        "AVIF",
+    )
     png = hash_of(tmp_path / "c.png")
     for name in ("a.heic", "b.avif"):
         assert distance(png, hash_of(tmp_path / name)).total <= 2
@@ -253,9 +255,15 @@ def test_stripped_resized_reencoded_copy_of_known_ai_still_is_caught(
     assert evidence == (Evidence("fingerprint", "known-ai:gen/fox_v3.png", value),)
     (signal,) = signals
     assert (signal.rule_id, signal.meaning, signal.strength) == (
-        "FP-KNOWN-AI", "ai-generated", "strong")
+        "FP-KNOWN-AI",
+        "ai-generated",
+        "strong",
+    )
     assert (signal.source, signal.field, signal.value) == (
-        "fingerprint", "known-ai:gen/fox_v3.png", value)
+        "fingerprint",
+        "known-ai:gen/fox_v3.png",
+        value,
+    )
 
 
 def test_known_ai_copy_is_assessed_ai_by_a_whole_scan(tmp_path: Path, known_ai: Path) -> None:
@@ -293,7 +301,9 @@ def test_known_ai_copy_in_the_temporary_area_is_temporary_material(
     (result,) = scan_delivery(delivery, config).assets
     assert result.analysis.assessment.ai == "generated"
     assert (result.finding.status, [r.code for r in result.finding.reasons]) == (
-        "clean", ["temporary-material"])
+        "clean",
+        ["temporary-material"],
+    )
 
 
 def test_unrelated_library_of_200_gives_no_false_match(tmp_path: Path) -> None:
@@ -331,7 +341,9 @@ def test_library_lists_files_it_cannot_hash(tmp_path: Path) -> None:
     assert library.files == 3
     assert [i.path for i in library.items] == ["good.png"]
     assert sorted((path, p.fatal) for path, p in library.problems) == [
-        ("black.png", False), ("cut.jpg", True)]
+        ("black.png", False),
+        ("cut.jpg", True),
+    ]
 
 
 # --- approval references ----------------------------------------------------------------------
@@ -347,10 +359,15 @@ def test_an_approval_reference_covers_its_reexport(tmp_path: Path) -> None:
     hero = photo(40, 1200)
     save_ai_png(hero, tmp_path / "register" / "refs" / "hero.png")
     save_ai_png(photo(41, 800), tmp_path / "register" / "refs" / "crowd.png")
-    register = load_register(write_register(tmp_path / "register", [
-        "GENAI-0007,approved,temporary,refs/hero.png",
-        "GENAI-0008,approved,temporary,refs/crowd.png",
-    ]))
+    register = load_register(
+        write_register(
+            tmp_path / "register",
+            [
+                "GENAI-0007,approved,temporary,refs/hero.png",
+                "GENAI-0008,approved,temporary,refs/crowd.png",
+            ],
+        )
+    )
     copy = tmp_path / "delivery" / "hero_graded.jpg"
     copy.parent.mkdir()
     graded = hero.resize((600, 400)).point(lambda v: min(255, int(v * 1.1) + 6))

@@ -107,8 +107,12 @@ def one_item_library() -> Library:
 
 def test_stills_match_up_to_16_video_frames_up_to_12() -> None:
     library = one_item_library()
-    for bits, still, video in ((12, True, True), (13, True, False), (16, True, False),
-                               (17, False, False)):
+    for bits, still, video in (
+        (12, True, True),
+        (13, True, False),
+        (16, True, False),
+        (17, False, False),
+    ):
         frame = frame_at(0.0, bits)
         assert bool(match_known_ai([frame], library, kind="image")) is still, bits
         assert bool(match_known_ai([frame], library, kind="video")) is video, bits
@@ -123,7 +127,9 @@ def test_video_hits_are_grouped_in_runs_with_the_best_frame_timecode() -> None:
     frames[60] = frame_at(60.0, 4)  # a second use, 55 s later
     hits = match_known_ai(frames, library, kind="video")
     assert [(h.timecode, h.distance.total, h.meaning) for h in hits] == [
-        (4.0, 2, "ai-composite"), (60.0, 4, "ai-composite")]
+        (4.0, 2, "ai-composite"),
+        (60.0, 4, "ai-composite"),
+    ]
     assert hits[0].share == 4 / 80
 
 

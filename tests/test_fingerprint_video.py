@@ -86,9 +86,14 @@ def test_known_ai_still_cut_into_an_h264_mp4_is_caught_with_its_timecode(tmp_pat
     library = build_library(library_dir)
 
     # 0-3.5 s live action, 3.5-6 s the AI still (pillarboxed), 6-9 s live action.
-    clip = encode(tmp_path / "reel.mp4", [
-        (panning(70), 3.5), (held(fitted(ai_still)), 2.5), (panning(71), 3.0),
-    ])
+    clip = encode(
+        tmp_path / "reel.mp4",
+        [
+            (panning(70), 3.5),
+            (held(fitted(ai_still)), 2.5),
+            (panning(71), 3.0),
+        ],
+    )
     frames = fingerprint_media(media(clip)).frames
     hits = match_known_ai(frames, library, kind="video")
 
@@ -120,9 +125,15 @@ def test_a_known_ai_clip_reencoded_is_the_item_itself(tmp_path: Path) -> None:
 
 def test_sampling_keyframes_and_grid_with_timecodes(tmp_path: Path) -> None:
     # Black lead-in, three shots (x264 puts keyframes at the cuts), long GOP (keyint 250).
-    clip = encode(tmp_path / "cut.mp4", [
-        (black, 1.0), (panning(1), 4.0), (panning(2), 4.0), (panning(3), 4.0),
-    ])
+    clip = encode(
+        tmp_path / "cut.mp4",
+        [
+            (black, 1.0),
+            (panning(1), 4.0),
+            (panning(2), 4.0),
+            (panning(3), 4.0),
+        ],
+    )
     result = fingerprint_media(media(clip))
     assert result.problems == ()
     timecodes = [f.timecode for f in result.frames]

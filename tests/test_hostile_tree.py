@@ -205,9 +205,7 @@ def test_control_characters_in_names_cannot_drive_the_terminal(tmp_path: Path) -
     done = subprocess.run(command, capture_output=True, timeout=SCAN_TIMEOUT)
     assert done.returncode == 1
     report = hostile.read_report(out)
-    assert {a["path"]: a["status"] for a in report["assets"]} == {
-        fake: "violation", title: "error"
-    }
+    assert {a["path"]: a["status"] for a in report["assets"]} == {fake: "violation", title: "error"}
     stderr = done.stderr.decode()
     assert "ai\\x1b[2K\\x0dclean\\x0afake.png  [unapproved-ai]" in stderr
     assert "x\\x1b]2;pwned\\x07title.jpg  [unreadable]" in stderr

@@ -199,9 +199,7 @@ def test_a_crashing_worker_fails_only_its_asset(tmp_path: Path) -> None:
 
 def test_a_reader_calling_sys_exit_fails_only_its_asset(tmp_path: Path) -> None:
     results, stats = run(make_files(tmp_path, {"a": "a", "b": "exit", "c": "c"}), jobs=1)
-    assert results[1].problems == (
-        Problem("scan", "analysis failed: SystemExit: 3", fatal=True),
-    )
+    assert results[1].problems == (Problem("scan", "analysis failed: SystemExit: 3", fatal=True),)
     assert results[2].sha256 == sha("c") and stats.pool.workers_started == 1
 
 
@@ -241,8 +239,10 @@ media = MediaFile(Path({str(tmp_path / "a.txt")!r}), "a.txt", "text/plain", "TXT
 (result,) = run_analyses([media], None, jobs=1, cache=None, analyse=hashing_analyse)
 print(result.sha256, result.problems)
 """
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
-                                                         str(Path(__file__).parents[1])])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])]),
+    }
     done = subprocess.run([sys.executable, "-"], input=program, text=True, capture_output=True,
                           env=env, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
