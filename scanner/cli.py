@@ -77,41 +77,105 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("delivery", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--approvals", "approvals_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Approvals register (CSV, YAML or JSON).")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Delivery policy (default: provscan.toml at the delivery root, if any).")
-@click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
-              help="Judge approvals on this date (default: today).")
+@click.option(
+    "--approvals",
+    "approvals_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Approvals register (CSV, YAML or JSON).",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Delivery policy (default: provscan.toml at the delivery root, if any).",
+)
+@click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Judge approvals on this date (default: today).",
+)
 @click.option("--strict", is_flag=True, help="Assets needing review fail the gate too (exit 1).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
-              help="Report format; repeat for several (default: json).")
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for provscan.{json,csv,html}. Without it one format goes to stdout.")
-@click.option("--trust-anchors", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="PEM trust anchors: C2PA signers chaining to them count as 'trusted'.")
-@click.option("--known-ai", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder of the production's generated/temp material, matched by fingerprint.")
-@click.option("--archive-source", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder of original archival scans the archival area must match.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMATS),
+    help="Report format; repeat for several (default: json).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for provscan.{json,csv,html}. Without it one format goes to stdout.",
+)
+@click.option(
+    "--trust-anchors",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM trust anchors: C2PA signers chaining to them count as 'trusted'.",
+)
+@click.option(
+    "--known-ai",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of the production's generated/temp material, matched by fingerprint.",
+)
+@click.option(
+    "--archive-source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of original archival scans the archival area must match.",
+)
 @click.option("--follow-links", is_flag=True, help="Follow symlinks (never outside the delivery).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: all cores).")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Incremental cache file (default: in the user's cache folder).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores).",
+)
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Incremental cache file (default: in the user's cache folder).",
+)
 @click.option("--no-cache", is_flag=True, help="Read every file again; use no cache.")
 @click.option("--no-fingerprints", is_flag=True, help="Skip perceptual hashes and thumbnails.")
-@click.option("--time-bound", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
-              help="Per-asset analysis time bound, flat (default: 120 s + 60 s per GiB of file).")
-@click.option("--memory-bound", type=click.IntRange(min=256), default=None, metavar="MIB",
-              help="Per-asset analysis memory bound in MiB (default 1024).")
+@click.option(
+    "--time-bound",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="Per-asset analysis time bound, flat (default: 120 s + 60 s per GiB of file).",
+)
+@click.option(
+    "--memory-bound",
+    type=click.IntRange(min=256),
+    default=None,
+    metavar="MIB",
+    help="Per-asset analysis memory bound in MiB (default 1024).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary or progress on stderr.")
-def scan(delivery: Path, approvals_file: Path | None, policy_file: Path | None,
-         as_of: date | None, strict: bool, formats: tuple[str, ...], out_dir: Path | None,
-         trust_anchors: Path | None, known_ai: Path | None, archive_source: Path | None,
-         follow_links: bool, jobs: int | None, cache_path: Path | None, no_cache: bool,
-         no_fingerprints: bool, time_bound: float | None, memory_bound: int | None,
-         quiet: bool) -> None:
+def scan(
+    delivery: Path,
+    approvals_file: Path | None,
+    policy_file: Path | None,
+    as_of: date | None,
+    strict: bool,
+    formats: tuple[str, ...],
+    out_dir: Path | None,
+    trust_anchors: Path | None,
+    known_ai: Path | None,
+    archive_source: Path | None,
+    follow_links: bool,
+    jobs: int | None,
+    cache_path: Path | None,
+    no_cache: bool,
+    no_fingerprints: bool,
+    time_bound: float | None,
+    memory_bound: int | None,
+    quiet: bool,
+) -> None:
     """Scan the DELIVERY folder and gate it.
 
     \b
@@ -209,8 +273,11 @@ def _load_library(
 
     library = build_library(folder, jobs=jobs, limits=limits)
     if not quiet:
-        click.echo(f"{option} {terminal_safe(str(folder))}: {library.files} media files, "
-                   f"{len(library.items)} fingerprints", err=True)
+        click.echo(
+            f"{option} {terminal_safe(str(folder))}: {library.files} media files, "
+            f"{len(library.items)} fingerprints",
+            err=True,
+        )
         for path, problem in library.problems:
             click.echo(f"  {option} {terminal_safe(path)}: {problem.message}", err=True)
     return library
@@ -251,10 +318,21 @@ def _emit(source: ReportSource, formats: tuple[str, ...], out_dir: Path | None) 
 
 @cli.command()
 @click.argument("scan_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "formats", multiple=True, required=True,
-              type=click.Choice(FORMATS), help="Format to render; repeatable.")
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write into. Without it one format goes to stdout.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    required=True,
+    type=click.Choice(FORMATS),
+    help="Format to render; repeatable.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into. Without it one format goes to stdout.",
+)
 def report(scan_json: Path, formats: tuple[str, ...], out_dir: Path | None) -> None:
     """Re-render a stored JSON scan (SCAN_JSON) as HTML, CSV or JSON.
 
@@ -287,8 +365,10 @@ def rules(fmt: str) -> None:
         return
     click.echo(f"rule catalog {CATALOG_VERSION}: {len(table)} rules")
     for rule in table:
-        click.echo(f"{rule['id']:<28} {rule['meaning']:<13} {rule['strength']:<10} "
-                   f"{rule['source']:<10} {rule['description']}")
+        click.echo(
+            f"{rule['id']:<28} {rule['meaning']:<13} {rule['strength']:<10} "
+            f"{rule['source']:<10} {rule['description']}"
+        )
 
 
 @cli.group()

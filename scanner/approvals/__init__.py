@@ -13,9 +13,10 @@ from pathlib import Path
 from scanner.approvals.coverage import ai_generators, match_asset
 from scanner.approvals.describe import describe_register
 from scanner.approvals.load import read_register
-from scanner.approvals.tools import normalise_tool, tool_aliases, tool_covers, tools_covered
+from scanner.approvals.tools import tool_aliases, tool_covers, tools_covered
 from scanner.approvals.validate import RegisterErrors, validate
 from scanner.model import Approval
+from scanner.rules.names import normalise_tool
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from scanner.model import Approval
 if TYPE_CHECKING:
     from scanner.approvals import Register
 
+
 def describe_register(register: Register, *, as_of: date | None = None) -> str:
     """Counts, one line per approval, then warnings (expired, not yet valid, matches nothing)."""
     as_of = as_of or date.today()

@@ -213,11 +213,11 @@ def _text(value: Any, row: int, name: str, out: _Collector) -> str:
     if not isinstance(value, str):
         out.add(row, name, f"expected text, got {_kind(value)}")
         return ""
-    value = value.strip()
-    if len(value) > MAX_TEXT_CHARS:
+    text = value.strip()
+    if len(text) > MAX_TEXT_CHARS:
         out.add(row, name, f"longer than {MAX_TEXT_CHARS} characters")
         return ""
-    return value
+    return text
 
 
 def _list(value: Any, row: int, name: str, out: _Collector) -> tuple[str, ...]:
@@ -290,4 +290,5 @@ def _short(value: Any) -> str:
 
 
 def _kind(value: object) -> str:
-    return {list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {list: "a list", dict: "a mapping"}
+    return kinds.get(type(value), type(value).__name__)

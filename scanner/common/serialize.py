@@ -27,7 +27,8 @@ def to_plain(value: Any) -> Any:
     """Dataclass/tuple/date tree -> dicts, lists, str, int, float, bool, None."""
     if isinstance(value, _SCALARS):  # most values: checked first (the report's hot path)
         return value
-    names = _field_names(type(value))
+    cls: type = type(value)  # a plain `type`: mypy does not take `type[Any]` as Hashable
+    names = _field_names(cls)
     if names is not None:
         return {name: to_plain(getattr(value, name)) for name in names}
     if isinstance(value, (tuple, list)):
@@ -50,7 +51,8 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
 def from_plain(cls: type[T], data: Any) -> T:
     """Rebuild a dataclass of type `cls` from `to_plain` output; ValueError when it does not
     fit (wrong type, unknown key, missing required field)."""
-    result: T = _converter(cls)(data)
+    tp: type = cls  # a plain `type`: mypy does not take `type[T]` as Hashable (the cache key)
+    result: T = _converter(tp)(data)
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 from pathlib import Path
@@ -18,7 +19,7 @@ _OPEN_FLAGS = (
 )
 
 
-def open_readonly(path: Path | str) -> BinaryIO:
+def open_readonly(path: Path | str) -> io.BufferedReader:
     """Open a regular file for reading only. Raises OSError for anything else."""
     fd = os.open(path, _OPEN_FLAGS)
     try:

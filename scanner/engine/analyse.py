@@ -19,7 +19,7 @@ from scanner.discover.sniff import has_reader
 from scanner.extract import c2pa, container, exif, integrity, png_text, xmp
 from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.fingerprint.hashing import fingerprint_media
-from scanner.model import AssetAnalysis, C2paReport, Evidence, Problem
+from scanner.model import AssetAnalysis, C2paReport, Evidence, FrameHash, Problem
 from scanner.rules.assess import assess
 from scanner.rules.signals import signals_for
 
@@ -120,25 +120,27 @@ def _change(
 
 def _read_everything(media: MediaFile, options: AnalyseOptions) -> AssetAnalysis:
     sha256, read_problem = sha256_file(media)
-    base = {
-        "path": media.rel,
-        "size": media.size,
-        "sha256": sha256,
-        "media_type": media.media_type,
-        "kind": media.kind,
-        "format": media.format,
-    }
+    base = AssetAnalysis(
+        path=media.rel,
+        size=media.size,
+        sha256=sha256,
+        media_type=media.media_type,
+        kind=media.kind,
+        format=media.format,
+    )
     if read_problem is not None:
-        return AssetAnalysis(**base, problems=(read_problem,))
+        return dataclasses.replace(base, problems=(read_problem,))
     if media.size == 0:
-        return AssetAnalysis(**base, problems=(Problem("file", "empty file (0 bytes)", True),))
+        empty = Problem("file", "empty file (0 bytes)", True)
+        return dataclasses.replace(base, problems=(empty,))
 
     notes: list[str] = []
     if not has_reader(media.format):
         notes.append(NO_READER_NOTE)
     evidence, problems, report = _run_extractors(media, options.extract)
 
-    frames, thumbnail = (), ""
+    frames: tuple[FrameHash, ...] = ()
+    thumbnail = ""
     if options.fingerprints and media.kind in ("image", "video"):
         try:
             fp = fingerprint_media(media)
@@ -151,8 +153,8 @@ def _read_everything(media: MediaFile, options: AnalyseOptions) -> AssetAnalysis
             problems.append(Problem("fingerprint", message, fatal=True))
 
     signals = signals_for(evidence)
-    return AssetAnalysis(
-        **base,
+    return dataclasses.replace(
+        base,
         assessment=assess(signals, report),
         evidence=tuple(evidence),
         c2pa=report,

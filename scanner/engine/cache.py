@@ -179,8 +179,12 @@ class ResultCache:
                 # busy, read-only, permissions: nothing says the file itself is bad
                 log.warning("cannot use cache %s (%s): scanning without it", path, first)
                 return cls(path, None)
-            log.warning("cache %s is corrupt (%s): moved to %s.corrupt, starting fresh",
-                        path, first, path.name)
+            log.warning(
+                "cache %s is corrupt (%s): moved to %s.corrupt, starting fresh",
+                path,
+                first,
+                path.name,
+            )
             _set_aside(path)
         try:
             return cls(path, _connect(path))
@@ -290,14 +294,17 @@ class ResultCache:
         self._conn = None
 
     def _prune_now_and_then(self) -> None:
+        conn = self._conn
+        if conn is None:
+            return
         now = int(time.time())
-        row = self._conn.execute("SELECT value FROM meta WHERE key='pruned_at'").fetchone()
+        row = conn.execute("SELECT value FROM meta WHERE key='pruned_at'").fetchone()
         if row is not None and now - int(row[0]) < PRUNE_EVERY_S:
             return
         try:
-            with self._conn:
-                self._conn.execute("DELETE FROM results WHERE used_at < ?", (now - KEEP_UNUSED_S,))
-                self._conn.execute(
+            with conn:
+                conn.execute("DELETE FROM results WHERE used_at < ?", (now - KEEP_UNUSED_S,))
+                conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('pruned_at', ?)", (str(now),)
                 )
         except sqlite3.OperationalError:
@@ -306,8 +313,10 @@ class ResultCache:
     def _fail(self, what: str, exc: sqlite3.DatabaseError) -> None:
         """A corrupt or unusable cache mid-scan: stop using it; drop it if it is corrupt."""
         log.warning("cache %s failed to %s (%s): going on without it", self.path, what, exc)
-        with contextlib.suppress(sqlite3.DatabaseError):
-            self._conn.close()
+        conn = self._conn
+        if conn is not None:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                conn.close()
         self._conn = None
         if not isinstance(exc, sqlite3.OperationalError):
             _set_aside(self.path)

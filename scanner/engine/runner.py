@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -54,7 +54,7 @@ def run_analyses(
     stats: RunStats | None = None,
     in_process: bool = False,
     window: int | None = None,
-) -> Iterator[AssetAnalysis]:
+) -> Generator[AssetAnalysis, None, None]:
     """Yield one analysis per media file, in the order given. `medias` is read lazily, no more
     than `window` files ahead of the results.
 
@@ -97,8 +97,12 @@ def run_analyses(
                     pool.submit(index, entry.media)
                     stats.analysed += 1
                 stats.most_in_flight = max(stats.most_in_flight, len(entries))
-            while entries and entries[0].result is not None:
-                yield entries.popleft().result
+            while entries:
+                head = entries[0].result
+                if head is None:
+                    break
+                entries.popleft()
+                yield head
             if not entries:
                 if exhausted:
                     break
@@ -107,8 +111,9 @@ def run_analyses(
             for index, analysis in pool.collect(timeout=1.0):
                 entry = waiting.pop(index)
                 entry.result = analysis
-                if cache is not None and _cacheable(entry, analysis):
-                    to_store.append((entry.identity, analysis))
+                identity = entry.identity  # None: never cacheable (see _cacheable)
+                if cache is not None and identity is not None and _cacheable(entry, analysis):
+                    to_store.append((identity, analysis))
             if cache is not None and len(to_store) >= STORE_BATCH:
                 cache.store(scope, to_store)
                 to_store = []

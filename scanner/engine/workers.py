@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from scanner.discover.media import MediaFile
 from scanner.engine.bounds import (
@@ -42,6 +42,11 @@ from scanner.engine.bounds import (
     time_bound_message,
 )
 from scanner.errors import ScannerError
+
+if TYPE_CHECKING:  # ForkServerContext does not exist on every platform
+    from multiprocessing.context import ForkServerContext, SpawnContext
+
+    _StartContext: TypeAlias = ForkServerContext | SpawnContext
 
 PREFETCH = 2  # tasks a worker holds at once: one running, one ready, so it never waits on us
 MAX_FAILED_STARTS = 3  # workers in a row that die before saying "ready": give up on the scan
@@ -111,12 +116,13 @@ def _limit_address_space(extra: int) -> None:
 
 # --- in the scanning process ---------------------------------------------------------------
 
-_context: multiprocessing.context.BaseContext | None = None
+_context: _StartContext | None = None
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
+def _mp_context() -> _StartContext:
     global _context
     if _context is None:
+        ctx: _StartContext
         if "forkserver" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(list(PRELOAD))
@@ -135,11 +141,11 @@ def _worker_environment() -> Iterator[None]:
     try:
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
+        for key, old in saved.items():
+            if old is None:
                 os.environ.pop(key, None)
             else:
-                os.environ[key] = value
+                os.environ[key] = old
 
 
 @contextlib.contextmanager
@@ -151,7 +157,9 @@ def _no_main_reimport(analyse: Callable[..., Any]) -> Iterator[None]:
     if main is None or getattr(analyse, "__module__", None) == "__main__":
         yield
         return
-    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    saved: dict[str, Any] = {
+        k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__
+    }
     main.__dict__.pop("__file__", None)
     main.__dict__["__spec__"] = None
     try:
@@ -320,8 +328,10 @@ class WorkerPool(Generic[R]):
             how = f"was killed by {name}"
         else:
             how = f"exited with status {code}"
-        return (f"analysis process {how}: a native reader crashed or the {limit} memory bound "
-                "was hit outside Python")
+        return (
+            f"analysis process {how}: a native reader crashed or the {limit} memory bound "
+            "was hit outside Python"
+        )
 
     def _start_next(self, worker: _Worker) -> None:
         if worker.tasks:

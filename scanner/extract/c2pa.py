@@ -37,6 +37,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 import c2pa as c2pa_sdk
 
@@ -136,7 +137,7 @@ def context_for(trust_anchors_pem: str, verify: bool = True) -> c2pa_sdk.Context
     with _contexts_lock:
         ctx = _contexts.get(key)
         if ctx is None:
-            settings: dict = {
+            settings: dict[str, Any] = {
                 "verify": {
                     "remote_manifest_fetch": False,
                     "ocsp_fetch": False,
@@ -188,8 +189,8 @@ def _from_reader(reader: c2pa_sdk.Reader) -> Extracted:
     except (ValueError, RecursionError) as exc:
         report = C2paReport(credentials="invalid", state=state, error=f"unreadable store: {exc}")
         return Extracted(c2pa=report, problems=(Problem(SOURCE, report.error),))
-    state = store.get("validation_state") if isinstance(store, dict) else state
-    state = state if isinstance(state, str) else ""
+    raw_state = store.get("validation_state") if isinstance(store, dict) else state
+    state = raw_state if isinstance(raw_state, str) else ""
     failures, informational, successes = validation_codes(store)
     summary = summarise_store(store)
     report = C2paReport(

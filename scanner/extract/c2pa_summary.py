@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from scanner.extract.interface import cap
 from scanner.model import C2paAction, C2paIngredient, C2paManifest, Evidence
@@ -103,7 +104,7 @@ def validation_codes(store: object) -> tuple[tuple[str, ...], tuple[str, ...], t
     return tuple(failure)[:MAX_CODES], tuple(info)[:MAX_CODES], tuple(success)[:MAX_CODES]
 
 
-def _walk_order(active: str, raw: dict) -> list[str]:
+def _walk_order(active: str, raw: dict[str, Any]) -> list[str]:
     order: list[str] = []
     queue = [active] if active in raw else []
     seen: set[str] = set()
@@ -127,7 +128,7 @@ def _walk_order(active: str, raw: dict) -> list[str]:
 
 
 def _summarise_manifest(
-    label: str, m: dict, deltas: dict[str, tuple[str, ...]]
+    label: str, m: dict[str, Any], deltas: dict[str, tuple[str, ...]]
 ) -> tuple[C2paManifest, list[Evidence]]:
     root = f"manifest[{label[:MAX_LABEL_CHARS]}]"
     ev: list[Evidence] = []
@@ -147,7 +148,8 @@ def _summarise_manifest(
                 claim_generator = " ".join(
                     p for p in (_text(info.get("name")), _text(info.get("version"))) if p
                 )
-    sig = m.get("signature_info") if isinstance(m.get("signature_info"), dict) else {}
+    raw_sig = m.get("signature_info")
+    sig: dict[str, Any] = raw_sig if isinstance(raw_sig, dict) else {}
     for key in ("issuer", "common_name", "time"):
         add(f"signature_info.{key}", sig.get(key))
 
@@ -166,10 +168,10 @@ def _summarise_manifest(
             actions.extend(acts)
             ev.extend(items)
         elif base_label == "com.adobe.generative-ai":
-            data = data if isinstance(data, dict) else {}
-            add(name, _text(data.get("description")) or "present")
-            add(f"{name}/prompt", data.get("prompt"))
-            add(f"{name}/version", data.get("version"))
+            gen_ai: dict[str, Any] = data if isinstance(data, dict) else {}
+            add(name, _text(gen_ai.get("description")) or "present")
+            add(f"{name}/prompt", gen_ai.get("prompt"))
+            add(f"{name}/version", gen_ai.get("version"))
         elif base_label in METADATA_LABELS and isinstance(data, dict):
             for key, value in list(data.items())[:MAX_ASSERTIONS]:
                 if _is_ai_metadata_key(key):
@@ -206,7 +208,9 @@ def _summarise_manifest(
     return manifest, ev
 
 
-def _actions(root: str, assertion: str, data: dict) -> tuple[list[C2paAction], list[Evidence]]:
+def _actions(
+    root: str, assertion: str, data: dict[str, Any]
+) -> tuple[list[C2paAction], list[Evidence]]:
     """Actions of one actions assertion (v1 or v2), templates merged in, agents resolved."""
     templates = [t for t in _list(data.get("templates"))[:MAX_ACTIONS] if isinstance(t, dict)]
     agents = _list(data.get("softwareAgents"))[:MAX_ACTIONS]
@@ -229,7 +233,8 @@ def _actions(root: str, assertion: str, data: dict) -> tuple[list[C2paAction], l
         agent, agent_version, agent_origin = _agent(merged, agents)
         if agent and "softwareAgent" in origin:
             agent_origin = origin["softwareAgent"]
-        params = merged.get("parameters") if isinstance(merged.get("parameters"), dict) else {}
+        raw_params = merged.get("parameters")
+        params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
         adobe_dst = _text(params.get("com.adobe.digitalSourceType"))
         adobe_details = _text(params.get("com.adobe.details"))
 
@@ -257,7 +262,9 @@ def _actions(root: str, assertion: str, data: dict) -> tuple[list[C2paAction], l
     return actions, ev
 
 
-def _merge_templates(action: dict, name: str, templates: list[dict]) -> tuple[dict, dict]:
+def _merge_templates(
+    action: dict[str, Any], name: str, templates: list[dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The action with missing keys filled from its own template, then from the `*` template.
     Returns (merged action, {key: "templates[j]"} for every key a template supplied)."""
     merged = dict(action)
@@ -272,7 +279,7 @@ def _merge_templates(action: dict, name: str, templates: list[dict]) -> tuple[di
     return merged, origin
 
 
-def _agent(action: dict, agents: list) -> tuple[str, str, str]:
+def _agent(action: dict[str, Any], agents: list[Any]) -> tuple[str, str, str]:
     """(name, version, where) of the software agent: a string, a {name, version} map, or an
     index into the assertion's softwareAgents list."""
     value = action.get("softwareAgent")
@@ -288,7 +295,9 @@ def _agent(action: dict, agents: list) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def _ingredient(owner: str, ing: dict, deltas: dict[str, tuple[str, ...]]) -> C2paIngredient:
+def _ingredient(
+    owner: str, ing: dict[str, Any], deltas: dict[str, tuple[str, ...]]
+) -> C2paIngredient:
     codes: dict[str, None] = {}
     results = ing.get("validation_results")
     if isinstance(results, dict) and isinstance(results.get("activeManifest"), dict):
@@ -306,7 +315,7 @@ def _ingredient(owner: str, ing: dict, deltas: dict[str, tuple[str, ...]]) -> C2
     )
 
 
-def _ingredient_deltas(store: dict) -> dict[str, tuple[str, ...]]:
+def _ingredient_deltas(store: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     results = store.get("validation_results")
     out: dict[str, tuple[str, ...]] = {}
     if isinstance(results, dict):
@@ -361,7 +370,7 @@ def _codes(entries: object) -> Iterable[str]:
             yield code[:MAX_LABEL_CHARS]
 
 
-def _list(value: object) -> list:
+def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 

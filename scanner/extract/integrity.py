@@ -19,6 +19,8 @@ MediaInfo cannot parse by the container extractor. Other formats are not checked
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size, open_readonly
 from scanner.discover.sniff import (
@@ -51,35 +53,35 @@ def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
     return Extracted(problems=(Problem(SOURCE, broken, True),) if broken else ())
 
 
-def check(fmt: str, handle, size: int) -> str:  # noqa: ANN001 - a binary file
+def check(fmt: str, handle: BinaryIO, size: int) -> str:
     """Why the file's metadata region is broken, or "" when it is whole (or not checked)."""
     if fmt == "JPEG":
-        scan = jpeg.scan(handle, size)
-        if not scan.reached_image_data:
-            return _first(scan.problems, "no image data")
+        jpeg_scan = jpeg.scan(handle, size)
+        if not jpeg_scan.reached_image_data:
+            return _first(jpeg_scan.problems, "no image data")
         return "" if _has_jpeg_end(handle, size) else "truncated: JPEG has no end-of-image marker"
     if fmt in PNG_FORMATS:
-        scan = png.scan(handle, size)
-        if scan.chunks and scan.chunks[0].ctype != b"IHDR":
+        png_scan = png.scan(handle, size)
+        if png_scan.chunks and png_scan.chunks[0].ctype != b"IHDR":
             return "corrupt: PNG does not start with IHDR"
-        return "" if scan.complete else _first(scan.problems, "no IEND chunk")
+        return "" if png_scan.complete else _first(png_scan.problems, "no IEND chunk")
     if fmt in RIFF_FORMATS:
-        scan = riff.scan(handle, size)
-        return "" if scan.complete else _first(scan.problems, "RIFF structure broken")
+        riff_scan = riff.scan(handle, size)
+        return "" if riff_scan.complete else _first(riff_scan.problems, "RIFF structure broken")
     if fmt in BMFF_FORMATS:
-        scan = bmff.scan(handle, size)
-        broken = [p for p in scan.problems if p.startswith(("truncated", "corrupt"))]
+        bmff_scan = bmff.scan(handle, size)
+        broken = [p for p in bmff_scan.problems if p.startswith(("truncated", "corrupt"))]
         return broken[0] if broken else ""
     if fmt in TIFF_FORMATS:
-        scan = tiff.scan(handle, 0, size, {})
-        return "" if scan.ok else _first(scan.problems, "IFD0 unreadable")
+        tiff_scan = tiff.scan(handle, 0, size, {})
+        return "" if tiff_scan.ok else _first(tiff_scan.problems, "IFD0 unreadable")
     return ""
 
 
 JPEG_TAIL_WINDOW = 1024 * 1024
 
 
-def _has_jpeg_end(handle, size: int) -> bool:  # noqa: ANN001 - a binary file
+def _has_jpeg_end(handle: BinaryIO, size: int) -> bool:
     if size >= 2:
         handle.seek(size - 2)
         if handle.read(2) == b"\xff\xd9":  # the usual case: no 1 MiB read

@@ -90,8 +90,9 @@ def _packets(
     fmt: str, handle: BinaryIO, size: int, problems: list[str | Problem]
 ) -> tuple[Packets, dict[str, jpeg.ExtendedXmp]]:
     if fmt == "JPEG":
-        scan = jpeg.scan(handle, size)
-        return ([("APP1", scan.xmp)] if scan.xmp is not None else []), scan.extended_xmp
+        jpeg_scan = jpeg.scan(handle, size)
+        app1: Packets = [("APP1", jpeg_scan.xmp)] if jpeg_scan.xmp is not None else []
+        return app1, jpeg_scan.extended_xmp
     if fmt in PNG_FORMATS:
         return _png_packets(handle, size, problems), {}
     if fmt in TIFF_FORMATS:
@@ -99,17 +100,17 @@ def _packets(
         value = found.get(tiff.XMP_TAG)
         return ([("tag 700", value.data)] if value is not None else []), {}
     if fmt in RIFF_FORMATS:
-        scan = riff.scan(handle, size)
-        chunk = scan.first(*riff.XMP_CHUNKS)
+        riff_scan = riff.scan(handle, size)
+        chunk = riff_scan.first(*riff.XMP_CHUNKS)
         if chunk is None:
             return [], {}
         data, cut = riff.chunk_data(handle, chunk)
         if cut:
             problems.append(cut)
         return [(chunk.fourcc.decode("latin-1").strip(), data)], {}
-    scan = bmff.scan(handle, size)
-    problems.extend(p for p in scan.problems if p.startswith("box "))  # caps hit
-    return scan.xmp, {}
+    bmff_scan = bmff.scan(handle, size)
+    problems.extend(p for p in bmff_scan.problems if p.startswith("box "))  # caps hit
+    return bmff_scan.xmp, {}
 
 
 def _png_packets(handle: BinaryIO, size: int, problems: list[str | Problem]) -> Packets:

@@ -106,7 +106,8 @@ def _iterparse(data: bytes) -> tuple[ET.Element, dict[str, str]]:
     events = iterparse(io.BytesIO(data), events=("start-ns",), forbid_dtd=True)
     for _event, (prefix, uri) in events:
         prefixes.setdefault(uri, prefix)
-    root = events.root
+    # typeshed's iterparse iterator omits the `root` attribute CPython sets on it
+    root: ET.Element | None = events.root  # type: ignore[attr-defined]
     if root is None:
         raise ET.ParseError("no root element")
     return root, prefixes

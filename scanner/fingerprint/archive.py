@@ -111,7 +111,7 @@ def _result(
 
 def _tile_index(archive: Library) -> HashIndex[tuple[int, int]]:
     """Every source tile, stored with (item slot, tile position); built once per library."""
-    cached = archive.extras.get("tile_index")
+    cached: HashIndex[tuple[int, int]] | None = archive.extras.get("tile_index")
     if cached is not None:
         return cached
     index: HashIndex[tuple[int, int]] = HashIndex(bits=64, chunks=4)

@@ -8,6 +8,7 @@ Never raises for what a file contains: what went wrong becomes a `Problem`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import struct
 import warnings
@@ -21,12 +22,12 @@ from scanner.fingerprint import picture
 from scanner.fingerprint.picture import SOURCE, pixel_bound_problem
 from scanner.model import FrameHash, Problem
 
-try:  # HEIC/HEIF decode; AVIF is native in Pillow >= 11.3
+# HEIC/HEIF decode; AVIF is native in Pillow >= 11.3. pillow_heif is a declared dependency;
+# stills still hash without it.
+with contextlib.suppress(ImportError):
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-except ImportError:  # pragma: no cover - a declared dependency; stills still hash without it
-    pillow_heif = None
 
 # EXIF Orientation -> the transpose that shows the picture upright (as ImageOps.exif_transpose).
 _ORIENTATION = {
@@ -41,8 +42,18 @@ _ORIENTATION = {
 
 # What a broken image file makes Pillow raise (RuntimeError: the AVIF and HEIF decoders).
 # Not MemoryError: it must reach the worker, which names the memory bound (issue 7).
-_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError,
-                  TypeError, RuntimeError, struct.error, zlib.error)
+_DECODE_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    RuntimeError,
+    struct.error,
+    zlib.error,
+)
 
 
 @dataclass(frozen=True)

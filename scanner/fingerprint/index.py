@@ -78,9 +78,7 @@ class HashIndex(Generic[T]):
 
     def linear_within(self, value: int, max_distance: int) -> list[tuple[int, T]]:
         """The same answer by comparing with everything: the reference the tests and bench use."""
-        found = [
-            ((stored ^ value).bit_count(), slot) for slot, stored in enumerate(self._values)
-        ]
+        found = [((stored ^ value).bit_count(), slot) for slot, stored in enumerate(self._values)]
         found = sorted(f for f in found if f[0] <= max_distance)
         return [(distance, self._payloads[slot]) for distance, slot in found]
 

@@ -140,13 +140,15 @@ def match_known_ai(
         share = len({id(f) for f, _d, _i in matched}) / len(frames)
         for run in _runs(matched):
             frame, d, item = min(run, key=lambda m: (m[1].total, m[0].timecode))
-            hits.append(KnownAiHit(
-                library_file=path,
-                distance=d,
-                timecode=frame.timecode if is_video else None,
-                library_timecode=item.frame.timecode if item.kind == "video" else None,
-                share=share,
-            ))
+            hits.append(
+                KnownAiHit(
+                    library_file=path,
+                    distance=d,
+                    timecode=frame.timecode if is_video else None,
+                    library_timecode=item.frame.timecode if item.kind == "video" else None,
+                    share=share,
+                )
+            )
     hits.sort(key=lambda h: (h.distance.total, h.library_file, h.timecode or 0.0))
     return tuple(hits[:MAX_HITS])
 
@@ -172,14 +174,16 @@ def hits_as_evidence(hits: Sequence[KnownAiHit]) -> tuple[tuple[Evidence, ...], 
         field_name = f"known-ai:{hit.library_file}"
         value = hit.describe()
         evidence.append(Evidence(source="fingerprint", field=field_name, value=value))
-        signals.append(Signal(
-            rule_id=RULE_ID,
-            meaning=hit.meaning,
-            strength="strong",
-            source="fingerprint",
-            field=field_name,
-            value=value,
-            description="the picture matches a file of the production's known-AI library "
-            "(--known-ai), found by perceptual hash",
-        ))
+        signals.append(
+            Signal(
+                rule_id=RULE_ID,
+                meaning=hit.meaning,
+                strength="strong",
+                source="fingerprint",
+                field=field_name,
+                value=value,
+                description="the picture matches a file of the production's known-AI library "
+                "(--known-ai), found by perceptual hash",
+            )
+        )
     return tuple(evidence), tuple(signals)

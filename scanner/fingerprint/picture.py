@@ -53,9 +53,7 @@ def to_rgb(image: Image.Image) -> Image.Image:
         return image
     if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
         return Image.fromarray(_scale_to_8bit(np.asarray(image)), "L").convert("RGB")
-    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        mode == "P" and "transparency" in image.info
-    ):
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
         return Image.alpha_composite(canvas, rgba).convert("RGB")
@@ -129,6 +127,7 @@ def hash_picture(
     if is_flat(grey):
         return None
     import imagehash  # here, not at the top: the scanning process itself never hashes (startup)
+
     return FrameHash(
         timecode=round(timecode, 3),
         phash=str(imagehash.phash(grey)),
@@ -153,8 +152,8 @@ def tile_hashes(grey: Image.Image) -> str:
     cell = 32
     side = cell * TILE_GRID
     pixels = np.asarray(grey.resize((side, side), _RESAMPLE), dtype=np.float64)
-    cells = pixels.reshape(TILE_GRID, cell, TILE_GRID, cell).swapaxes(1, 2)
-    cells = cells.reshape(TILE_GRID * TILE_GRID, cell, cell)
+    grid = pixels.reshape(TILE_GRID, cell, TILE_GRID, cell).swapaxes(1, 2)
+    cells = grid.reshape(TILE_GRID * TILE_GRID, cell, cell)
     low = scipy.fft.dct(scipy.fft.dct(cells, axis=1), axis=2)[:, :8, :8].reshape(len(cells), 64)
     bits = low > np.median(low, axis=1, keepdims=True)
     flat = cells.std(axis=(1, 2)) < thresholds.FLAT_STD

@@ -82,7 +82,8 @@ def sample_video(path: Path) -> VideoSamples:
         if over is not None:
             return VideoSamples(problems=(over,))
         stream.thread_type = "AUTO"
-        start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        time_base = stream.time_base
+        start = float(stream.start_time * time_base) if stream.start_time and time_base else 0.0
         sampler = _Sampler(stream, start, {}, [])
         problems: list[Problem] = []
         try:
@@ -158,8 +159,7 @@ def _grid_pass(
             return
         if sampler.near(target, spacing / 2):
             continue
-        behind = decoded is None or position >= target
-        if behind or _keyframe_between(keyframes, position, target):
+        if decoded is None or position >= target or _keyframe_between(keyframes, position, target):
             _seek(container, stream, target + sampler.start)
             codec.flush_buffers()
             decoded = _decode_from_here(container, stream)
@@ -204,7 +204,7 @@ def _decode_from_here(
     yield from stream.decode(None)
 
 
-def _packet_seconds(packet: av.Packet, start: float) -> float | None:
+def _packet_seconds(packet: av.Packet[av.video.stream.VideoStream], start: float) -> float | None:
     ts = packet.pts if packet.pts is not None else packet.dts
     if ts is None or not packet.time_base:
         return None
@@ -219,7 +219,9 @@ def normalise_frame(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -
     width = max(1, round(display_width * scale))
     height = max(1, round(frame.height * scale))
     small = frame.reformat(width=width, height=height, format="rgb24", interpolation="AREA")
-    return small.to_image()
+    # PyAV's stubs leave VideoFrame.to_image unannotated; it returns a PIL image
+    image: Image.Image = small.to_image()  # type: ignore[no-untyped-call]
+    return image
 
 
 def _fatal(message: str) -> VideoSamples:

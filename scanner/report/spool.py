@@ -150,4 +150,6 @@ class AssetSpool(Sequence[AssetResult]):
         record = os.pread(self._file.fileno(), length, start)
         if len(record) != length:
             raise OSError(f"asset spool: record {index} cut short ({len(record)} of {length})")
-        return pickle.loads(record)  # noqa: S301 - our own records in our own unnamed file
+        # our own records in our own unnamed file
+        result: AssetResult = pickle.loads(record)  # noqa: S301
+        return result

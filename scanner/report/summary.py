@@ -11,6 +11,8 @@ from scanner.model import STATUSES, UNREADABLE_FOLDER
 from scanner.report.document import ReportSource
 
 WORST_SHOWN = 10
+
+
 def render_summary(source: ReportSource) -> str:
     """The summary text: counts from the header, the worst offenders from one pass."""
     doc = source.header

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from scanner.errors import ConfigError
 from scanner.model import MEANINGS, SOURCES, STRENGTHS
@@ -128,7 +129,7 @@ def _compile(pattern: str, patterns: dict[str, str], where: str) -> re.Pattern[s
         raise _fail(where, f"bad regex {pattern!r}: {exc}") from exc
 
 
-def _text(raw: dict, key: str, where: str, required: bool = True) -> str:
+def _text(raw: dict[str, Any], key: str, where: str, required: bool = True) -> str:
     value = raw.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()):
         raise _fail(where, f"'{key}' must be a non-empty string")
@@ -136,7 +137,7 @@ def _text(raw: dict, key: str, where: str, required: bool = True) -> str:
 
 
 def _build_rule(
-    raw: dict, patterns: dict[str, str], dst_canonical: dict[str, str], index: int
+    raw: object, patterns: dict[str, str], dst_canonical: dict[str, str], index: int
 ) -> Rule:
     where = f"rule #{index + 1}"
     if not isinstance(raw, dict):

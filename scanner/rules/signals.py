@@ -55,7 +55,7 @@ def signals_for(evidence: Iterable[Evidence], catalog: Catalog | None = None) ->
     return tuple(sorted(found, key=signal_sort_key))
 
 
-def signal_sort_key(s: Signal) -> tuple:
+def signal_sort_key(s: Signal) -> tuple[int, int, int, str, str, str, str]:
     """Most telling first: meaning, then strength, then where it came from."""
     return (
         MEANINGS.index(s.meaning) if s.meaning in MEANINGS else len(MEANINGS),

@@ -90,7 +90,8 @@ class _Reader:
         self.order = ">" if big_endian else "<"
 
     def unpack(self, data: bytes, code: str) -> int:
-        return struct.unpack(self.order + code, data)[0]
+        value: int = struct.unpack(self.order + code, data)[0]
+        return value
 
     def read_ifd(
         self, offset: int, name: str, wanted: frozenset[int], result: TiffScan, seen: set[int]
