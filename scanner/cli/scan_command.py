@@ -1,78 +1,25 @@
-"""The `provscan` command: thin Click commands over the library. The only module importing click.
-
-Library errors (ScannerError and kinds) become usage errors (exit 2) in one place: `_usage_errors`.
-"""
+"""`provscan scan`: build the scan's configuration from the options, scan, report, gate."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from scanner import __version__
-from scanner.errors import ConfigError, ReportInputError, ScannerError
+from scanner.cli.app import cli, parse_date, usage_errors
+from scanner.cli.output import emit
+from scanner.errors import ConfigError
 from scanner.report import FORMATS
 
 if TYPE_CHECKING:
     from scanner.engine.bounds import Limits
     from scanner.fingerprint.library import Library
     from scanner.model import ScanResult
-    from scanner.report.document import ReportSource
     from scanner.scan import ScanConfig
-
-EXIT_USAGE = 2
-
-
-class UsageFailure(click.ClickException):
-    exit_code = EXIT_USAGE
-
-
-@contextmanager
-def _usage_errors() -> Iterator[None]:
-    try:
-        yield
-    except ScannerError as exc:
-        raise UsageFailure(str(exc)) from exc
-
-
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
-
-
-@click.group(
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog="""\b
-Examples:
-  provscan scan /deliveries/ep101 --approvals register.csv --format html --format json -o out/
-  provscan scan /deliveries/ep101 --approvals register.yaml --strict --format json > scan.json
-  provscan approvals check register.csv
-  provscan report out/provscan.json --format html -o out/
-  provscan rules
-""",
-)
-@click.version_option(__version__, prog_name="provscan")
-def cli() -> None:
-    """Asset provenance scanner for media deliveries.
-
-    Reads every image, video and audio file's provenance (C2PA content credentials, XMP/IPTC,
-    EXIF, PNG/WebP text chunks, container tags), flags generative-AI material, checks it against
-    the register of approved gen-AI requests and the delivery policy, and reports.
-
-    Exit codes: 0 delivery passes, 1 violation (or review with --strict), 2 usage, config or
-    register error, 3 no violation but some assets could not be read.
-    """
 
 
 @cli.command()
@@ -91,7 +38,7 @@ def cli() -> None:
 )
 @click.option(
     "--as-of",
-    callback=_parse_date,
+    callback=parse_date,
     metavar="YYYY-MM-DD",
     help="Judge approvals on this date (default: today).",
 )
@@ -192,7 +139,7 @@ def scan(
     from scanner.scan import ScanConfig, gate
 
     formats = formats or ("json",)
-    with _usage_errors():
+    with usage_errors():
         _check_output(delivery, formats, out_dir)
         if cache_path is not None and not no_cache:
             _refuse_inside(delivery, cache_path, "cache file")
@@ -227,7 +174,7 @@ def scan(
 
     with result:  # frees the scan's spool file, also when a writer fails
         source = report_source(result)
-        _emit(source, formats, out_dir)
+        emit(source, formats, out_dir)
         if not quiet:
             click.echo(render_summary(source), err=True, nl=False)
         code = gate(result, strict=strict)
@@ -303,98 +250,3 @@ def _read_pem(path: Path) -> str:
     if "-----BEGIN CERTIFICATE-----" not in text:
         raise ConfigError(f"{path}: no PEM certificate found")
     return text
-
-
-def _emit(source: ReportSource, formats: tuple[str, ...], out_dir: Path | None) -> None:
-    from scanner.report.write import write_reports, write_stream
-
-    if out_dir is None:
-        sys.stdout.flush()
-        write_stream(formats[0], source, sys.stdout.buffer)  # the bytes a file would hold
-        return
-    for path in write_reports(source, formats, out_dir):
-        click.echo(f"wrote {path}", err=True)
-
-
-@cli.command()
-@click.argument("scan_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    required=True,
-    type=click.Choice(FORMATS),
-    help="Format to render; repeatable.",
-)
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write into. Without it one format goes to stdout.",
-)
-def report(scan_json: Path, formats: tuple[str, ...], out_dir: Path | None) -> None:
-    """Re-render a stored JSON scan (SCAN_JSON) as HTML, CSV or JSON.
-
-    \b
-    Example:
-      provscan report out/provscan.json --format html --format csv -o review/
-    """
-    from scanner.report.document import from_document, report_source
-
-    with _usage_errors():
-        if out_dir is None and len(formats) > 1:
-            raise ConfigError("several formats need -o/--output DIR (stdout takes one)")
-        try:
-            raw = json.loads(scan_json.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ReportInputError(f"{scan_json}: not JSON: {exc}") from exc
-        source = report_source(from_document(raw))
-    _emit(source, formats, out_dir)
-
-
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def rules(fmt: str) -> None:
-    """List the rule catalog: stable ids, what each matches and what it means."""
-    from scanner.rules.catalog import CATALOG_VERSION, rules_table
-
-    table = rules_table()
-    if fmt == "json":
-        click.echo(json.dumps({"catalog_version": CATALOG_VERSION, "rules": table}, indent=2))
-        return
-    click.echo(f"rule catalog {CATALOG_VERSION}: {len(table)} rules")
-    for rule in table:
-        click.echo(
-            f"{rule['id']:<28} {rule['meaning']:<13} {rule['strength']:<10} "
-            f"{rule['source']:<10} {rule['description']}"
-        )
-
-
-@cli.group()
-def approvals() -> None:
-    """Work with the approvals register."""
-
-
-@approvals.command("check")
-@click.argument("register_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def approvals_check(register_file: Path) -> None:
-    """Validate REGISTER_FILE and print what it covers (exit 2 when it is malformed).
-
-    \b
-    Example:
-      provscan approvals check register.csv
-    """
-    from scanner.approvals import describe_register, load_register
-
-    with _usage_errors():
-        register = load_register(register_file)
-    click.echo(describe_register(register))
-
-
-def main() -> None:
-    import logging
-
-    # Library warnings (e.g. a damaged cache file set aside) reach the user, prefixed.
-    logging.basicConfig(format="provscan: %(message)s", level=logging.WARNING)
-    cli()
