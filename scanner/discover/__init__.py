@@ -1,0 +1,1 @@
+"""The delivery tree -> media files: walk, type from the bytes, link policy, safe open."""
