@@ -1,13 +1,20 @@
 # provscan: two commands set everything up on a machine with only python3.
 #   make demo   create .venv, install, scan the sample delivery, write reports/
-#   make test   create .venv, install, lint and run the whole suite
+#   make test   create .venv, install, then lint, format check, type check, the whole suite
+#               (with the README's generated blocks checked) and coverage with its floor
+#   make docs   regenerate the README's blocks from the code (module map, --help texts)
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint fixtures bench clean
+.PHONY: demo test lint docs fixtures bench clean
+
+SOURCES := scanner tests fixtures bench docs
+# Measured with `make test` (branch coverage, workers and CLI subprocesses included): 92%.
+# Raise it when coverage rises; a drop below it means dead tests or untested code.
+COVERAGE_FLOOR := 91
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +35,18 @@ demo: $(STAMP)
 	@echo "reports written to reports/ (a non-zero exit above is the demo delivery failing its gate, on purpose)"
 
 test: $(STAMP)
-	$(BIN)/ruff check scanner tests fixtures bench
-	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 lint: $(STAMP)
-	$(BIN)/ruff check scanner tests fixtures bench
-	$(BIN)/ruff format --check scanner tests fixtures bench
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/cog -r -I docs README.md
 
 fixtures: $(STAMP)
 	$(BIN)/python fixtures/generate.py fixtures
@@ -43,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.*
