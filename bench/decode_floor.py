@@ -22,12 +22,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scanner.discover.media import MediaFile  # noqa: E402
+from scanner.discover.safe_open import open_readonly  # noqa: E402
 from scanner.discover.walk import walk  # noqa: E402
 from scanner.fingerprint.hashing import decode_still  # noqa: E402
 
 
 def decode_one(media: MediaFile) -> bool:
-    picture, _problem = decode_still(media)
+    with open_readonly(media.path) as handle:
+        picture, _problem = decode_still(media, handle)
     return picture is not None
 
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import photolike  # noqa: E402
 
 from scanner.discover.media import MediaFile  # noqa: E402
+from scanner.discover.safe_open import open_readonly  # noqa: E402
 from scanner.discover.walk import walk  # noqa: E402
 from scanner.engine.libraries import build_library
 from scanner.fingerprint import similarity  # noqa: E402
@@ -114,7 +115,8 @@ def main() -> None:
         medias = [m for m in walk(root / "delivery") if isinstance(m, MediaFile)]
         rows = []
         for media in medias:
-            frames = fingerprint_media(media).frames
+            with open_readonly(media.path) as handle:
+                frames = fingerprint_media(media, handle).frames
             hits, indexed = timed(match_known_ai, frames, library, media.kind)
             linear, brute = timed(linear_match, frames, library, media.kind)
             assert {h.library_file for h in hits} == linear, media.rel

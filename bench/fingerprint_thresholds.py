@@ -50,6 +50,7 @@ from fingerprint_transforms import (  # noqa: E402
 )
 
 from scanner.discover.media import MediaFile  # noqa: E402
+from scanner.discover.safe_open import open_readonly  # noqa: E402
 from scanner.fingerprint import picture, thresholds  # noqa: E402
 from scanner.fingerprint.archive import verify_archival  # noqa: E402
 from scanner.fingerprint.hashing import decode_still  # noqa: E402
@@ -96,7 +97,8 @@ def hash_file(path: Path) -> dict[str, int] | None:
     media = MediaFile(
         path, path.name, "", path.suffix.upper().lstrip("."), "image", path.stat().st_size
     )
-    work, _problem = decode_still(media)
+    with open_readonly(media.path) as handle:
+        work, _problem = decode_still(media, handle)
     return hashes_of(work) if work is not None else None
 
 

@@ -18,13 +18,15 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import BinaryIO
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from scanner.discover.media import MediaFile  # noqa: E402
+from scanner.discover.safe_open import open_readonly  # noqa: E402
 from scanner.discover.walk import walk  # noqa: E402
-from scanner.engine.analyse import EXTRACTORS, sha256_file  # noqa: E402
+from scanner.engine.analyse import EXTRACTORS, sha256_of  # noqa: E402
 from scanner.extract.interface import ExtractOptions  # noqa: E402
 from scanner.fingerprint import picture  # noqa: E402
 from scanner.fingerprint.hashing import decode_still  # noqa: E402
@@ -38,16 +40,22 @@ def kind_of(media: MediaFile) -> str:
 
 
 def costs(media: MediaFile, options: ExtractOptions) -> dict[str, float]:
+    with open_readonly(media.path) as handle:  # one open per file, as the analysis does
+        return _costs(media, handle, options)
+
+
+def _costs(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> dict[str, float]:
     spent: dict[str, float] = {}
     started = time.perf_counter()
-    sha256_file(media)
+    sha256_of(handle, media.size)
     spent["sha256"] = time.perf_counter() - started
     for name, extract in EXTRACTORS:
         started = time.perf_counter()
-        extract(media, options)
+        handle.seek(0)
+        extract(media, handle, options)
         spent[name] = time.perf_counter() - started
     started = time.perf_counter()
-    work, _problem = decode_still(media)
+    work, _problem = decode_still(media, handle)
     spent["decode"] = time.perf_counter() - started
     if work is not None:
         started = time.perf_counter()

@@ -73,12 +73,17 @@ class Problem:
     """Something that went wrong reading one source of one asset.
 
     `fatal` problems mean the file itself could not be read (empty, truncated, corrupt, over a
-    bound): the asset becomes an `error` finding. Non-fatal ones are shown but decide nothing.
+    bound): the asset becomes an `error` finding. `incomplete` ones mean a source was not read
+    to its end: a reader reached one of its limits (a count, a size, a depth, a decompression
+    budget) or no reader exists for the format, so "no AI signal" would mean "not looked at":
+    the asset is `not-inspected`, never plainly clean. Other problems are shown but decide
+    nothing.
     """
 
     source: str
     message: str
     fatal: bool = False
+    incomplete: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,10 +174,17 @@ class AssetAnalysis:
     thumbnail: str = ""  # small data: URI (image/jpeg), "" when none
     problems: tuple[Problem, ...] = ()
     notes: tuple[str, ...] = ()
+    # What the report does not hold of this analysis (over the per-asset evidence caps), e.g.
+    # "evidence: 1,200 of 3,400 items kept". The decision was made on all of it.
+    truncated: tuple[str, ...] = ()
 
     @property
     def unreadable(self) -> bool:
         return any(p.fatal for p in self.problems)
+
+    @property
+    def not_inspected(self) -> bool:
+        return any(p.incomplete for p in self.problems)
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any, TypeVar
 
 import av
 import numpy as np
 import pytest
 
 from scanner.discover.media import MediaFile
+from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import sniff
 from scanner.discover.walk import read_head
 from scanner.extract.interface import Extracted, ExtractOptions
@@ -19,6 +22,7 @@ from scanner.extract.interface import Extracted, ExtractOptions
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+T = TypeVar("T")
 
 
 def corpus_file(rel: str) -> Path:
@@ -36,8 +40,23 @@ def media_for(path: Path) -> MediaFile:
     return MediaFile(path, path.name, found.media_type, found.format, found.kind, size)
 
 
+def call_opened(extract: Callable[..., T], media: MediaFile, *args: Any) -> T:
+    """Call a reader the way the analysis does: on the file opened once, read-only."""
+    with open_readonly(media.path) as handle:
+        return extract(media, handle, *args)
+
+
+def opened(extract: Callable[..., T]) -> Callable[..., T]:
+    """`extract(media, *args)` for a reader that takes `(media, handle, *args)`."""
+
+    def call(media: MediaFile, *args: Any) -> T:
+        return call_opened(extract, media, *args)
+
+    return call
+
+
 def run(extractor: ModuleType, path: Path) -> Extracted:
-    return extractor.extract(media_for(path), ExtractOptions())
+    return call_opened(extractor.extract, media_for(path), ExtractOptions())
 
 
 def pairs(extracted: Extracted) -> list[tuple[str, str]]:

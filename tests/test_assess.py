@@ -8,19 +8,20 @@ from pathlib import Path
 import pytest
 
 from scanner.discover.media import MediaFile
-from scanner.extract.c2pa import extract
+from scanner.extract import c2pa as c2pa_reader
 from scanner.extract.interface import ExtractOptions
 from scanner.model import C2paIngredient, C2paManifest, C2paReport, Evidence, Signal
 from scanner.rules import signals_for
 from scanner.rules.assess import assess, manifest_roles
 from tests.c2pa_helpers import IPTC, anchor, created, jpeg_bytes, png_bytes, sign, write
+from tests.extract_helpers import call_opened
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 RS = "contentauth+c2pa-rs/sdk/tests/fixtures"
 
 
 def assess_file(asset: MediaFile, options: ExtractOptions | None = None):
-    result = extract(asset, options or ExtractOptions())
+    result = call_opened(c2pa_reader.extract, asset, options or ExtractOptions())
     return assess(signals_for(result.evidence), result.c2pa), result.c2pa
 
 

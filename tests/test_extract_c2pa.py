@@ -13,7 +13,7 @@ import pytest
 
 from scanner.discover.media import MediaFile
 from scanner.extract import c2pa as c2pa_extract
-from scanner.extract.c2pa import context_for, decide_credentials, extract, reader_mime
+from scanner.extract.c2pa import context_for, decide_credentials, reader_mime
 from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions
 from tests.c2pa_helpers import (
     IPTC,
@@ -27,8 +27,10 @@ from tests.c2pa_helpers import (
     sign,
     write,
 )
+from tests.extract_helpers import opened
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+extract = opened(c2pa_extract.extract)
 RS = "contentauth+c2pa-rs/sdk/tests/fixtures"
 NO_TRUST = ExtractOptions()
 
@@ -354,13 +356,22 @@ def test_legacy_and_metadata_assertions_become_evidence(tmp_path):
     )
 
 
-def test_values_are_capped(tmp_path):
+def test_the_reader_hands_values_whole_and_the_analysis_caps_them(tmp_path):
+    """The rules must see a whole value (a marker after the 8,192nd character counts); the
+    report keeps it capped, with a visible mark."""
+    from scanner.engine.analyse import AnalyseOptions, analyse
+
     manifest = created("trainedAlgorithmicMedia", "x" * 50_000)
-    result = extract(write(tmp_path, "big.jpg", sign(manifest, jpeg_bytes())), NO_TRUST)
+    asset = write(tmp_path, "big.jpg", sign(manifest, jpeg_bytes()))
+    result = extract(asset, NO_TRUST)
     (agent,) = [e.value for e in result.evidence if e.field.endswith(".softwareAgent")]
-    assert agent.startswith("x" * MAX_VALUE_CHARS)
-    assert agent.endswith(f"[cut at {MAX_VALUE_CHARS} of 50000 chars]")
+    assert agent == "x" * 50_000
     assert len(result.c2pa.manifests[0].actions[0].software_agent) < MAX_VALUE_CHARS + 40
+    analysed = analyse(asset, AnalyseOptions(fingerprints=False))
+    (kept,) = [e.value for e in analysed.evidence if e.field.endswith(".softwareAgent")]
+    assert kept.startswith("x" * MAX_VALUE_CHARS)
+    assert kept.endswith(f"[cut at {MAX_VALUE_CHARS} of 50000 chars]")
+    assert analysed.truncated == ()  # a cut value is not a cut report: the value says so
 
 
 def test_tampered_pixels_invalid_but_claims_still_read(tmp_path):
@@ -408,13 +419,6 @@ def test_unsupported_or_unknown_types_are_not_read(tmp_path):
     assert reader_mime("") == ""
 
 
-def test_unreadable_path_is_a_fatal_problem(tmp_path):
-    missing = MediaFile(tmp_path / "gone.jpg", "gone.jpg", "image/jpeg", "JPEG", "image", 10)
-    result = extract(missing, NO_TRUST)
-    assert result.c2pa is None
-    assert [(p.source, p.fatal) for p in result.problems] == [("c2pa", True)]
-
-
 @pytest.mark.parametrize(
     ("state", "failures", "successes", "expected"),
     [
@@ -441,12 +445,14 @@ READ_ONE = """
 import json, sys
 from pathlib import Path
 import c2pa
-from scanner.extract.c2pa import extract
 from scanner.discover.media import MediaFile
+from scanner.extract.c2pa import extract
 from scanner.extract.interface import ExtractOptions
 path = Path(sys.argv[2])
 if sys.argv[1] == "scanner":
-    result = extract(MediaFile(path, path.name, "image/jpeg", "JPEG", "image", 1), ExtractOptions())
+    media = MediaFile(path, path.name, "image/jpeg", "JPEG", "image", 1)
+    with open(path, "rb") as handle:
+        result = extract(media, handle, ExtractOptions())
     print(result.c2pa.failure_codes)
 else:  # control: the SDK with only fetch/OCSP off, as DESIGN.md first described it
     ctx = c2pa.Context.from_dict({"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}})

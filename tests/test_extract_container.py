@@ -19,6 +19,7 @@ from scanner.extract import container, timed_mediainfo
 from scanner.extract.interface import ExtractOptions
 from tests.extract_helpers import (
     box,
+    call_opened,
     corpus_file,
     messages,
     pairs,
@@ -129,7 +130,7 @@ def test_unrecognised_bytes_are_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "noise.mkv"
     path.write_bytes(os.urandom(4096))
     media = MediaFile(path, "noise.mkv", "video/x-matroska", "MKV", "video", 4096)
-    assert messages(container.extract(media, ExtractOptions())) == [
+    assert messages(call_opened(container.extract, media, ExtractOptions())) == [
         ("container", "unreadable: MediaInfo does not recognise the container", True)
     ]
 
@@ -165,15 +166,31 @@ def test_bmff_truncation_is_left_to_the_integrity_check(tmp_path: Path) -> None:
 def test_mediainfo_is_killed_when_late(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # The kill path: a child that never answers (standing in for libmediainfo stuck on a
     # damaged file, which fuzzing here found taking seconds) is killed at the limit.
-    monkeypatch.setattr(timed_mediainfo, "_xml", lambda path: time.sleep(60) or "")
+    path = tmp_path / "clip.bin"
+    path.write_bytes(b"\x00" * 64)
+    monkeypatch.setattr(timed_mediainfo, "_xml", lambda name: time.sleep(60) or "")
     started = time.perf_counter()
-    with pytest.raises(timed_mediainfo.MediaInfoError, match="no answer within 0.5 s"):
-        timed_mediainfo.parse(tmp_path, timeout=0.5)
-    assert time.perf_counter() - started < 5
-    # A child that dies (as a crash in the C library would) is a failure, not a hang.
-    monkeypatch.setattr(timed_mediainfo, "_xml", lambda path: os.kill(os.getpid(), 9))
-    with pytest.raises(timed_mediainfo.MediaInfoError, match="child exit status -9"):
-        timed_mediainfo.parse(tmp_path)
+    with open(path, "rb") as handle:
+        with pytest.raises(timed_mediainfo.MediaInfoError, match="no answer within 0.5 s"):
+            timed_mediainfo.parse(handle, timeout=0.5)
+        assert time.perf_counter() - started < 5
+        # A child that dies (as a crash in the C library would) is a failure, not a hang.
+        monkeypatch.setattr(timed_mediainfo, "_xml", lambda name: os.kill(os.getpid(), 9))
+        with pytest.raises(timed_mediainfo.MediaInfoError, match="child exit status -9"):
+            timed_mediainfo.parse(handle)
+
+
+def test_mediainfo_reads_the_open_descriptor_not_the_path(tmp_path: Path) -> None:
+    """MediaInfo is given the analysis' descriptor: replacing the file at the path after the
+    open changes nothing about what it reads."""
+    from fixtures.media import h264_mp4
+
+    clip = h264_mp4(tmp_path / "clip.mp4")
+    with open(clip, "rb") as handle:
+        os.replace(tmp_path / "clip.mp4", tmp_path / "moved.mp4")
+        clip.write_bytes(b"not a video any more")
+        info = timed_mediainfo.parse(handle)
+    assert info.video_tracks, "MediaInfo read the replaced path, not the open file"
 
 
 # --- corpus -----------------------------------------------------------------------------------

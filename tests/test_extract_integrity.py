@@ -13,6 +13,7 @@ from scanner.discover.walk import walk
 from scanner.extract import integrity
 from tests.extract_helpers import (
     CORPUS,
+    call_opened,
     messages,
     png_chunk,
     png_file,
@@ -103,7 +104,7 @@ def test_media_named_file_with_unknown_bytes_is_fatal(tmp_path: Path) -> None:
     (tmp_path / "trailer.mov").write_text("<html>404 not found</html>")
     [media] = list(walk(tmp_path))
     assert media.format == "UNKNOWN"
-    assert messages(integrity.extract(media, integrity.ExtractOptions())) == [
+    assert messages(call_opened(integrity.extract, media, integrity.ExtractOptions())) == [
         ("file", integrity.UNRECOGNISED, True)
     ]
 
@@ -114,6 +115,8 @@ def test_corpus_files_are_all_whole() -> None:
     found = {}
     for media in walk(CORPUS):
         if hasattr(media, "rel"):
-            found[media.rel] = messages(integrity.extract(media, integrity.ExtractOptions()))
+            found[media.rel] = messages(
+                call_opened(integrity.extract, media, integrity.ExtractOptions())
+            )
     assert len(found) == 34
     assert {rel: m for rel, m in found.items() if m} == {}

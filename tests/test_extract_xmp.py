@@ -223,17 +223,41 @@ def test_malformed_packets(tmp_path: Path) -> None:
     assert (pairs(result), result.problems) == ([("xmp:CreatorTool", "ok")], ())
 
 
-def test_property_count_and_value_caps(tmp_path: Path) -> None:
+def test_property_count_and_depth_limits_make_the_source_incomplete(tmp_path: Path) -> None:
+    """A marker past the property cap is not read: the XMP source says a limit stopped it
+    (the asset is not-inspected), it does not come out quietly short."""
     body = "".join(f"<dc:p{i}>v{i}</dc:p{i}>" for i in range(MAX_PROPERTIES + 50))
-    body += "<dc:zz>" + "x" * 20000 + "</dc:zz>"
-    packet = xmp_packet(body)
-    assert len(packet) < 65000
-    data = jpeg_with(jpeg_segment(0xE1, jpeg.XMP_ID + packet))
-    result = run(xmp, write(tmp_path, "many.jpg", data))
+    data = png_file([itxt_chunk("XML:com.adobe.xmp", xmp_packet(body).decode())])
+    result = run(xmp, write(tmp_path, "many.png", data))
     assert len(result.evidence) == MAX_PROPERTIES
+    (problem,) = result.problems
+    assert problem.incomplete and not problem.fatal
+    assert f"more than {MAX_PROPERTIES:,} properties" in problem.message
+    deep = "".join("<dc:s><rdf:Description>" for _ in range(40))
+    deep += "<dc:hidden>x</dc:hidden>" + "".join("</rdf:Description></dc:s>" for _ in range(40))
+    result = run(
+        xmp,
+        write(tmp_path, "deep.jpg", jpeg_with(jpeg_segment(0xE1, jpeg.XMP_ID + xmp_packet(deep)))),
+    )
+    assert any(p.incomplete and "nested deeper" in p.message for p in result.problems)
+
+
+def test_values_are_handed_on_whole(tmp_path: Path) -> None:
     big = xmp_packet("<dc:zz>" + "x" * 20000 + "</dc:zz>")
     result = run(xmp, write(tmp_path, "big.jpg", jpeg_with(jpeg_segment(0xE1, jpeg.XMP_ID + big))))
-    assert result.evidence[0].value == "x" * 8192 + "…[cut at 8192 of 20000 chars]"
+    assert result.evidence[0].value == "x" * 20000  # the analysis caps it for the report
+
+
+def test_every_standard_xmp_packet_is_read(tmp_path: Path) -> None:
+    """exiftool reads a second standard XMP APP1 segment: a marker there must count."""
+    first = xmp_packet("<xmp:CreatorTool>Camera</xmp:CreatorTool>")
+    second = xmp_packet(f"<Iptc4xmpExt:DigitalSourceType>{DST}trainedAlgorithmicMedia"
+                        "</Iptc4xmpExt:DigitalSourceType>")  # fmt: skip
+    data = jpeg_with(
+        jpeg_segment(0xE1, jpeg.XMP_ID + first), jpeg_segment(0xE1, jpeg.XMP_ID + second)
+    )
+    result = run(xmp, write(tmp_path, "two.jpg", data))
+    assert ("Iptc4xmpExt:DigitalSourceType", f"{DST}trainedAlgorithmicMedia") in pairs(result)
 
 
 def test_other_formats_are_left_alone(tmp_path: Path) -> None:

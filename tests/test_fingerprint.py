@@ -22,13 +22,15 @@ from scanner.discover.walk import walk
 from scanner.engine.bounds import Limits
 from scanner.engine.libraries import build_library, load_references
 from scanner.errors import RegisterError
-from scanner.fingerprint import thresholds
+from scanner.fingerprint import hashing, thresholds
 from scanner.fingerprint.archive import verify_archival
-from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.library import hits_as_evidence, match_known_ai
 from scanner.fingerprint.references import reference_hits
 from scanner.fingerprint.similarity import distance
 from scanner.model import ArchivalCheck, Evidence, FrameHash
+from tests.extract_helpers import opened
+
+fingerprint_media = opened(hashing.fingerprint_media)
 
 A1111_PARAMETERS = (
     "a red fox in a glass bottle, snow\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, "

@@ -12,9 +12,12 @@ from PIL import Image
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
 from scanner.engine.libraries import build_library
+from scanner.fingerprint import hashing
 from scanner.fingerprint.archive import compare_tiles, verify_archival
-from scanner.fingerprint.hashing import fingerprint_media
 from scanner.fingerprint.library import match_known_ai
+from tests.extract_helpers import opened
+
+fingerprint_media = opened(hashing.fingerprint_media)
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 RIBBONS = "c2pa-org+public-testfiles/image/jpeg/adobe-20220124-A.jpg"

@@ -17,10 +17,12 @@ from bench.photolike import photo
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
 from scanner.engine.libraries import build_library
-from scanner.fingerprint import video
-from scanner.fingerprint.hashing import fingerprint_media
+from scanner.fingerprint import hashing, video
 from scanner.fingerprint.library import hits_as_evidence, match_known_ai
 from scanner.fingerprint.similarity import timecode_text
+from tests.extract_helpers import opened
+
+fingerprint_media = opened(hashing.fingerprint_media)
 
 SIZE = (640, 360)
 FPS = 24

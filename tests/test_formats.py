@@ -85,8 +85,11 @@ def test_png_decompression_bomb_stops_at_the_cap() -> None:
     texts, problems = png.read_texts(io.BytesIO(data), png.scan(*handle(data)))
     assert time.perf_counter() - started < 10
     assert [len(t.text) for t in texts] == [png.MAX_INFLATE] * 4  # the last two are not read
-    cut = f"zTXt 'bomb': decompresses to more than {png.MAX_INFLATE} bytes, cut there"
-    spent = "zTXt 'bomb': not decompressed, the file's decompression budget is spent"
+    cut = f"limit reached: zTXt 'bomb': decompresses to more than {png.MAX_INFLATE:,} bytes, cut there"
+    spent = (
+        "limit reached: zTXt 'bomb': not decompressed, the file's "
+        f"{png.MAX_INFLATE_TOTAL:,}-byte decompression budget is spent"
+    )
     assert problems == [cut] * 4 + [spent] * 2
 
 
@@ -129,8 +132,8 @@ def test_jpeg_segments_up_to_sos() -> None:
         jpeg_segment(0xFE, b"a comment"),
     )
     scan = jpeg.scan(*handle(data))
-    assert scan.exif == b"II*\x00"
-    assert scan.xmp == b"<main/>"
+    assert scan.exif_blocks == [b"II*\x00"]
+    assert scan.xmp_packets == [b"<main/>"]
     assert scan.app11_segments == 2
     assert scan.comments == [b"a comment"]
     assert (scan.reached_image_data, scan.problems) == (True, [])
@@ -267,7 +270,7 @@ def test_bmff_box_count_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bmff, "MAX_BOXES", 10)
     scan = bmff.scan(*handle(box(b"free", b"") * 50))
     assert len(scan.top) == 10
-    assert scan.problems == ["more than 10 boxes in file: the rest were not read"]
+    assert scan.problems == ["limit reached: more than 10 boxes in file: the rest not read"]
 
 
 def build_heif(items: list[tuple[int, bytes, bytes, bytes]]) -> bytes:
@@ -302,7 +305,7 @@ def test_heif_exif_and_xmp_items() -> None:
         (3, b"mime", b"application/rdf+xml", b"<heif/>"),
     ])  # fmt: skip
     scan = bmff.scan(*handle(data))
-    assert scan.exif == b"MM\x00*tiff"
+    assert scan.exif_blocks == [b"MM\x00*tiff"]
     assert scan.xmp == [("meta item", b"<heif/>")]
     assert scan.problems == []
 
@@ -345,7 +348,10 @@ def test_tiff_hostile_offsets_loops_and_counts() -> None:
     # 65535 entries declared in a 30-byte file.
     many = b"II*\x00\x08\x00\x00\x00\xff\xff" + b"\x00" * 20
     scan = tiff.scan(io.BytesIO(many), 0, len(many), wanted)
-    assert scan.problems == ["IFD0: 65535 entries, only 4096 read", "IFD0: truncated IFD"]
+    assert scan.problems == [
+        "limit reached: IFD0: 65,535 entries, only the first 4,096 read",
+        "IFD0: truncated IFD",
+    ]
     assert tiff.scan(io.BytesIO(b"XX*\x00"), 0, 4, wanted).problems == [
         "not a TIFF structure (bad byte-order mark)"
     ]

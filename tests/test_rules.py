@@ -20,13 +20,14 @@ from PIL import ExifTags, Image
 from pymediainfo import MediaInfo
 
 from scanner.discover.media import MediaFile
-from scanner.extract.c2pa import extract as extract_c2pa
+from scanner.extract import c2pa as c2pa_reader
 from scanner.extract.interface import ExtractOptions
 from scanner.model import MEANINGS, STRENGTHS, Evidence
 from scanner.rules import CATALOG_VERSION, CatalogError, load_catalog, rules_table, signals_for
 from scanner.rules.catalog import normalise_dst, parse_catalog
 from scanner.rules.signals import normalise_generator, sibling_field
 from tests.c2pa_helpers import IPTC, created, jpeg_bytes, sign
+from tests.extract_helpers import call_opened
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 RS = "contentauth+c2pa-rs/sdk/tests/fixtures"
@@ -110,7 +111,7 @@ def png_evidence(path: Path) -> list[Evidence]:
 
 def c2pa_evidence(path: Path, mime: str = "image/jpeg") -> list[Evidence]:
     media = MediaFile(path, path.name, mime, "X", "image", path.stat().st_size)
-    return list(extract_c2pa(media, ExtractOptions()).evidence)
+    return list(call_opened(c2pa_reader.extract, media, ExtractOptions()).evidence)
 
 
 # --- the catalog itself --------------------------------------------------------------------

@@ -33,3 +33,15 @@ def open_readonly(path: Path | str) -> io.BufferedReader:
 
 def file_size(handle: BinaryIO) -> int:
     return os.fstat(handle.fileno()).st_size
+
+
+def descriptor_path(handle: BinaryIO) -> str:
+    """A path that opens the very file `handle` has open, for native libraries that want a
+    path (MediaInfo, FFmpeg): Linux's `/proc/self/fd/N` (or `/dev/fd/N`) reaches the inode
+    that was opened and checked, whatever has since been renamed, swapped or linked at the
+    delivery path. Raises OSError where neither exists: the delivery path is never re-opened."""
+    fd = handle.fileno()
+    for candidate in (f"/proc/self/fd/{fd}", f"/dev/fd/{fd}"):
+        if os.path.exists(candidate):
+            return candidate
+    raise OSError(errno.ENOTSUP, "no /proc/self/fd or /dev/fd to reach an open file by path")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.discover.media import MediaFile
+from scanner.discover.safe_open import open_readonly
 from scanner.engine.bounds import BOUND_SOURCE, Limits
 from scanner.engine.workers import WorkerPool
 from scanner.fingerprint.hashing import FingerprintResult, fingerprint_media
@@ -22,8 +23,15 @@ from scanner.model import Problem
 
 
 def fingerprint_task(media: MediaFile, _options: Any) -> FingerprintResult:
-    """What a worker does with one library file (module level: sent to workers by reference)."""
-    return fingerprint_media(media)
+    """What a worker does with one library file (module level: sent to workers by reference):
+    open it once, read-only, and fingerprint what was opened."""
+    try:
+        handle = open_readonly(media.path)
+    except OSError as exc:
+        problem = Problem("file", f"cannot read file: {exc.strerror or exc}", fatal=True)
+        return FingerprintResult(problems=(problem,))
+    with handle:
+        return fingerprint_media(media, handle)
 
 
 def fingerprint_failed(_media: MediaFile, message: str) -> FingerprintResult:

@@ -37,13 +37,13 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, BinaryIO
 
 import c2pa as c2pa_sdk
 
 from scanner.discover.media import MediaFile
 from scanner.extract.c2pa_summary import summarise_store, validation_codes
-from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, cap
+from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, cap, limit
 from scanner.model import C2paReport, Evidence, Problem
 
 SOURCE = "c2pa"
@@ -80,24 +80,25 @@ _contexts_lock = threading.Lock()
 _supported: frozenset[str] | None = None
 
 
-def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
-    """Read the C2PA store of one file. Never raises; returns `c2pa=None` when there is none."""
+def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
+    """Read the C2PA store of one file. Never raises; returns `c2pa=None` when there is none.
+    The SDK reads the analysis' own open file (a stream), never the path."""
     mime = reader_mime(media.media_type)
     if not mime:
         return Extracted()
     try:
-        with open(media.path, "rb") as stream:  # read-only; the SDK gets the stream, not the path
-            size = os.fstat(stream.fileno()).st_size
-            verify = size <= MAX_VERIFIED_BYTES
-            context = context_for(options.trust_anchors_pem, verify=verify)
-            reader = c2pa_sdk.Reader.try_create(mime, stream, context=context)
-            if reader is None:
-                return Extracted()
-            try:
-                result = _from_reader(reader)
-            finally:
-                reader.close()
-            return result if verify else _unverified(result, size)
+        size = os.fstat(handle.fileno()).st_size
+        verify = size <= MAX_VERIFIED_BYTES
+        context = context_for(options.trust_anchors_pem, verify=verify)
+        handle.seek(0)
+        reader = c2pa_sdk.Reader.try_create(mime, handle, context=context)
+        if reader is None:
+            return Extracted()
+        try:
+            result = _from_reader(reader)
+        finally:
+            reader.close()
+        return result if verify else _unverified(result, size)
     except OSError as exc:
         return Extracted(problems=(Problem(SOURCE, f"cannot read the file: {exc}", fatal=True),))
     except c2pa_sdk.C2paError as exc:
@@ -178,12 +179,18 @@ def _from_reader(reader: c2pa_sdk.Reader) -> Extracted:
     text = reader.json()
     state = _safe_state(reader)
     if len(text) > MAX_STORE_JSON_CHARS:
+        # The SDK validated it, but what it claims (AI or capture) was not read: the asset is
+        # not-inspected, and the credentials say only what the SDK checked.
+        why = (
+            f"manifest store of {len(text):,} characters, over the {MAX_STORE_JSON_CHARS:,} "
+            "provscan reads: its claims (AI or capture) were not read"
+        )
         report = C2paReport(
             credentials="valid" if state in ("Valid", "Trusted") else "invalid",
             state=state,
-            error=f"manifest store summary over {MAX_STORE_JSON_CHARS} characters: not read",
+            error=why,
         )
-        return Extracted(c2pa=report, problems=(Problem(SOURCE, report.error),))
+        return Extracted(c2pa=report, problems=(limit(SOURCE, why),))
     try:
         store = json.loads(text)
     except (ValueError, RecursionError) as exc:

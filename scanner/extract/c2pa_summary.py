@@ -25,6 +25,7 @@ that label is the same action (the assessment relies on it).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,14 +33,13 @@ from typing import Any
 from scanner.extract.interface import cap
 from scanner.model import C2paAction, C2paIngredient, C2paManifest, Evidence
 
-MAX_MANIFESTS = 64
-MAX_ASSERTIONS = 256
-MAX_ACTIONS = 256
-MAX_INGREDIENTS = 256
-MAX_PARAMETERS = 32
-MAX_VALUES = 16
-MAX_CODES = 256
+# No count is capped here: every manifest, assertion, action, ingredient and code the SDK
+# returns is read (the store's JSON is bounded by `c2pa.MAX_STORE_JSON_CHARS`, and the SDK keeps
+# its own limits), so a marker cannot hide as the 257th action or the 70th ingredient. What the
+# report keeps is capped later (`scanner.engine.report_caps`). Labels are cut where they name a
+# field, and JSON-LD values are flattened only so deep.
 MAX_LABEL_CHARS = 200
+MAX_FLATTEN_DEPTH = 32
 
 METADATA_LABELS = ("stds.iptc", "stds.iptc.photo-metadata", "c2pa.metadata", "cawg.metadata")
 METADATA_KEYS = ("photoshop:Credit", "xmp:CreatorTool")
@@ -101,26 +101,24 @@ def validation_codes(store: object) -> tuple[tuple[str, ...], tuple[str, ...], t
             if i == 0:
                 success.update(dict.fromkeys(_codes(group.get("success"))))
     failure.update(dict.fromkeys(_codes(store.get("validation_status"))))
-    return tuple(failure)[:MAX_CODES], tuple(info)[:MAX_CODES], tuple(success)[:MAX_CODES]
+    return tuple(failure), tuple(info), tuple(success)
 
 
 def _walk_order(active: str, raw: dict[str, Any]) -> list[str]:
     order: list[str] = []
-    queue = [active] if active in raw else []
+    queue = deque([active] if active in raw else [])
     seen: set[str] = set()
-    while queue and len(order) < MAX_MANIFESTS:
-        label = queue.pop(0)
+    while queue:
+        label = queue.popleft()
         if label in seen or not isinstance(raw.get(label), dict):
             continue
         seen.add(label)
         order.append(label)
-        for ing in _list(raw[label].get("ingredients"))[:MAX_INGREDIENTS]:
+        for ing in _list(raw[label].get("ingredients")):
             child = _ingredient_manifest_label(ing)
             if child and child in raw and child not in seen:
                 queue.append(child)
     for label in raw:  # manifests no ingredient points at still count
-        if len(order) >= MAX_MANIFESTS:
-            break
         if label not in seen and isinstance(raw.get(label), dict):
             seen.add(label)
             order.append(label)
@@ -136,11 +134,11 @@ def _summarise_manifest(
     def add(field: str, value: object) -> None:
         text = _text(value)
         if text.strip():
-            ev.append(Evidence("c2pa", f"{root}/{field}", cap(text)))
+            ev.append(Evidence("c2pa", f"{root}/{field}", text))
 
     claim_generator = _text(m.get("claim_generator"))
     add("claim_generator", claim_generator)
-    for i, info in enumerate(_list(m.get("claim_generator_info"))[:8]):
+    for i, info in enumerate(_list(m.get("claim_generator_info"))):
         if isinstance(info, dict):
             add(f"claim_generator_info[{i}].name", info.get("name"))
             add(f"claim_generator_info[{i}].version", info.get("version"))
@@ -155,7 +153,7 @@ def _summarise_manifest(
 
     actions: list[C2paAction] = []
     labels: list[str] = []
-    for a in _list(m.get("assertions"))[:MAX_ASSERTIONS]:
+    for a in _list(m.get("assertions")):
         if not isinstance(a, dict):
             continue
         base_label = _text(a.get("label"))[:MAX_LABEL_CHARS]
@@ -173,14 +171,14 @@ def _summarise_manifest(
             add(f"{name}/prompt", gen_ai.get("prompt"))
             add(f"{name}/version", gen_ai.get("version"))
         elif base_label in METADATA_LABELS and isinstance(data, dict):
-            for key, value in list(data.items())[:MAX_ASSERTIONS]:
+            for key, value in list(data.items()):
                 if _is_ai_metadata_key(key):
                     for v in _flatten(value):
                         add(f"{name}/{key}", v)
         elif base_label.endswith("training-mining") and isinstance(data, dict):
             entries = data.get("entries")
             if isinstance(entries, dict):
-                for key, entry in list(entries.items())[:MAX_VALUES]:
+                for key, entry in list(entries.items()):
                     if isinstance(entry, dict):
                         add(f"{name}/entries[{_text(key)[:80]}].use", entry.get("use"))
         elif base_label in LEGACY_TRAINING_LABELS and isinstance(data, dict):
@@ -190,7 +188,7 @@ def _summarise_manifest(
 
     ingredients = tuple(
         _ingredient(label, ing, deltas)
-        for ing in _list(m.get("ingredients"))[:MAX_INGREDIENTS]
+        for ing in _list(m.get("ingredients"))
         if isinstance(ing, dict)
     )
     manifest = C2paManifest(
@@ -212,17 +210,17 @@ def _actions(
     root: str, assertion: str, data: dict[str, Any]
 ) -> tuple[list[C2paAction], list[Evidence]]:
     """Actions of one actions assertion (v1 or v2), templates merged in, agents resolved."""
-    templates = [t for t in _list(data.get("templates"))[:MAX_ACTIONS] if isinstance(t, dict)]
-    agents = _list(data.get("softwareAgents"))[:MAX_ACTIONS]
+    templates = [t for t in _list(data.get("templates")) if isinstance(t, dict)]
+    agents = _list(data.get("softwareAgents"))
     actions: list[C2paAction] = []
     ev: list[Evidence] = []
-    for i, raw in enumerate(_list(data.get("actions"))[:MAX_ACTIONS]):
+    for i, raw in enumerate(_list(data.get("actions"))):
         base = f"{root}/{assertion}/actions[{i}]"
 
         def add(field: str, value: object, base: str = base) -> None:
             text = _text(value)
             if text.strip():
-                ev.append(Evidence("c2pa", f"{base}.{field}", cap(text)))
+                ev.append(Evidence("c2pa", f"{base}.{field}", text))
 
         if not isinstance(raw, dict):
             actions.append(C2paAction(action="", assertion=assertion))  # keeps indexes aligned
@@ -246,7 +244,7 @@ def _actions(
         add("softwareAgent.from", agent_origin)
         add("description", merged.get("description"))
         vendor = [k for k in params if isinstance(k, str) and k.startswith(("com.", "org."))]
-        for key in vendor[:MAX_PARAMETERS]:
+        for key in vendor:
             if isinstance(params[key], (str, int, float)) and not isinstance(params[key], bool):
                 add(f"parameters[{key[:80]}]", params[key])
         actions.append(
@@ -311,7 +309,7 @@ def _ingredient(
         format=cap(_text(ing.get("format"))),
         instance_id=cap(_text(ing.get("instance_id"))),
         manifest_label=cap(_ingredient_manifest_label(ing)),
-        validation_codes=tuple(codes)[:MAX_CODES],
+        validation_codes=tuple(codes),
     )
 
 
@@ -345,26 +343,26 @@ def _is_ai_metadata_key(key: object) -> bool:
 
 def _flatten(value: object, depth: int = 0) -> Iterator[str]:
     """Scalar strings inside a JSON-LD value: lists, {"@id"}, {"@value"}, language maps."""
-    if depth > 4:
+    if depth > MAX_FLATTEN_DEPTH:
         return
     if isinstance(value, str):
         yield value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         yield str(value)
     elif isinstance(value, list):
-        for item in value[:MAX_VALUES]:
+        for item in value:
             yield from _flatten(item, depth + 1)
     elif isinstance(value, dict):
         for key in ("@id", "@value"):
             if key in value:
                 yield from _flatten(value[key], depth + 1)
                 return
-        for item in list(value.values())[:MAX_VALUES]:
+        for item in list(value.values()):
             yield from _flatten(item, depth + 1)
 
 
 def _codes(entries: object) -> Iterable[str]:
-    for entry in _list(entries)[:MAX_CODES]:
+    for entry in _list(entries):
         code = entry.get("code") if isinstance(entry, dict) else entry
         if isinstance(code, str) and code:
             yield code[:MAX_LABEL_CHARS]

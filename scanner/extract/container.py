@@ -26,12 +26,12 @@ from typing import Any, BinaryIO
 from pymediainfo import MediaInfo
 
 from scanner.discover.media import MediaFile
-from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.safe_open import file_size
 from scanner.discover.sniff import BMFF_FORMATS, has_reader
 from scanner.extract import timed_mediainfo
 from scanner.extract.formats import bmff
 from scanner.extract.integrity import CHECKED_FORMATS
-from scanner.extract.interface import Extracted, ExtractOptions, cap
+from scanner.extract.interface import Extracted, ExtractOptions, read_failed
 from scanner.model import Evidence, Problem
 
 SOURCE = "container"
@@ -60,27 +60,26 @@ TRACK_KEYS = frozenset(
 TRACK_PREFIX = {"Video": "video.", "Audio": "audio."}
 
 
-def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
+def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
     if media.kind not in KINDS or not has_reader(media.format):
         return Extracted()
     try:
-        with open_readonly(media.path) as handle:
-            exact = _exact_values(media.format, handle)
-        info = timed_mediainfo.parse(media.path)
+        exact = _exact_values(media.format, handle)
+        info = timed_mediainfo.parse(handle)
     except OSError as exc:
-        return Extracted(problems=(Problem(SOURCE, f"cannot read: {exc.strerror or exc}"),))
+        return read_failed(SOURCE, exc)
     except Exception as exc:  # noqa: BLE001 - MediaInfoError, or whatever the C library did
         return Extracted(problems=(Problem(SOURCE, f"unreadable: {exc}", True),))
     general = info.general_tracks[0].to_data() if info.general_tracks else {}
     problem = _integrity(media, general, info)
-    evidence = [Evidence(SOURCE, k, cap(_exact(v, exact))) for k, v in _tag_items(general)]
+    evidence = [Evidence(SOURCE, k, _exact(v, exact)) for k, v in _tag_items(general)]
     for track in info.tracks:
         prefix = TRACK_PREFIX.get(track.track_type)
         if prefix is None:
             continue
         for key, value in track.to_data().items():
             if key in TRACK_KEYS and isinstance(value, str) and value.strip():
-                evidence.append(Evidence(SOURCE, prefix + key, cap(_exact(value, exact))))
+                evidence.append(Evidence(SOURCE, prefix + key, _exact(value, exact)))
     return Extracted(evidence=tuple(_unique(evidence)), problems=(problem,) if problem else ())
 
 

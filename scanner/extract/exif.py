@@ -22,16 +22,22 @@ import io
 from typing import BinaryIO
 
 from scanner.discover.media import MediaFile
-from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.safe_open import file_size
 from scanner.discover.sniff import PNG_FORMATS, TIFF_FORMATS
-from scanner.extract.formats import bmff, jpeg, png, riff, tiff
-from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, cap
-from scanner.model import Evidence, Problem
+from scanner.extract.formats import bmff, is_limit, jpeg, png, riff, tiff
+from scanner.extract.interface import (
+    MAX_PACKET_BYTES,
+    Extracted,
+    ExtractOptions,
+    as_problem,
+    read_failed,
+)
+from scanner.model import Evidence
 
 SOURCE = "exif"
 HEIF_FORMATS = frozenset({"HEIC", "HEIF", "AVIF"})  # the ISO BMFF stills: EXIF in an item
 FORMATS = frozenset({"JPEG", "WEBP"}) | PNG_FORMATS | TIFF_FORMATS | HEIF_FORMATS
-TEXT_VALUE_CAP = 4 * MAX_VALUE_CHARS * 2  # bytes: enough for a capped value in UTF-16
+TEXT_VALUE_CAP = MAX_PACKET_BYTES  # bytes read of one tag's value; past it: a limit reached
 
 IFD0_TAGS = {
     0x010D: "DocumentName",
@@ -63,66 +69,85 @@ XP_TAGS = frozenset(range(0x9C9B, 0x9CA0))
 USER_COMMENT, MAKER_NOTE = 0x9286, 0x927C
 
 
-def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
+def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
     if media.format not in FORMATS:
         return Extracted()
     problems: list[str] = []
     try:
-        with open_readonly(media.path) as handle:
-            found = _read_tags(media.format, handle, file_size(handle), problems)
+        scans = _read_tags(media.format, handle, file_size(handle), problems)
     except OSError as exc:
-        return Extracted(problems=(Problem(SOURCE, f"cannot read: {exc.strerror or exc}"),))
+        return read_failed(SOURCE, exc)
     evidence: list[Evidence] = []
-    if found is not None:
+    seen: set[tuple[str, str]] = set()
+    for found in scans:
         problems.extend(found.problems)
         for (ifd, tag), value in found.values.items():
             name = (IFD0_TAGS if ifd == "IFD0" else EXIF_TAGS)[tag]
             text = decode_value(value, found.big_endian)
-            if text:
-                evidence.append(Evidence(SOURCE, name, cap(text)))
-    return Extracted(evidence=tuple(evidence), problems=tuple(Problem(SOURCE, p) for p in problems))
+            if text and (name, text) not in seen:
+                seen.add((name, text))
+                evidence.append(Evidence(SOURCE, name, text))
+    return Extracted(
+        evidence=tuple(evidence), problems=tuple(as_problem(SOURCE, p) for p in problems)
+    )
 
 
-def _read_tags(fmt: str, handle: BinaryIO, size: int, problems: list[str]) -> tiff.TiffScan | None:
+def _read_tags(fmt: str, handle: BinaryIO, size: int, problems: list[str]) -> list[tiff.TiffScan]:
+    """The wanted tags of every EXIF structure the file holds (a second EXIF block is read
+    like the first: a marker there must not go unseen)."""
     if fmt in TIFF_FORMATS:
-        return tiff.scan(handle, 0, size, WANTED, TEXT_VALUE_CAP)
-    block = _exif_block(fmt, handle, size, problems)
-    if block is None:
-        return None
-    if block.startswith(jpeg.EXIF_ID):  # some writers keep the APP1 prefix in other containers
-        block = block[len(jpeg.EXIF_ID) :]
-    return tiff.scan(io.BytesIO(block), 0, len(block), WANTED, TEXT_VALUE_CAP)
+        return [tiff.scan(handle, 0, size, WANTED, TEXT_VALUE_CAP)]
+    scans = []
+    for block in _exif_blocks(fmt, handle, size, problems):
+        if block.startswith(jpeg.EXIF_ID):  # some writers keep the APP1 prefix elsewhere too
+            block = block[len(jpeg.EXIF_ID) :]
+        scans.append(tiff.scan(io.BytesIO(block), 0, len(block), WANTED, TEXT_VALUE_CAP))
+    return scans
 
 
-def _exif_block(fmt: str, handle: BinaryIO, size: int, problems: list[str]) -> bytes | None:
+def _exif_blocks(fmt: str, handle: BinaryIO, size: int, problems: list[str]) -> list[bytes]:
     if fmt == "JPEG":
-        return jpeg.scan(handle, size).exif
+        jpeg_scan = jpeg.scan(handle, size)
+        problems.extend(p for p in jpeg_scan.problems if is_limit(p))
+        return jpeg_scan.exif_blocks
     if fmt == "WEBP":
-        scan = riff.scan(handle, size)
-        chunk = scan.first(riff.EXIF_CHUNK)
-        return riff.chunk_data(handle, chunk)[0] if chunk else None
+        riff_scan = riff.scan(handle, size)
+        problems.extend(p for p in riff_scan.problems if is_limit(p))
+        blocks = []
+        for chunk in riff_scan.chunks:
+            if chunk.fourcc == riff.EXIF_CHUNK:
+                data, cut = riff.chunk_data(handle, chunk)
+                problems.extend([cut] if cut else [])
+                blocks.append(data)
+        return blocks
     if fmt in PNG_FORMATS:
         return _png_exif(handle, size, problems)
-    return bmff.scan(handle, size).exif  # HEIC, HEIF, AVIF
+    bmff_scan = bmff.scan(handle, size)  # HEIC, HEIF, AVIF
+    problems.extend(p for p in bmff_scan.problems if is_limit(p))
+    return bmff_scan.exif_blocks
 
 
-def _png_exif(handle: BinaryIO, size: int, problems: list[str]) -> bytes | None:
+def _png_exif(handle: BinaryIO, size: int, problems: list[str]) -> list[bytes]:
+    """eXIf chunks, and ImageMagick's hex-encoded `Raw profile type exif|APP1` text chunks."""
     scan = png.scan(handle, size)
-    chunk = next(iter(scan.of_type(b"eXIf")), None)
-    if chunk is not None:
-        return png.chunk_data(handle, chunk)[0]
+    problems.extend(p for p in scan.problems if is_limit(p))
+    blocks = []
+    for chunk in scan.of_type(b"eXIf"):
+        data, cut = png.chunk_data(handle, chunk)
+        problems.extend([cut] if cut else [])
+        blocks.append(data)
     inflater = png.Inflater()
     for chunk in scan.of_type(b"zTXt", b"tEXt", b"iTXt"):
         keyword = png.keyword_of(handle, chunk)
         if keyword not in (b"Raw profile type exif", b"Raw profile type APP1"):
             continue
-        data, _cut = png.chunk_data(handle, chunk)
+        data, cut = png.chunk_data(handle, chunk)
         found, problem = png.text_chunk_payload(chunk.ctype, data, inflater)
-        if problem:
-            problems.append(problem)
-        if found is not None:
-            return png.raw_profile(found[1])
-    return None
+        problems.extend(p for p in (cut, problem) if p)
+        profile = png.raw_profile(found[1]) if found is not None else None
+        if profile is not None:
+            blocks.append(profile)
+    return blocks
 
 
 def decode_value(value: tiff.TiffValue, big_endian: bool) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from scanner.discover.media import MediaFile
-from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.safe_open import file_size
 from scanner.discover.sniff import (
     BMFF_FORMATS,
     PNG_FORMATS,
@@ -31,7 +31,7 @@ from scanner.discover.sniff import (
     UNKNOWN_FORMAT,
 )
 from scanner.extract.formats import bmff, jpeg, png, riff, tiff
-from scanner.extract.interface import Extracted, ExtractOptions
+from scanner.extract.interface import Extracted, ExtractOptions, read_failed
 from scanner.model import Problem
 
 SOURCE = "file"
@@ -39,17 +39,16 @@ UNRECOGNISED = "unrecognised content: the name says media, the bytes match no kn
 CHECKED_FORMATS = frozenset({"JPEG"}) | PNG_FORMATS | TIFF_FORMATS | RIFF_FORMATS | BMFF_FORMATS
 
 
-def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
+def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
     if media.size == 0:
         return Extracted()  # the analysis reports empty files
     if media.format == UNKNOWN_FORMAT:
         # The walker keeps such a file only because its name says media (`trailer.mov`).
         return Extracted(problems=(Problem(SOURCE, UNRECOGNISED, True),))
     try:
-        with open_readonly(media.path) as handle:
-            broken = check(media.format, handle, file_size(handle))
+        broken = check(media.format, handle, file_size(handle))
     except OSError as exc:
-        return Extracted(problems=(Problem(SOURCE, f"cannot read: {exc.strerror or exc}", True),))
+        return read_failed(SOURCE, exc)
     return Extracted(problems=(Problem(SOURCE, broken, True),) if broken else ())
 
 

@@ -9,29 +9,28 @@ left to the xmp and exif extractors, which decode them properly.
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from scanner.discover.media import MediaFile
-from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.safe_open import file_size
 from scanner.discover.sniff import PNG_FORMATS
 from scanner.extract.formats import png
-from scanner.extract.interface import Extracted, ExtractOptions, cap
-from scanner.model import Evidence, Problem
+from scanner.extract.interface import Extracted, ExtractOptions, as_problem, read_failed
+from scanner.model import Evidence
 
 SOURCE = "png-text"
-MAX_TEXTS = 500
 LEFT_TO_OTHERS = (b"XML:com.adobe.xmp", b"Raw profile type ")
 
 
-def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
+def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
     if media.format not in PNG_FORMATS:
         return Extracted()
     try:
-        with open_readonly(media.path) as handle:
-            scan = png.scan(handle, file_size(handle))
-            texts, problems = png.read_texts(handle, scan, skip_prefixes=LEFT_TO_OTHERS)
+        scan = png.scan(handle, file_size(handle))
+        texts, problems = png.read_texts(handle, scan, skip_prefixes=LEFT_TO_OTHERS)
     except OSError as exc:
-        return Extracted(problems=(Problem(SOURCE, f"cannot read: {exc.strerror or exc}"),))
-    evidence = [Evidence(SOURCE, text.keyword, cap(text.text)) for text in texts]
-    if len(evidence) > MAX_TEXTS:
-        problems.append(f"{len(evidence)} text chunks: only the first {MAX_TEXTS} kept")
-        evidence = evidence[:MAX_TEXTS]
-    return Extracted(evidence=tuple(evidence), problems=tuple(Problem(SOURCE, p) for p in problems))
+        return read_failed(SOURCE, exc)
+    evidence = [Evidence(SOURCE, text.keyword, text.text) for text in texts]
+    return Extracted(
+        evidence=tuple(evidence), problems=tuple(as_problem(SOURCE, p) for p in problems)
+    )

@@ -15,11 +15,11 @@ import os
 import select
 import signal
 import time
-from pathlib import Path
+from typing import BinaryIO
 
 from pymediainfo import MediaInfo
 
-from scanner.discover.safe_open import open_readonly
+from scanner.discover.safe_open import descriptor_path
 
 # Headers-only parses take ~30 ms here; a 2.3 KB mutated MP4 found by the fuzz harness keeps
 # libmediainfo busy for minutes. So a small base, plus time for seeks in very large files.
@@ -40,19 +40,21 @@ class MediaInfoError(Exception):
     """MediaInfo failed, crashed or ran out of time; the message says which."""
 
 
-def parse(path: Path, timeout: float | None = None) -> MediaInfo:
-    """MediaInfo for `path`, killed after `timeout` seconds (default: `timeout_for` its size)."""
+def parse(handle: BinaryIO, timeout: float | None = None) -> MediaInfo:
+    """MediaInfo for the open file `handle`, killed after `timeout` seconds (default:
+    `timeout_for` its size)."""
     if timeout is None:
-        timeout = timeout_for(os.stat(path).st_size)
+        timeout = timeout_for(os.fstat(handle.fileno()).st_size)
+    name = descriptor_path(handle)
     if not hasattr(os, "fork"):
-        return MediaInfo(_xml(path), encoding_errors="replace")
+        return MediaInfo(_xml(name), encoding_errors="replace")
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: parse, write the XML, leave without running any cleanup
         status = 1
         try:
             os.close(read_end)
-            data = _xml(path).encode("utf-8", errors="replace")
+            data = _xml(name).encode("utf-8", errors="replace")
             view = memoryview(data)
             while view:
                 view = view[os.write(write_end, view) :]
@@ -73,15 +75,13 @@ def parse(path: Path, timeout: float | None = None) -> MediaInfo:
     return MediaInfo(data.decode("utf-8", errors="replace"), encoding_errors="replace")
 
 
-def _xml(path: Path) -> str:
+def _xml(name: str) -> str:
     # MediaInfo is given a file name, not a Python file object: through pymediainfo's buffer
-    # interface at ParseSpeed 0 it calls a whole FFmpeg MXF "truncated". The name is our own
-    # read-only descriptor's /proc entry where there is one, so odd names, symlink swaps and
-    # FIFOs (the open is non-blocking and checked) cannot get in the way.
-    with open_readonly(path) as handle:
-        proc = f"/proc/self/fd/{handle.fileno()}"
-        name = proc if os.path.exists(proc) else str(path)
-        return MediaInfo.parse(name, parse_speed=PARSE_SPEED, output="OLDXML")
+    # interface at ParseSpeed 0 it calls a whole FFmpeg MXF "truncated". The name is the
+    # analysis' own open descriptor (`descriptor_path`), so odd names, symlink swaps and FIFOs
+    # cannot get in the way: MediaInfo reads the file that was opened and checked.
+    result: str = MediaInfo.parse(name, parse_speed=PARSE_SPEED, output="OLDXML")
+    return result
 
 
 def _read_until(fd: int, pid: int, timeout: float) -> bytes:

@@ -18,10 +18,16 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from scanner.discover.media import MediaFile
-from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.safe_open import file_size
 from scanner.discover.sniff import BMFF_FORMATS, PNG_FORMATS, RIFF_FORMATS, TIFF_FORMATS
-from scanner.extract.formats import bmff, jpeg, png, riff, tiff
-from scanner.extract.interface import MAX_PACKET_BYTES, Extracted, ExtractOptions, cap
+from scanner.extract.formats import bmff, is_limit, jpeg, limit_reached, png, riff, tiff
+from scanner.extract.interface import (
+    MAX_PACKET_BYTES,
+    Extracted,
+    ExtractOptions,
+    as_problem,
+    read_failed,
+)
 from scanner.extract.xmp_rdf import XmpError, XmpRefused, parse_packet
 from scanner.model import Evidence, Problem
 
@@ -33,44 +39,45 @@ FORMATS = frozenset({"JPEG"}) | PNG_FORMATS | TIFF_FORMATS | RIFF_FORMATS | BMFF
 Packets = list[tuple[str, bytes]]  # (where in the file, packet bytes)
 
 
-def extract(media: MediaFile, options: ExtractOptions) -> Extracted:
+def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
     if media.format not in FORMATS:
         return Extracted()
     problems: list[str | Problem] = []  # strings are non-fatal
     try:
-        with open_readonly(media.path) as handle:
-            size = file_size(handle)
-            packets, extended = _packets(media.format, handle, size, problems)
+        packets, extended = _packets(media.format, handle, file_size(handle), problems)
     except OSError as exc:
-        return Extracted(problems=(Problem(SOURCE, f"cannot read: {exc.strerror or exc}"),))
+        return read_failed(SOURCE, exc)
     evidence: list[Evidence] = []
     seen: set[tuple[str, str]] = set()
     for where, packet in packets:
         properties = _parse(where, packet, problems)
         guid = next((v for f, v in properties if f == EXTENDED_XMP_FIELD), "")
-        if guid and where == "APP1":
+        if guid and where.startswith("APP1"):
             properties += _extended(guid, extended, problems)
         for field, value in properties:
             if (field, value) not in seen:
                 seen.add((field, value))
-                evidence.append(Evidence(SOURCE, field, cap(value)))
+                evidence.append(Evidence(SOURCE, field, value))
     if extended and not any(f == EXTENDED_XMP_FIELD for f, _ in seen):
         problems.append("ExtendedXMP present but not referenced by the main packet: ignored")
     return Extracted(
         evidence=tuple(evidence),
-        problems=tuple(Problem(SOURCE, p) if isinstance(p, str) else p for p in problems),
+        problems=tuple(as_problem(SOURCE, p) if isinstance(p, str) else p for p in problems),
     )
 
 
 def _parse(where: str, packet: bytes, problems: list[str | Problem]) -> list[tuple[str, str]]:
     try:
-        return parse_packet(packet)
+        properties, limit = parse_packet(packet)
     except XmpRefused as exc:
         problems.append(Problem(SOURCE, f"{where}: {exc}", fatal=True))
         return []
     except XmpError as exc:
         problems.append(f"{where}: {exc}")
         return []
+    if limit:
+        problems.append(limit_reached(f"{where}: {limit}"))
+    return properties
 
 
 def _extended(
@@ -81,8 +88,15 @@ def _extended(
         problems.append(f"ExtendedXMP {guid} named by the main packet is missing")
         return []
     packet, whole = part.assemble()
-    if not whole:
-        problems.append(f"ExtendedXMP {guid} is incomplete or over the size cap")
+    if part.over_cap:
+        problems.append(
+            limit_reached(
+                f"ExtendedXMP {guid} of {part.full_length:,} bytes: only the first "
+                f"{jpeg.MAX_EXTENDED_XMP:,} read"
+            )
+        )
+    elif not whole:
+        problems.append(f"ExtendedXMP {guid} is incomplete")
     return _parse("ExtendedXMP", packet, problems)
 
 
@@ -91,30 +105,38 @@ def _packets(
 ) -> tuple[Packets, dict[str, jpeg.ExtendedXmp]]:
     if fmt == "JPEG":
         jpeg_scan = jpeg.scan(handle, size)
-        app1: Packets = [("APP1", jpeg_scan.xmp)] if jpeg_scan.xmp is not None else []
+        problems.extend(p for p in jpeg_scan.problems if is_limit(p))
+        app1: Packets = [
+            ("APP1" if i == 0 else f"APP1 #{i + 1}", packet)
+            for i, packet in enumerate(jpeg_scan.xmp_packets)
+        ]
         return app1, jpeg_scan.extended_xmp
     if fmt in PNG_FORMATS:
         return _png_packets(handle, size, problems), {}
     if fmt in TIFF_FORMATS:
         found = tiff.scan(handle, 0, size, {"IFD0": frozenset({tiff.XMP_TAG})}, MAX_PACKET_BYTES)
+        problems.extend(p for p in found.problems if is_limit(p))
         value = found.get(tiff.XMP_TAG)
         return ([("tag 700", value.data)] if value is not None else []), {}
     if fmt in RIFF_FORMATS:
         riff_scan = riff.scan(handle, size)
-        chunk = riff_scan.first(*riff.XMP_CHUNKS)
-        if chunk is None:
-            return [], {}
-        data, cut = riff.chunk_data(handle, chunk)
-        if cut:
-            problems.append(cut)
-        return [(chunk.fourcc.decode("latin-1").strip(), data)], {}
+        problems.extend(p for p in riff_scan.problems if is_limit(p))
+        found_packets: Packets = []
+        for chunk in riff_scan.chunks:
+            if chunk.fourcc in riff.XMP_CHUNKS:
+                data, cut = riff.chunk_data(handle, chunk)
+                if cut:
+                    problems.append(cut)
+                found_packets.append((chunk.fourcc.decode("latin-1").strip(), data))
+        return found_packets, {}
     bmff_scan = bmff.scan(handle, size)
-    problems.extend(p for p in bmff_scan.problems if p.startswith("box "))  # caps hit
+    problems.extend(p for p in bmff_scan.problems if is_limit(p))
     return bmff_scan.xmp, {}
 
 
 def _png_packets(handle: BinaryIO, size: int, problems: list[str | Problem]) -> Packets:
     scan = png.scan(handle, size)
+    problems.extend(p for p in scan.problems if is_limit(p))
     inflater = png.Inflater()
     packets: Packets = []
     for chunk in scan.of_type(b"iTXt", b"tEXt", b"zTXt"):

@@ -19,8 +19,10 @@ from defusedxml.ElementTree import iterparse
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
-MAX_PROPERTIES = 500
-MAX_DEPTH = 16
+# Beyond either the packet's remaining properties are not read, and the packet says so
+# (`Properties.limit`): the XMP source is then incomplete, never quietly short.
+MAX_PROPERTIES = 100_000
+MAX_DEPTH = 32
 
 CONVENTIONAL_PREFIXES = {
     "http://ns.adobe.com/xap/1.0/": "xmp",
@@ -61,18 +63,25 @@ class XmpRefused(XmpError):
     """The packet declares a DTD or entities: crafted, never expanded, and what it says is lost."""
 
 
-def parse_packet(packet: bytes) -> list[tuple[str, str]]:
-    """The packet's properties in document order (at most MAX_PROPERTIES). Raises XmpError."""
+class _Out(list[tuple[str, str]]):
+    """The properties found, and the limit that stopped the reading ("" when none did)."""
+
+    limit: str = ""
+
+
+def parse_packet(packet: bytes) -> tuple[list[tuple[str, str]], str]:
+    """The packet's properties in document order, and "" or the limit that cut them short
+    (MAX_PROPERTIES, MAX_DEPTH). Raises XmpError."""
     root, prefixes = _parse_xml(_trim(packet))
     namer = _Namer(prefixes)
-    out: list[tuple[str, str]] = []
+    out = _Out()
     rdf_roots = [root] if _is_rdf(root.tag, "RDF") else list(root.iter(f"{{{RDF}}}RDF"))
     for rdf in rdf_roots:
         for node in rdf:  # top-level rdf:Description (or typed) nodes only
             _description(node, "", namer, out, 0)
-            if len(out) >= MAX_PROPERTIES:
-                return out
-    return out
+            if out.limit:
+                return list(out), out.limit
+    return list(out), ""
 
 
 def _trim(packet: bytes) -> bytes:
@@ -137,8 +146,11 @@ def _plain_attributes(element: ET.Element) -> list[tuple[str, str]]:
     ]
 
 
-def _emit(out: list[tuple[str, str]], field: str, value: str | None) -> None:
-    if value is None or len(out) >= MAX_PROPERTIES:
+def _emit(out: _Out, field: str, value: str | None) -> None:
+    if value is None:
+        return
+    if len(out) >= MAX_PROPERTIES:
+        out.limit = f"more than {MAX_PROPERTIES:,} properties in one XMP packet: the rest not read"
         return
     value = value.strip()
     if value:
@@ -149,9 +161,7 @@ def _join(parent: str, child: str) -> str:
     return f"{parent}/{child}" if parent else child
 
 
-def _description(
-    node: ET.Element, parent: str, name: _Namer, out: list[tuple[str, str]], depth: int
-) -> None:
+def _description(node: ET.Element, parent: str, name: _Namer, out: _Out, depth: int) -> None:
     """Properties of an rdf:Description (or a struct node): attributes, then child elements."""
     for key, value in _plain_attributes(node):
         _emit(out, _join(parent, name(key)), value)
@@ -159,10 +169,11 @@ def _description(
         _property(child, _join(parent, name(child.tag)), name, out, depth + 1)
 
 
-def _property(
-    element: ET.Element, field: str, name: _Namer, out: list[tuple[str, str]], depth: int
-) -> None:
-    if depth > MAX_DEPTH or len(out) >= MAX_PROPERTIES:
+def _property(element: ET.Element, field: str, name: _Namer, out: _Out, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        out.limit = f"XMP nested deeper than {MAX_DEPTH} levels: the deeper values not read"
+        return
+    if out.limit:
         return
     resource = element.get(f"{{{RDF}}}resource")
     if resource is not None:

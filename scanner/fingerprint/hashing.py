@@ -14,6 +14,7 @@ import struct
 import warnings
 import zlib
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
@@ -63,21 +64,22 @@ class FingerprintResult:
     problems: tuple[Problem, ...] = ()
 
 
-def fingerprint_media(media: MediaFile) -> FingerprintResult:
-    """Perceptual hashes and thumbnail of one image or video file; audio/other gives nothing."""
+def fingerprint_media(media: MediaFile, handle: BinaryIO) -> FingerprintResult:
+    """Perceptual hashes and thumbnail of one image or video file (read from the open file
+    `handle`, never the path); audio and other kinds give nothing."""
     if media.kind == "image":
-        return fingerprint_still(media)
+        return fingerprint_still(media, handle)
     if media.kind == "video":
         from scanner.fingerprint.video import sample_video
 
-        sampled = sample_video(media.path)
+        sampled = sample_video(handle)
         thumbnail = picture.thumbnail_uri(sampled.poster) if sampled.poster else ""
         return FingerprintResult(sampled.frames, thumbnail, sampled.problems)
     return FingerprintResult()
 
 
-def fingerprint_still(media: MediaFile) -> FingerprintResult:
-    work, problem = decode_still(media)
+def fingerprint_still(media: MediaFile, handle: BinaryIO) -> FingerprintResult:
+    work, problem = decode_still(media, handle)
     if work is None:
         return FingerprintResult(problems=(problem,) if problem else ())
     frame = picture.hash_picture(work, tiles=True)
@@ -91,10 +93,11 @@ def fingerprint_still(media: MediaFile) -> FingerprintResult:
     )
 
 
-def decode_still(media: MediaFile) -> tuple[Image.Image | None, Problem | None]:
+def decode_still(media: MediaFile, handle: BinaryIO) -> tuple[Image.Image | None, Problem | None]:
     """The first frame of a still, upright, RGB, fitted in WORK_SIZE; or the reason it is not."""
     try:
-        with open(media.path, "rb") as handle, warnings.catch_warnings():
+        handle.seek(0)
+        with warnings.catch_warnings():
             # We check the bound ourselves, before decoding, and say so in a Problem.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(handle)

@@ -15,11 +15,12 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
+from typing import BinaryIO
 
 import av
 from PIL import Image
 
+from scanner.discover.safe_open import descriptor_path
 from scanner.fingerprint import picture
 from scanner.fingerprint.picture import SOURCE, pixel_bound_problem
 from scanner.model import FrameHash, Problem
@@ -66,10 +67,11 @@ class _Sampler:
         return i < len(self.sampled) and self.sampled[i] <= timecode + tolerance
 
 
-def sample_video(path: Path) -> VideoSamples:
-    """Hashes of sampled frames of the first video stream; problems instead of exceptions."""
+def sample_video(handle: BinaryIO) -> VideoSamples:
+    """Hashes of sampled frames of the first video stream of the open file `handle` (FFmpeg
+    reads it through the descriptor: `descriptor_path`); problems instead of exceptions."""
     try:
-        container = av.open(str(path), mode="r", metadata_errors="ignore")
+        container = av.open(descriptor_path(handle), mode="r", metadata_errors="ignore")
     except _AV_ERRORS as exc:
         return _fatal(f"cannot decode video: {type(exc).__name__}: {exc}")
     with container:

@@ -49,7 +49,7 @@ from scanner.model import (
     Finding,
     Reason,
 )
-from scanner.policy.reasons import rank, worst_status
+from scanner.policy.reasons import NO_OVERRIDES, Overrides, rank, worst_status
 
 AI_VALUES_NEEDING_APPROVAL = ("generated", "composite")
 DECIDING = ("strong", "definitive")  # weak signals are shown to people but decide nothing
@@ -64,8 +64,10 @@ def decide(
     approvals_by_id: Mapping[str, Approval],
     as_of: date,
     archival: ArchivalCheck | None = None,
+    overrides: Overrides = NO_OVERRIDES,
 ) -> Finding:
-    """The finding for one asset: status, every applicable reason, the approval used."""
+    """The finding for one asset: status, every applicable reason, the approval used.
+    `overrides`: the statuses the policy sets for adjustable reasons (`reasons.ADJUSTABLE`)."""
     assessment = analysis.assessment
     has_ai = assessment.ai in AI_VALUES_NEEDING_APPROVAL
     possible = [
@@ -79,6 +81,10 @@ def decide(
     reasons: list[Reason] = []
     if analysis.unreadable:
         reasons.append(Reason("unreadable", _problems(analysis)))
+    if analysis.not_inspected:
+        reasons.append(Reason("not-inspected", _problems(analysis, incomplete=True)))
+    if analysis.truncated:
+        reasons.append(Reason("evidence-truncated", "; ".join(analysis.truncated)))
     if has_ai or (possible and used is not None):
         reasons += _ai_reasons(analysis, area, used, kept[0] if kept else None, as_of)
     elif possible and area != "temporary":
@@ -91,14 +97,14 @@ def decide(
     reasons += _credential_reasons(analysis)
     if archival is not None:
         reasons += _archival_reasons(archival)
-    if not (has_ai or possible or analysis.unreadable):
+    if not (has_ai or possible or analysis.unreadable or analysis.not_inspected):
         hints = sum(1 for s in assessment.signals if s.meaning in AI_MEANINGS)
         detail = f"no deciding AI signal found ({hints} weak hint(s) among the signals)"
         reasons.append(Reason("no-ai-signal", detail if hints else "no AI signal found"))
 
-    reasons.sort(key=lambda r: rank(r.code))
+    reasons.sort(key=lambda r: rank(r.code, overrides))
     return Finding(
-        status=worst_status([r.code for r in reasons]),
+        status=worst_status([r.code for r in reasons], overrides),
         reasons=tuple(reasons),
         approval=used.request_id if used else "",
         matches=kept,
@@ -245,6 +251,12 @@ def _archival_reasons(check: ArchivalCheck) -> list[Reason]:
     return [Reason("archival-unverified", "no original archival scan is near it")]
 
 
-def _problems(analysis: AssetAnalysis) -> str:
-    fatal = [f"{p.source}: {p.message}" for p in analysis.problems if p.fatal]
-    return "; ".join(fatal[:MAX_DETAIL_ITEMS])
+def _problems(analysis: AssetAnalysis, *, incomplete: bool = False) -> str:
+    """The fatal problems (or, with `incomplete`, the limits reached), as one line."""
+    chosen = [
+        f"{p.source}: {p.message}"
+        for p in analysis.problems
+        if (p.incomplete if incomplete else p.fatal)
+    ]
+    more = f" (and {len(chosen) - MAX_DETAIL_ITEMS} more)" if len(chosen) > MAX_DETAIL_ITEMS else ""
+    return "; ".join(chosen[:MAX_DETAIL_ITEMS]) + more

@@ -6,6 +6,9 @@ Each code decides a status; a finding's status is the worst status among its rea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from scanner.model import STATUSES
 
 # code -> (status it forces, what it means)
@@ -30,6 +33,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "AI material in archival/factual footage without an approval allowing archival_use",
     ),
     "unreadable": ("error", "the file could not be read (empty, truncated, corrupt, too large)"),
+    "not-inspected": (
+        "error",
+        "provenance not fully read: a reader reached a limit (count, size, depth, decompression "
+        "budget) or no reader exists for the format; no AI signal here means nothing was seen "
+        "(the policy may make it review)",
+    ),
     "credentials-invalid": (
         "review",
         "C2PA integrity broken: the file changed after signing, its claims are unproven",
@@ -46,6 +55,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "review",
         "the matching approval covers named tools, but the asset names no generator",
     ),
+    "evidence-truncated": (
+        "review",
+        "the report holds only part of this asset's evidence (over the per-asset cap); the "
+        "decision used all of it",
+    ),
     "archival-unverified": ("review", "no original archival scan matches this archival still"),
     "archival-altered": ("review", "near an original archival scan, but altered from it"),
     "approved": ("approved", "AI material covered by a granted, current approval"),
@@ -60,17 +74,25 @@ REASONS: dict[str, tuple[str, str]] = {
 _RANK = {status: rank for rank, status in enumerate(STATUSES)}  # 0 = worst
 
 
-def status_of(code: str) -> str:
-    return REASONS[code][0]
+# Reasons whose status the gatekeeper's policy may set, and the statuses it may choose: never
+# one that passes as clean.
+ADJUSTABLE: dict[str, tuple[str, ...]] = {"not-inspected": ("error", "review")}
+
+Overrides = Mapping[str, str]  # reason code -> status, from the policy (see ADJUSTABLE)
+NO_OVERRIDES: Overrides = MappingProxyType({})
 
 
-def rank(code: str) -> int:
+def status_of(code: str, overrides: Overrides = NO_OVERRIDES) -> str:
+    return overrides.get(code) or REASONS[code][0]
+
+
+def rank(code: str, overrides: Overrides = NO_OVERRIDES) -> int:
     """Sort key: reasons of worse statuses first."""
-    return _RANK[status_of(code)]
+    return _RANK[status_of(code, overrides)]
 
 
-def worst_status(codes: list[str]) -> str:
+def worst_status(codes: list[str], overrides: Overrides = NO_OVERRIDES) -> str:
     """The worst status among the codes' statuses; `clean` when there are none."""
     if not codes:
         return "clean"
-    return STATUSES[min(rank(c) for c in codes)]
+    return STATUSES[min(rank(c, overrides) for c in codes)]

@@ -26,6 +26,7 @@ not `none`) the names of `tool` and `ai-enhanced` signals of the same asset.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -98,9 +99,9 @@ def manifest_roles(report: C2paReport) -> dict[str, str]:
     roles: dict[str, str] = {}
     if report.active_manifest in by_label:
         roles[report.active_manifest] = SELF
-        queue = [report.active_manifest]
+        queue = deque([report.active_manifest])
         while queue:
-            label = queue.pop(0)
+            label = queue.popleft()
             for ing in by_label[label].ingredients:
                 child = ing.manifest_label
                 if child not in by_label:

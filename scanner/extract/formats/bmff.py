@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from scanner.extract.formats import limit_reached
 from scanner.extract.formats.binio import read_at
 
 XMP_UUID = uuid.UUID("be7acfcb-97a9-42e8-9c71-999491e3afac").bytes
@@ -27,6 +28,7 @@ MAX_BOXES = 100_000  # per container level
 MAX_BODY = 8 * 1024 * 1024  # bytes read from one box body or item
 MAX_TABLE = 1024 * 1024  # bytes read from iinf / iloc / keys
 MAX_ITEMS = 4096
+MAX_EXTENTS = 64  # per item
 XMP_MIME = b"application/rdf+xml"
 
 
@@ -55,7 +57,7 @@ class Box:
 class BmffScan:
     top: list[Box] = field(default_factory=list)
     xmp: list[tuple[str, bytes]] = field(default_factory=list)  # (where, packet)
-    exif: bytes | None = None  # TIFF structure from a HEIF Exif item
+    exif_blocks: list[bytes] = field(default_factory=list)  # TIFF structures of HEIF Exif items
     has_c2pa: bool = False
     items: list[tuple[str, str]] = field(default_factory=list)  # QuickTime metadata (key, text)
     complete: bool = False  # the top-level boxes exactly fill the file
@@ -101,7 +103,9 @@ def iter_boxes(
             return
         yield Box(btype, pos, header, size, usertype)
         pos += size
-    problems.append(f"more than {MAX_BOXES} boxes in {where or 'file'}: the rest were not read")
+    problems.append(
+        limit_reached(f"more than {MAX_BOXES:,} boxes in {where or 'file'}: the rest not read")
+    )
 
 
 def body_of(handle: BinaryIO, box: Box, cap: int = MAX_BODY) -> bytes:
@@ -127,10 +131,33 @@ def scan(handle: BinaryIO, size: int) -> BmffScan:
     return result
 
 
+def _room_for_item(result: BmffScan) -> bool:
+    if len(result.items) < MAX_ITEMS:
+        return True
+    message = limit_reached(f"more than {MAX_ITEMS:,} metadata items: the rest not read")
+    if message not in result.problems:
+        result.problems.append(message)
+    return False
+
+
+def _table(handle: BinaryIO, box: Box, problems: list[str]) -> bytes:
+    """The body of a table box (keys, iloc, a QuickTime text), capped at MAX_TABLE."""
+    if box.body_size > MAX_TABLE:
+        name = box.btype.decode("latin-1")
+        problems.append(
+            limit_reached(f"box {name!r} of {box.body_size:,} bytes: {MAX_TABLE:,} read")
+        )
+    return body_of(handle, box, MAX_TABLE)
+
+
 def _capped_body(handle: BinaryIO, box: Box, problems: list[str]) -> bytes:
     if box.body_size > MAX_BODY:
         name = box.btype.decode("latin-1")
-        problems.append(f"box {name!r} of {box.body_size} bytes: only the first {MAX_BODY} read")
+        problems.append(
+            limit_reached(
+                f"box {name!r} of {box.body_size:,} bytes: only the first {MAX_BODY:,} read"
+            )
+        )
     return body_of(handle, box)
 
 
@@ -150,9 +177,11 @@ def _udta(handle: BinaryIO, udta: Box, result: BmffScan) -> None:
             result.xmp.append(("moov/udta/XMP_", _capped_body(handle, box, result.problems)))
         elif box.btype == b"meta":
             _qt_meta(handle, box, result)
-        elif box.btype[:1] == b"\xa9" and len(result.items) < MAX_ITEMS:
+        elif box.btype[:1] == b"\xa9":
+            if not _room_for_item(result):
+                return
             # QuickTime user data text: 16-bit length, 16-bit language, text.
-            body = body_of(handle, box, MAX_TABLE)
+            body = _table(handle, box, result.problems)
             length = int.from_bytes(body[:2], "big")
             if 0 < length <= len(body) - 4:
                 text = body[4 : 4 + length].decode("utf-8", errors="replace")
@@ -170,14 +199,16 @@ def _qt_meta(handle: BinaryIO, meta: Box, result: BmffScan) -> None:
     start = _meta_children_start(handle, meta)
     for box in iter_boxes(handle, start, meta.end, result.problems, "meta"):
         if box.btype == b"keys":
-            keys = _parse_keys(body_of(handle, box, MAX_TABLE))
+            keys = _parse_keys(_table(handle, box, result.problems), result.problems)
         elif box.btype == b"ilst":
             _ilst(handle, box, keys, result)
 
 
-def _parse_keys(body: bytes) -> list[str]:
+def _parse_keys(body: bytes, problems: list[str]) -> list[str]:
     keys: list[str] = []
     count = int.from_bytes(body[4:8], "big")
+    if count > MAX_ITEMS:
+        problems.append(limit_reached(f"{count:,} metadata keys: only {MAX_ITEMS:,} read"))
     pos = 8
     for _ in range(min(count, MAX_ITEMS)):
         size = int.from_bytes(body[pos : pos + 4], "big")
@@ -190,7 +221,7 @@ def _parse_keys(body: bytes) -> list[str]:
 
 def _ilst(handle: BinaryIO, ilst: Box, keys: list[str], result: BmffScan) -> None:
     for item in iter_boxes(handle, ilst.body, ilst.end, result.problems, "ilst"):
-        if len(result.items) >= MAX_ITEMS:
+        if not _room_for_item(result):
             return
         index = int.from_bytes(item.btype, "big")
         key = keys[index - 1] if 0 < index <= len(keys) else item.btype.decode("latin-1")
@@ -198,7 +229,7 @@ def _ilst(handle: BinaryIO, ilst: Box, keys: list[str], result: BmffScan) -> Non
             if child.btype == b"name":  # iTunes '----' free-form item: the real key
                 key = body_of(handle, child, 1024)[4:].decode("utf-8", errors="replace")
             elif child.btype == b"data":
-                text = _data_text(body_of(handle, child))
+                text = _data_text(_capped_body(handle, child, result.problems))
                 if text is not None:
                     result.items.append((key, text))
 
@@ -223,7 +254,7 @@ def _heif_meta(handle: BinaryIO, meta: Box, result: BmffScan) -> None:
         if box.btype == b"iinf":
             infos = _parse_iinf(handle, box, problems)
         elif box.btype == b"iloc":
-            locations = _parse_iloc(body_of(handle, box, MAX_TABLE))
+            locations = _parse_iloc(_table(handle, box, problems), problems)
         elif box.btype == b"idat":
             idat_offset = box.body
     for item_id, (item_type, content_type) in infos.items():
@@ -235,12 +266,16 @@ def _heif_meta(handle: BinaryIO, meta: Box, result: BmffScan) -> None:
         base = idat_offset if method == 1 else 0
         if method not in (0, 1) or base < 0:
             continue
+        if sum(size for _off, size in extents) > MAX_BODY:
+            problems.append(limit_reached(f"metadata item {item_id} over {MAX_BODY:,} bytes: cut"))
         parts = [read_at(handle, base + off, min(size, MAX_BODY)) for off, size in extents]
         data = b"".join(parts)[:MAX_BODY]
         if is_xmp:
             result.xmp.append(("meta item", data))
-        elif result.exif is None:
-            result.exif = _exif_item_tiff(data)
+        else:
+            block = _exif_item_tiff(data)
+            if block is not None:
+                result.exif_blocks.append(block)
 
 
 def _exif_item_tiff(data: bytes) -> bytes | None:
@@ -258,8 +293,11 @@ def _parse_iinf(handle: BinaryIO, iinf: Box, problems: list[str]) -> dict[int, t
     start = iinf.body + 4 + (2 if version == b"\x00" else 4)
     infos: dict[int, tuple[bytes, bytes]] = {}
     for box in iter_boxes(handle, start, iinf.end, problems, "iinf"):
-        if box.btype != b"infe" or len(infos) >= MAX_ITEMS:
+        if box.btype != b"infe":
             continue
+        if len(infos) >= MAX_ITEMS:
+            problems.append(limit_reached(f"more than {MAX_ITEMS:,} items: the rest not read"))
+            break
         body = body_of(handle, box, 4096)
         entry_version = body[0] if body else 0
         if entry_version >= 2:
@@ -278,7 +316,7 @@ def _parse_iinf(handle: BinaryIO, iinf: Box, problems: list[str]) -> dict[int, t
     return infos
 
 
-def _parse_iloc(body: bytes) -> dict[int, tuple[int, list[tuple[int, int]]]]:
+def _parse_iloc(body: bytes, problems: list[str]) -> dict[int, tuple[int, list[tuple[int, int]]]]:
     """item id -> (construction method, [(offset, length)]) from an `iloc` body."""
     locations: dict[int, tuple[int, list[tuple[int, int]]]] = {}
     if len(body) < 8:
@@ -290,6 +328,8 @@ def _parse_iloc(body: bytes) -> dict[int, tuple[int, list[tuple[int, int]]]]:
     count_size = 4 if version == 2 else 2
     count = int.from_bytes(body[pos : pos + count_size], "big")
     pos += count_size
+    if count > MAX_ITEMS:
+        problems.append(limit_reached(f"{count:,} item locations: only {MAX_ITEMS:,} read"))
 
     def take(n: int) -> int:
         nonlocal pos
@@ -305,7 +345,12 @@ def _parse_iloc(body: bytes) -> dict[int, tuple[int, list[tuple[int, int]]]]:
         take(2)  # data reference index
         base = take(base_size)
         extents = []
-        for _ in range(min(take(2), 64)):
+        extent_count = take(2)
+        if extent_count > MAX_EXTENTS:
+            problems.append(
+                limit_reached(f"item {item_id}: {extent_count} extents, {MAX_EXTENTS} read")
+            )
+        for _ in range(min(extent_count, MAX_EXTENTS)):
             take(index_size)
             extents.append((base + take(offset_size), take(length_size)))
         locations[item_id] = (method, extents)

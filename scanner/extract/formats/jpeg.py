@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from scanner.extract.formats import limit_reached
 from scanner.extract.formats.binio import read_at
 
 EXIF_ID = b"Exif\x00\x00"
@@ -16,7 +17,9 @@ XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
 EXTENDED_XMP_ID = b"http://ns.adobe.com/xmp/extension/\x00"
 MAX_SEGMENTS = 65_536
 MAX_EXTENDED_XMP = 8 * 1024 * 1024  # bytes of ExtendedXMP assembled per GUID
+MAX_EXTENDED_GUIDS = 16
 MAX_COMMENTS = 64
+MAX_PACKETS = 64  # standard XMP packets and EXIF blocks kept, each (one is usual)
 
 SOI, SOS, EOI, COM, APP1, APP11 = 0xD8, 0xDA, 0xD9, 0xFE, 0xE1, 0xEB
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM, RST0-7: no length field
@@ -26,6 +29,10 @@ _STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM, RST0-7: no length field
 class ExtendedXmp:
     full_length: int
     parts: dict[int, bytes] = field(default_factory=dict)  # offset -> bytes
+
+    @property
+    def over_cap(self) -> bool:
+        return self.full_length > MAX_EXTENDED_XMP
 
     def assemble(self) -> tuple[bytes, bool]:
         """The packet, and whether every byte of it was present."""
@@ -41,8 +48,10 @@ class ExtendedXmp:
 
 @dataclass
 class JpegScan:
-    exif: bytes | None = None  # TIFF structure after "Exif\0\0"
-    xmp: bytes | None = None  # the main (standard) XMP packet
+    # Every APP1 block of each kind, in file order: readers such as exiftool read them all, so
+    # a marker in a second block must not go unseen.
+    exif_blocks: list[bytes] = field(default_factory=list)  # TIFF structures after "Exif\0\0"
+    xmp_packets: list[bytes] = field(default_factory=list)  # standard XMP packets
     extended_xmp: dict[str, ExtendedXmp] = field(default_factory=dict)  # by GUID
     app11_segments: int = 0  # JPEG-XT/JUMBF boxes: where C2PA lives
     comments: list[bytes] = field(default_factory=list)
@@ -82,10 +91,15 @@ def scan(handle: BinaryIO, size: int) -> JpegScan:
             _app1(read_at(handle, pos + 2, length - 2), result)
         elif marker == APP11:
             result.app11_segments += 1
-        elif marker == COM and len(result.comments) < MAX_COMMENTS:
-            result.comments.append(read_at(handle, pos + 2, length - 2))
+        elif marker == COM:
+            if len(result.comments) < MAX_COMMENTS:
+                result.comments.append(read_at(handle, pos + 2, length - 2))
+            else:
+                _once(result, f"more than {MAX_COMMENTS} comment segments: the rest not read")
         pos += length
-    result.problems.append(f"more than {MAX_SEGMENTS} segments before the image data")
+    result.problems.append(
+        limit_reached(f"more than {MAX_SEGMENTS:,} segments before the image data: not read")
+    )
     return result
 
 
@@ -109,13 +123,23 @@ def _next_marker(handle: BinaryIO, pos: int, result: JpegScan) -> tuple[int | No
             return byte[0], pos
 
 
+def _once(result: JpegScan, message: str) -> None:
+    problem = limit_reached(message)
+    if problem not in result.problems:
+        result.problems.append(problem)
+
+
 def _app1(body: bytes, result: JpegScan) -> None:
     if body.startswith(EXIF_ID):
-        if result.exif is None:
-            result.exif = body[len(EXIF_ID) :]
+        if len(result.exif_blocks) < MAX_PACKETS:
+            result.exif_blocks.append(body[len(EXIF_ID) :])
+        else:
+            _once(result, f"more than {MAX_PACKETS} EXIF blocks: the rest not read")
     elif body.startswith(XMP_ID):
-        if result.xmp is None:
-            result.xmp = body[len(XMP_ID) :]
+        if len(result.xmp_packets) < MAX_PACKETS:
+            result.xmp_packets.append(body[len(XMP_ID) :])
+        else:
+            _once(result, f"more than {MAX_PACKETS} XMP packets: the rest not read")
     elif body.startswith(EXTENDED_XMP_ID):
         _extended_xmp(body[len(EXTENDED_XMP_ID) :], result)
 
@@ -131,7 +155,8 @@ def _extended_xmp(body: bytes, result: JpegScan) -> None:
     part = body[40:]
     entry = result.extended_xmp.get(guid)
     if entry is None:
-        if len(result.extended_xmp) >= 16:
+        if len(result.extended_xmp) >= MAX_EXTENDED_GUIDS:
+            _once(result, f"more than {MAX_EXTENDED_GUIDS} ExtendedXMP packets: the rest not read")
             return
         entry = result.extended_xmp[guid] = ExtendedXmp(full_length)
     if offset < MAX_EXTENDED_XMP and offset not in entry.parts:

@@ -10,6 +10,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from scanner.extract.formats import limit_reached
 from scanner.extract.formats.binio import read_at
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -76,7 +77,9 @@ def scan(handle: BinaryIO, size: int) -> PngScan:
         elif len(result.chunks) < MAX_CHUNKS:
             result.chunks.append(Chunk(ctype, pos + 8, length))
         else:
-            result.problems.append(f"more than {MAX_CHUNKS} chunks: the rest were not read")
+            result.problems.append(
+                limit_reached(f"more than {MAX_CHUNKS:,} chunks: the rest were not read")
+            )
             return result
         if ctype == b"IEND":
             result.complete = True
@@ -94,7 +97,9 @@ def chunk_data(handle: BinaryIO, chunk: Chunk) -> tuple[bytes, str]:
     data = read_at(handle, chunk.offset, min(chunk.length, MAX_CHUNK_READ))
     if chunk.length > MAX_CHUNK_READ:
         name = chunk.ctype.decode("latin-1")
-        return data, f"{name} chunk of {chunk.length} bytes: only the first {MAX_CHUNK_READ} read"
+        return data, limit_reached(
+            f"{name} chunk of {chunk.length:,} bytes: only the first {MAX_CHUNK_READ:,} read"
+        )
     return data, ""
 
 
@@ -102,12 +107,16 @@ class Inflater:
     """zlib decompression with a per-chunk and a per-file cap (a bomb stops at the cap)."""
 
     def __init__(self, total: int = MAX_INFLATE_TOTAL) -> None:
+        self.total = total
         self.left = total
 
     def inflate(self, data: bytes, what: str) -> tuple[bytes, str]:
         limit = min(MAX_INFLATE, self.left)
         if limit <= 0:
-            return b"", f"{what}: not decompressed, the file's decompression budget is spent"
+            return b"", limit_reached(
+                f"{what}: not decompressed, the file's {self.total:,}-byte decompression budget "
+                "is spent"
+            )
         engine = zlib.decompressobj()
         try:
             out = engine.decompress(data, limit)
@@ -115,7 +124,9 @@ class Inflater:
             return b"", f"{what}: bad compressed data ({exc})"
         self.left -= len(out)
         if engine.unconsumed_tail:
-            return out, f"{what}: decompresses to more than {limit} bytes, cut there"
+            return out, limit_reached(
+                f"{what}: decompresses to more than {limit:,} bytes, cut there"
+            )
         if not engine.eof:
             return out, f"{what}: compressed data is truncated"
         return out, ""

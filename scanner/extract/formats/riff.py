@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from scanner.extract.formats import limit_reached
 from scanner.extract.formats.binio import read_at
 
 MAX_CHUNKS = 100_000
@@ -60,7 +61,9 @@ def scan(handle: BinaryIO, size: int) -> RiffScan:
     pos = 12
     while pos + 8 <= end:
         if len(result.chunks) >= MAX_CHUNKS:
-            result.problems.append(f"more than {MAX_CHUNKS} chunks: the rest were not read")
+            result.problems.append(
+                limit_reached(f"more than {MAX_CHUNKS:,} chunks: the rest were not read")
+            )
             return result
         head = read_at(handle, pos, 8)
         fourcc = head[:4]
@@ -82,5 +85,7 @@ def chunk_data(handle: BinaryIO, chunk: Chunk) -> tuple[bytes, str]:
     data = read_at(handle, chunk.offset, min(chunk.length, MAX_CHUNK_READ))
     if chunk.length > MAX_CHUNK_READ:
         name = chunk.fourcc.decode("latin-1")
-        return data, f"{name!r} chunk of {chunk.length} bytes: only the first {MAX_CHUNK_READ} read"
+        return data, limit_reached(
+            f"{name!r} chunk of {chunk.length:,} bytes: only the first {MAX_CHUNK_READ:,} read"
+        )
     return data, ""

@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from scanner.extract.formats import limit_reached
 from scanner.extract.formats.binio import read_at
 
 EXIF_IFD_TAG = 0x8769
@@ -108,7 +109,9 @@ class _Reader:
             return None
         count = self.unpack(raw_count, "Q" if self.big else "H")
         if count > MAX_ENTRIES:
-            result.problems.append(f"{name}: {count} entries, only {MAX_ENTRIES} read")
+            result.problems.append(
+                limit_reached(f"{name}: {count:,} entries, only the first {MAX_ENTRIES:,} read")
+            )
             count = MAX_ENTRIES
         table_at = self.base + offset + count_size
         table = read_at(self.handle, table_at, count * entry_size)
@@ -151,6 +154,10 @@ class _Reader:
             result.problems.append(f"{ifd}: tag {tag} points outside the data")
             return None
         want = min(length, self.cap, self.end - start)
-        if want < length:
+        if length > self.cap:
+            result.problems.append(
+                limit_reached(f"{ifd}: tag {tag} value of {length:,} bytes, {want:,} read")
+            )
+        elif want < length:
             result.problems.append(f"{ifd}: tag {tag} value of {length} bytes, {want} read")
         return TiffValue(tag, type_id, count, read_at(self.handle, start, want), ifd)
