@@ -85,7 +85,10 @@ def test_png_decompression_bomb_stops_at_the_cap() -> None:
     texts, problems = png.read_texts(io.BytesIO(data), png.scan(*handle(data)))
     assert time.perf_counter() - started < 10
     assert [len(t.text) for t in texts] == [png.MAX_INFLATE] * 4  # the last two are not read
-    cut = f"limit reached: zTXt 'bomb': decompresses to more than {png.MAX_INFLATE:,} bytes, cut there"
+    cut = (
+        f"limit reached: zTXt 'bomb': decompresses to more than {png.MAX_INFLATE:,} bytes, "
+        "cut there"
+    )
     spent = (
         "limit reached: zTXt 'bomb': not decompressed, the file's "
         f"{png.MAX_INFLATE_TOTAL:,}-byte decompression budget is spent"
