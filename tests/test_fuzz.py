@@ -18,16 +18,17 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixtures import mutate
+from fixtures import mutate, past_caps
 from fixtures.fuzz_targets import (
     REGISTER_FRAGMENTS,
+    analyse_bytes,
     check_media,
     check_register,
     media_seeds,
@@ -152,3 +153,40 @@ def test_hostile_register_is_a_register_error(workdir: Path, name: str) -> None:
     assert time.perf_counter() - started < 5
     assert str(raised.value).startswith(str(path))
     assert not canary.exists()
+
+
+# --- markers placed around every limit (issue 12) ----------------------------------------------
+
+# Junk counts around each builder's limits: none, a little, past the old cap, at and past the
+# current one. Hypothesis also draws counts in between.
+AROUND_LIMITS = st.one_of(
+    st.sampled_from([0, 1, 499, 500, 501, 4_095, 4_096, 4_097]),
+    st.integers(min_value=0, max_value=2_000),
+)
+
+
+@pytest.mark.parametrize(
+    "name, build", [(name, build) for name, build, _old, _past in past_caps.PLACEMENTS]
+)
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(junk=AROUND_LIMITS)
+def test_a_marker_behind_junk_is_never_missed_silently(
+    name: str, build: Callable[[int], bytes], junk: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Whatever comes before the marker, the asset is AI material or not-inspected."""
+    folder = tmp_path_factory.mktemp("past-caps")
+    analysis = analyse_bytes(folder, name, build(min(junk, 64) if "budget" in name else junk))
+    assert analysis.assessment.ai != "none" or analysis.not_inspected, (name, junk)
+
+
+@pytest.mark.parametrize("name, build, _old, past", past_caps.PLACEMENTS)
+def test_a_marker_past_every_current_limit_is_not_silent(
+    tmp_path: Path, name: str, build: Callable[[int], bytes], _old: int, past: int
+) -> None:
+    analysis = analyse_bytes(tmp_path, name, build(past))
+    assert analysis.not_inspected or analysis.assessment.ai != "none", name

@@ -108,6 +108,36 @@ def iter_boxes(
     )
 
 
+# Boxes whose body is a list of boxes (ISO 14496-12 and QuickTime); `meta` is a FullBox in ISO
+# files (4 bytes of version and flags first) and a plain box in QuickTime ones.
+CONTAINERS = frozenset(
+    {
+        b"moov", b"trak", b"edts", b"mdia", b"minf", b"dinf", b"stbl", b"mvex", b"moof",
+        b"traf", b"mfra", b"udta", b"ilst", b"sinf", b"schi", b"iprp", b"ipco", b"meco",
+        b"strk", b"tref", b"meta",
+    }
+)  # fmt: skip
+
+
+def count_boxes(handle: BinaryIO, size: int, limit: int) -> int:
+    """How many boxes the file holds at every level of its container boxes, counted from
+    headers only and no further than `limit + 1` (enough to say "more than limit")."""
+    count = 0
+    stack = [(0, size)]
+    while stack and count <= limit:
+        start, end = stack.pop()
+        for box in iter_boxes(handle, start, end, []):
+            count += 1
+            if count > limit:
+                break
+            if box.btype in CONTAINERS:
+                body = box.body
+                if box.btype == b"meta" and read_at(handle, body + 4, 4) != b"hdlr":
+                    body += 4
+                stack.append((body, box.end))
+    return count
+
+
 def body_of(handle: BinaryIO, box: Box, cap: int = MAX_BODY) -> bytes:
     return read_at(handle, box.body, min(box.body_size, cap))
 
