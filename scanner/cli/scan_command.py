@@ -34,7 +34,15 @@ if TYPE_CHECKING:
     "--policy",
     "policy_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Delivery policy (default: provscan.toml at the delivery root, if any).",
+    help="Delivery policy file, outside the delivery (default: the user's "
+    "~/.config/provscan/policy.toml, else the site's /etc/xdg/provscan/policy.toml, else "
+    "everything is final).",
+)
+@click.option(
+    "--policy-from-delivery",
+    is_flag=True,
+    help="Honour provscan.toml at the delivery root: the vendor's own policy (the reports say "
+    "so). Without it no policy is read from inside the delivery.",
 )
 @click.option(
     "--as-of",
@@ -107,6 +115,7 @@ def scan(
     delivery: Path,
     approvals_file: Path | None,
     policy_file: Path | None,
+    policy_from_delivery: bool,
     as_of: date | None,
     strict: bool,
     formats: tuple[str, ...],
@@ -144,7 +153,7 @@ def scan(
         if cache_path is not None and not no_cache:
             _refuse_inside(delivery, cache_path, "cache file")
         register = load_register(approvals_file) if approvals_file else None
-        policy = load_policy(delivery, policy_file)
+        policy = load_policy(delivery, policy_file, from_delivery=policy_from_delivery)
         workers = jobs or os.cpu_count() or 1
         limits = _limits(time_bound, memory_bound)
         references = None

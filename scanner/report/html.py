@@ -32,7 +32,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from scanner.model import AI_VALUES, CREDENTIAL_VALUES, STATUSES
-from scanner.report.document import ReportSource, source_of_document
+from scanner.report.document import (
+    ReportSource,
+    policy_description,
+    policy_from_delivery,
+    source_of_document,
+)
 
 # A thumbnail bigger than this (as a data: URI) is left out of the page.
 MAX_THUMBNAIL_CHARS = 64 * 1024
@@ -133,6 +138,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["text"] = _text
+    env.filters["policy_description"] = policy_description
+    env.filters["policy_from_delivery"] = policy_from_delivery
     return env
 
 
