@@ -145,15 +145,21 @@ def scan(
     from scanner.policy.load import load_policy
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary
+    from scanner.report.write import check_output_folder
     from scanner.scan import ScanConfig, gate
 
     formats = formats or ("json",)
     with usage_errors():
-        _check_output(delivery, formats, out_dir)
-        if cache_path is not None and not no_cache:
-            _refuse_inside(delivery, cache_path, "cache file")
+        if out_dir is None and len(formats) > 1:
+            raise ConfigError("several formats need -o/--output DIR (stdout takes one)")
         register = load_register(approvals_file) if approvals_file else None
         policy = load_policy(delivery, policy_file, from_delivery=policy_from_delivery)
+        # Everything the scan will write is checked now, not found unwritable at the end.
+        if out_dir is not None:
+            check_output_folder(out_dir, formats, outside=delivery)
+        cache_file = None if no_cache else (cache_path or default_cache_path())
+        if cache_file is not None:
+            _refuse_cache_inside(delivery, cache_file, given=cache_path is not None)
         workers = jobs or os.cpu_count() or 1
         limits = _limits(time_bound, memory_bound)
         references = None
@@ -176,7 +182,7 @@ def scan(
             archive_source=libraries.get("--archive-source"),
             references=references,
             jobs=workers,
-            cache_path=None if no_cache else (cache_path or default_cache_path()),
+            cache_path=cache_file,
             limits=limits,
         )
         result = _scan_with_progress(delivery, config, show=not quiet)
@@ -239,19 +245,16 @@ def _load_library(
     return library
 
 
-def _check_output(delivery: Path, formats: tuple[str, ...], out_dir: Path | None) -> None:
-    if out_dir is None:
-        if len(formats) > 1:
-            raise ConfigError("several formats need -o/--output DIR (stdout takes one)")
-        return
-    _refuse_inside(delivery, out_dir, "output folder")
-
-
-def _refuse_inside(delivery: Path, path: Path, what: str) -> None:
+def _refuse_cache_inside(delivery: Path, cache_file: Path, *, given: bool) -> None:
     from scanner.common.paths import is_within
 
-    if is_within(path, delivery):
-        raise ConfigError(f"{what} {path} is inside the delivery: provscan never writes there")
+    if not is_within(cache_file, delivery):
+        return
+    where = "" if given else " (the default, from XDG_CACHE_HOME or the user's cache folder)"
+    raise ConfigError(
+        f"cache file {cache_file}{where} is inside the delivery: provscan never writes there; "
+        "give --cache PATH outside it, or --no-cache"
+    )
 
 
 def _read_pem(path: Path) -> str:
