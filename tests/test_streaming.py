@@ -291,10 +291,11 @@ def test_the_spool_is_freed_when_a_writer_fails(tmp_path: Path, monkeypatch) -> 
         result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "out")])
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-    assert isinstance(result.exception, OSError), result.output
-    assert result.exception.errno == errno.EFBIG
-    # the traceback keeps the scan's frames (and its result) alive: only an explicit close frees
-    assert result.exc_info is not None and spool_files(spool_dir) == []
+    assert result.exit_code == 4, result.output  # provscan failed: no verdict
+    assert f"OSError: [Errno {errno.EFBIG}] File too large" in result.output
+    # the exception, kept as the exit's cause, holds the scan's frames (and its result): only
+    # an explicit close frees the spool
+    assert isinstance(result.exception, SystemExit) and spool_files(spool_dir) == []
     assert os.listdir(spool_dir) == []
     assert os.listdir(tmp_path / "out") == []  # no page, no temporary file left behind
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scanner.cli.app import cli, parse_date, usage_errors
+from scanner.cli.app import EXIT_CODES_HELP, cli, parse_date, usage_errors
 from scanner.cli.output import emit
 from scanner.errors import ConfigError
 from scanner.report import FORMATS
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from scanner.scan import ScanConfig
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("delivery", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--approvals",
