@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from scanner import __version__
+from scanner.common.safetext import terminal_safe
 from scanner.errors import ScannerError
 
 EXIT_USAGE = 2
@@ -91,8 +92,9 @@ class ProvscanGroup(click.Group):
 def _internal_error(exc: BaseException) -> int:
     if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    # the message may name a delivery file: shown, not obeyed
     _tell(
-        f"provscan: internal error, no verdict: {type(exc).__name__}: {exc}"
+        f"provscan: internal error, no verdict: {type(exc).__name__}: {terminal_safe(str(exc))}"
         f" (set {DEBUG_ENV}=1 for the traceback)"
     )
     return EXIT_INTERNAL

@@ -241,7 +241,9 @@ def _load_library(
             err=True,
         )
         for path, problem in library.problems:
-            click.echo(f"  {option} {terminal_safe(path)}: {problem.message}", err=True)
+            click.echo(
+                f"  {option} {terminal_safe(path)}: {terminal_safe(problem.message)}", err=True
+            )
     return library
 
 

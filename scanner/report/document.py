@@ -52,15 +52,20 @@ def policy_from_delivery(header: dict[str, Any]) -> bool:
     return header.get("policy_origin") == "delivery"
 
 
-def policy_description(header: dict[str, Any]) -> str:
-    """Which policy the scan used and how it was chosen, in words (the path is untrusted text:
-    escape it for where it goes)."""
+def policy_parts(header: dict[str, Any]) -> tuple[str, str]:
+    """(the policy file's path, "" for none; how it was chosen, in words). The path is
+    untrusted text: escape it for where it goes."""
     path = str(header.get("policy") or "")
     origin = header.get("policy_origin")
     if origin in POLICY_ORIGIN_LABELS:
-        label = POLICY_ORIGIN_LABELS[origin]
-    else:  # a scan stored before provscan recorded the origin
-        label = "origin not recorded" if path else POLICY_ORIGIN_LABELS["default"]
+        return path, POLICY_ORIGIN_LABELS[origin]
+    # a scan stored before provscan recorded the origin
+    return path, "origin not recorded" if path else POLICY_ORIGIN_LABELS["default"]
+
+
+def policy_description(header: dict[str, Any]) -> str:
+    """Which policy the scan used and how it was chosen, in one line."""
+    path, label = policy_parts(header)
     return f"{path} ({label})" if path else label
 
 
