@@ -155,11 +155,11 @@ def scan(
         register = load_register(approvals_file) if approvals_file else None
         policy = load_policy(delivery, policy_file, from_delivery=policy_from_delivery)
         # Everything the scan will write is checked now, not found unwritable at the end.
-        if out_dir is not None:
-            check_output_folder(out_dir, formats, outside=delivery)
         cache_file = None if no_cache else (cache_path or default_cache_path())
         if cache_file is not None:
             _refuse_cache_inside(delivery, cache_file, given=cache_path is not None)
+        if out_dir is not None:
+            check_output_folder(out_dir, formats, outside=delivery)
         workers = jobs or os.cpu_count() or 1
         limits = _limits(time_bound, memory_bound)
         references = None
