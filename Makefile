@@ -26,6 +26,7 @@ demo: $(STAMP)
 	mkdir -p reports
 	-$(BIN)/provscan scan fixtures/delivery \
 		--approvals fixtures/approvals.csv \
+		--policy fixtures/policy.toml \
 		--trust-anchors fixtures/ca/root.pem \
 		--as-of 2026-11-01 \
 		--known-ai fixtures/known_ai \

@@ -290,6 +290,7 @@ class ScanResult:
     register: str = ""
     policy: str = ""
     as_of: str = ""
+    policy_origin: str = ""  # how the policy was chosen: scanner.policy.load.ORIGINS
 
     def close(self) -> None:
         """Free what holds the assets (a live scan's spool file); nothing to do for a tuple."""

@@ -161,6 +161,7 @@ def _scan_into(
         unused_approvals=unused_approvals(approvals, matched),
         register=config.register.file if config.register else "",
         policy=config.policy.source,
+        policy_origin=config.policy.origin,
     )
 
 

@@ -60,3 +60,11 @@ def _private_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     """CLI runs without --cache use the user's cache folder: give the suite its own, so tests
     neither read a developer's cache nor leave results in it (subprocesses inherit it)."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_config_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Without --policy a scan reads the user's and the site's policy.toml: give the suite
+    empty config folders, so a developer's or the machine's policy cannot change a verdict."""
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    os.environ["XDG_CONFIG_DIRS"] = str(tmp_path_factory.mktemp("xdg-config-site"))

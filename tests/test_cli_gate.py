@@ -56,10 +56,12 @@ def scan(tmp_path: Path) -> Callable[..., Scan]:
     def run(delivery: Path, rows: list[str], *extra: str, policy: bool = True) -> Scan:
         register = tmp_path / "register.csv"
         register.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+        policy_file = tmp_path / "policy.toml"  # the gatekeeper's: outside the delivery
         if policy:
-            (delivery / "provscan.toml").write_text(POLICY, encoding="utf-8")
+            policy_file.write_text(POLICY, encoding="utf-8")
         out = tmp_path / "out"
         args = ["scan", str(delivery), "--approvals", str(register), "--as-of", AS_OF,
+                *(["--policy", str(policy_file)] if policy_file.exists() else []),
                 "--format", "json", "-o", str(out), "--no-cache", "-j", "1", "-q",
                 *extra]  # fmt: skip
         result = CliRunner().invoke(cli, args)
@@ -245,12 +247,12 @@ def test_bad_register_exits_2_and_scans_nothing(scan, delivery: Path) -> None:
     assert result.doc is None
 
 
-def test_bad_policy_file_exits_2(scan, delivery: Path) -> None:
+def test_bad_policy_file_exits_2(scan, delivery: Path, tmp_path: Path) -> None:
     factory.a1111_png(delivery / "final/stills/sd.png")
-    (delivery / "provscan.toml").write_text('[areas]\nfinale = ["x/**"]\n', encoding="utf-8")
+    (tmp_path / "policy.toml").write_text('[areas]\nfinale = ["x/**"]\n', encoding="utf-8")
     result = scan(delivery, [], policy=False)
     assert result.exit_code == 2
-    assert "provscan.toml: unknown key 'areas.finale'" in result.output
+    assert "policy.toml: unknown key 'areas.finale'" in result.output
     assert result.doc is None
 
 
@@ -360,7 +362,8 @@ def test_sample_delivery_shows_every_status(register: str, tmp_path: Path) -> No
         pytest.skip("the sample delivery has not been generated")
     out = tmp_path / "out"
     args = ["scan", str(SAMPLE), "--approvals", str(REPO / "fixtures" / register), "--as-of",
-            AS_OF, "--format", "json", "-o", str(out), "--no-cache", "-q"]  # fmt: skip
+            AS_OF, "--policy", str(REPO / "fixtures" / "policy.toml"), "--format", "json",
+            "-o", str(out), "--no-cache", "-q"]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1, result.output
     doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))

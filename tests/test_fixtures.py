@@ -32,7 +32,7 @@ from fixture_readback import (
 from PIL import Image, ImageStat
 
 from fixtures import bmff
-from fixtures.delivery_plan import EXPECTED, KEPT_FILES, delivery_markdown
+from fixtures.delivery_plan import EXPECTED, POLICY_FILE, POLICY_TOML, delivery_markdown
 from fixtures.factory import (
     a1111_parameters,
     all_actions,
@@ -45,8 +45,12 @@ pillow_heif.register_heif_opener()
 
 def test_layout_is_exactly_the_plan():
     files = {p.relative_to(DELIVERY).as_posix() for p in DELIVERY.rglob("*") if p.is_file()}
-    assert files - set(KEPT_FILES) == set(BY_PATH)
+    assert files == set(BY_PATH)  # no provscan.toml: the policy lives outside the delivery
     assert len(EXPECTED) == 38
+
+
+def test_the_sample_policy_is_outside_the_delivery_and_written_from_the_plan():
+    assert (REPO / "fixtures" / POLICY_FILE).read_text(encoding="utf-8") == POLICY_TOML
 
 
 def test_delivery_md_is_written_from_the_plan():

@@ -1,16 +1,14 @@
-"""The pure delivery policy: decide(), area_for(), exit_code(), unused_approvals(), and the
-policy file. AssetAnalysis values are built here, no media files involved."""
+"""The pure delivery policy: decide(), area_for(), exit_code(), unused_approvals(). AssetAnalysis
+values are built here, no media files involved. The policy file: tests/test_policy_file.py."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from scanner.approvals import match_asset
-from scanner.errors import ConfigError
 from scanner.model import (
     KNOWN_AI_RULE_ID,
     STATUSES,
@@ -29,7 +27,6 @@ from scanner.model import (
 from scanner.policy.areas import DEFAULT_POLICY, Policy, area_for
 from scanner.policy.decide import decide
 from scanner.policy.gate import exit_code, unused_approvals
-from scanner.policy.load import load_policy, parse_policy
 from scanner.policy.reasons import REASONS, worst_status
 
 AS_OF = date(2026, 11, 1)
@@ -507,65 +504,6 @@ def test_ties_go_to_the_stricter_area_and_unlisted_paths_are_final() -> None:
     archival_or_final = Policy(final=("*/y",), archival=("x/*",))  # 2 literals each
     assert area_for("x/y", archival_or_final) == "archival"
     assert area_for("docs/notes.jpg", Policy(final=("final/**",))) == "final"
-
-
-# --- the policy file ---------------------------------------------------------------------------
-
-
-def test_policy_file_at_the_delivery_root(tmp_path: Path) -> None:
-    (tmp_path / "provscan.toml").write_text(
-        '[areas]\nfinal = ["final/**"]\ntemporary = ["temp/**"]\narchival = ["./archival/"]\n'
-    )
-    policy = load_policy(tmp_path)
-    assert policy == Policy(
-        source=str(tmp_path / "provscan.toml"),
-        final=("final/**",),
-        temporary=("temp/**",),
-        archival=("archival/**",),
-    )
-
-
-def test_policy_option_wins_over_the_delivery_file(tmp_path: Path) -> None:
-    (tmp_path / "provscan.toml").write_text('[areas]\ntemporary = ["a/**"]\n')
-    other = tmp_path / "other.toml"
-    other.write_text('[areas]\ntemporary = ["b/**"]\n')
-    assert load_policy(tmp_path, other).temporary == ("b/**",)
-    assert load_policy(tmp_path, other).final == ("**",)
-
-
-def test_no_policy_file_means_the_default(tmp_path: Path) -> None:
-    assert load_policy(tmp_path) == DEFAULT_POLICY
-    assert DEFAULT_POLICY.source == ""
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("[area]\nfinal = []\n", "unknown key 'area'"),
-        ('[areas]\nfinale = ["x/**"]\n', "unknown key 'areas.finale'"),
-        ('[areas]\nfinal = "final/**"\n', "'areas.final' must be a list of glob strings"),
-        ('[areas]\ntemporary = ["/abs/**"]\n', "'areas.temporary' pattern '/abs/**'"),
-        ('[areas]\nfinal = ["x/**"]\narchival = ["x/**"]\n', "is in both 'areas.final' and"),
-        ("[areas\n", "not valid TOML"),
-        ('areas = ["x"]\n', "'areas' must be a table"),
-    ],
-)
-def test_policy_file_errors_name_the_file_and_key(text: str, message: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        parse_policy(text, "deliv/provscan.toml")
-    assert str(info.value).startswith("deliv/provscan.toml: ")
-    assert message in str(info.value)
-
-
-def test_missing_policy_option_file_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="policy file not found"):
-        load_policy(tmp_path, tmp_path / "nope.toml")
-
-
-def test_policy_file_that_is_a_folder_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "provscan.toml").mkdir()
-    with pytest.raises(ConfigError, match="not a regular file"):
-        load_policy(tmp_path)
 
 
 def test_decide_is_pure_over_frozen_values() -> None:

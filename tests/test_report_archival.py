@@ -49,7 +49,7 @@ def build(root: Path) -> tuple[Path, Path]:
     archive, delivery = root / "archive", root / "delivery"
     (archive / "reel_1962").mkdir(parents=True)
     (delivery / "archival").mkdir(parents=True)
-    (delivery / "provscan.toml").write_text('[areas]\narchival = ["archival/**"]\n')
+    (root / "policy.toml").write_text('[areas]\narchival = ["archival/**"]\n')
     first, second = archival_look(60), archival_look(61)
     first.save(archive / "reel_1962" / "scan_001.png")
     second.save(archive / "reel_1962" / "scan_002.png")
@@ -77,7 +77,8 @@ def scanned(tmp_path: Path) -> tuple[Path, dict]:
     archive, delivery = build(tmp_path)
     out = tmp_path / "out"
     done = run(
-        "scan", str(delivery), "--archive-source", str(archive), "--format", "json",
+        "scan", str(delivery), "--policy", str(tmp_path / "policy.toml"),
+        "--archive-source", str(archive), "--format", "json",
         "--format", "html", "-o", str(out), "--no-cache", "--quiet", "--as-of", "2026-11-01",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr  # review only: the gate passes without --strict

@@ -261,20 +261,43 @@ def test_the_spool_has_no_name_and_is_freed_after_the_scan(tmp_path: Path, monke
         list(result.assets)
 
 
+# Between the spool of one small still (a few KB) and its HTML page (the inlined script alone
+# is 25 KB): a file-size limit the page, and only the page, runs into.
+PAGE_SIZE_LIMIT = 16 * 1024
+
+
 def test_the_spool_is_freed_when_a_writer_fails(tmp_path: Path, monkeypatch) -> None:
+    """A real failure while writing, after every check before the scan passed: RLIMIT_FSIZE
+    (the kernel answers EFBIG past it; Python ignores SIGXFSZ). In this process, not a
+    subprocess, because the point is that this process frees its spool."""
+    import errno
+    import resource
+
+    from fixtures import hostile
+
+    delivery = tmp_path / "delivery"
+    hostile.write_files(delivery, {"shot.jpg": hostile.seed_bytes()["jpg"]})
+    args = ["scan", str(delivery), "--no-cache", "--no-fingerprints", "-q", "--format", "html"]
+    # The workers' fork server outlives this test: let it start (if it has not) without the limit
+    # (and with its socket folder in the usual temporary folder).
+    warm = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "warm")])
+    assert warm.exit_code == 0, warm.output
     spool_dir = tmp_path / "tmp"
     spool_dir.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spool_dir))
-    not_a_folder = tmp_path / "file"
-    not_a_folder.write_text("x")
-    delivery = DELIVERY / "temp"
-    result = CliRunner().invoke(
-        cli, ["scan", str(delivery), "--no-cache", "-q", "-o", str(not_a_folder / "out")]
-    )
-    assert isinstance(result.exception, NotADirectoryError)
-    # the traceback keeps the scan's frames (and its result) alive: only an explicit close frees
-    assert result.exc_info is not None and spool_files(spool_dir) == []
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (PAGE_SIZE_LIMIT, hard))
+    try:
+        result = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "out")])
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert result.exit_code == 4, result.output  # provscan failed: no verdict
+    assert f"OSError: [Errno {errno.EFBIG}] File too large" in result.output
+    # the exception, kept as the exit's cause, holds the scan's frames (and its result): only
+    # an explicit close frees the spool
+    assert isinstance(result.exception, SystemExit) and spool_files(spool_dir) == []
     assert os.listdir(spool_dir) == []
+    assert os.listdir(tmp_path / "out") == []  # no page, no temporary file left behind
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from scanner.common.config_files import ConfigFileError, read_config_file
 from scanner.errors import RegisterError
 
 MAX_REGISTER_BYTES = 16 * 1024 * 1024
@@ -54,12 +55,9 @@ def read_register(path: Path) -> RawRegister:
 
 def _read_text(path: Path, file: str) -> str:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_REGISTER_BYTES + 1)
-    except OSError as exc:
-        raise RegisterError(file, None, None, f"cannot read the register: {exc.strerror}") from exc
-    if len(data) > MAX_REGISTER_BYTES:
-        raise RegisterError(file, None, None, f"larger than {MAX_REGISTER_BYTES} bytes")
+        data = read_config_file(path, what="register", max_bytes=MAX_REGISTER_BYTES)
+    except ConfigFileError as exc:
+        raise RegisterError(file, None, None, f"the register {exc.reason}") from exc
     try:
         return data.decode("utf-8-sig")  # spreadsheets often save a byte-order mark
     except UnicodeDecodeError as exc:

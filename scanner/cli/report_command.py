@@ -38,6 +38,7 @@ def report(scan_json: Path, formats: tuple[str, ...], out_dir: Path | None) -> N
       provscan report out/provscan.json --format html --format csv -o review/
     """
     from scanner.report.document import from_document, report_source
+    from scanner.report.write import check_output_folder
 
     with usage_errors():
         if out_dir is None and len(formats) > 1:
@@ -47,4 +48,6 @@ def report(scan_json: Path, formats: tuple[str, ...], out_dir: Path | None) -> N
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ReportInputError(f"{scan_json}: not JSON: {exc}") from exc
         source = report_source(from_document(raw))
+        if out_dir is not None:
+            check_output_folder(out_dir, formats)
     emit(source, formats, out_dir)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scanner.cli.app import cli, parse_date, usage_errors
+from scanner.cli.app import EXIT_CODES_HELP, cli, parse_date, usage_errors
 from scanner.cli.output import emit
 from scanner.errors import ConfigError
 from scanner.report import FORMATS
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from scanner.scan import ScanConfig
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("delivery", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--approvals",
@@ -34,7 +34,15 @@ if TYPE_CHECKING:
     "--policy",
     "policy_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Delivery policy (default: provscan.toml at the delivery root, if any).",
+    help="Delivery policy file, outside the delivery (default: the user's "
+    "~/.config/provscan/policy.toml, else the site's /etc/xdg/provscan/policy.toml, else "
+    "everything is final).",
+)
+@click.option(
+    "--policy-from-delivery",
+    is_flag=True,
+    help="Honour provscan.toml at the delivery root: the vendor's own policy (the reports say "
+    "so). Without it no policy is read from inside the delivery.",
 )
 @click.option(
     "--as-of",
@@ -107,6 +115,7 @@ def scan(
     delivery: Path,
     approvals_file: Path | None,
     policy_file: Path | None,
+    policy_from_delivery: bool,
     as_of: date | None,
     strict: bool,
     formats: tuple[str, ...],
@@ -136,15 +145,21 @@ def scan(
     from scanner.policy.load import load_policy
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary
+    from scanner.report.write import check_output_folder
     from scanner.scan import ScanConfig, gate
 
     formats = formats or ("json",)
     with usage_errors():
-        _check_output(delivery, formats, out_dir)
-        if cache_path is not None and not no_cache:
-            _refuse_inside(delivery, cache_path, "cache file")
+        if out_dir is None and len(formats) > 1:
+            raise ConfigError("several formats need -o/--output DIR (stdout takes one)")
         register = load_register(approvals_file) if approvals_file else None
-        policy = load_policy(delivery, policy_file)
+        policy = load_policy(delivery, policy_file, from_delivery=policy_from_delivery)
+        # Everything the scan will write is checked now, not found unwritable at the end.
+        cache_file = None if no_cache else (cache_path or default_cache_path())
+        if cache_file is not None:
+            _refuse_cache_inside(delivery, cache_file, given=cache_path is not None)
+        if out_dir is not None:
+            check_output_folder(out_dir, formats, outside=delivery)
         workers = jobs or os.cpu_count() or 1
         limits = _limits(time_bound, memory_bound)
         references = None
@@ -167,7 +182,7 @@ def scan(
             archive_source=libraries.get("--archive-source"),
             references=references,
             jobs=workers,
-            cache_path=None if no_cache else (cache_path or default_cache_path()),
+            cache_path=cache_file,
             limits=limits,
         )
         result = _scan_with_progress(delivery, config, show=not quiet)
@@ -226,23 +241,22 @@ def _load_library(
             err=True,
         )
         for path, problem in library.problems:
-            click.echo(f"  {option} {terminal_safe(path)}: {problem.message}", err=True)
+            click.echo(
+                f"  {option} {terminal_safe(path)}: {terminal_safe(problem.message)}", err=True
+            )
     return library
 
 
-def _check_output(delivery: Path, formats: tuple[str, ...], out_dir: Path | None) -> None:
-    if out_dir is None:
-        if len(formats) > 1:
-            raise ConfigError("several formats need -o/--output DIR (stdout takes one)")
-        return
-    _refuse_inside(delivery, out_dir, "output folder")
-
-
-def _refuse_inside(delivery: Path, path: Path, what: str) -> None:
+def _refuse_cache_inside(delivery: Path, cache_file: Path, *, given: bool) -> None:
     from scanner.common.paths import is_within
 
-    if is_within(path, delivery):
-        raise ConfigError(f"{what} {path} is inside the delivery: provscan never writes there")
+    if not is_within(cache_file, delivery):
+        return
+    where = "" if given else " (the default, from XDG_CACHE_HOME or the user's cache folder)"
+    raise ConfigError(
+        f"cache file {cache_file}{where} is inside the delivery: provscan never writes there; "
+        "give --cache PATH outside it, or --no-cache"
+    )
 
 
 def _read_pem(path: Path) -> str:

@@ -23,6 +23,9 @@ class Policy:
     final: tuple[str, ...] = ("**",)
     temporary: tuple[str, ...] = ()
     archival: tuple[str, ...] = ()
+    # how it was chosen (scanner.policy.load.ORIGINS): "option", "user-config", "site-config",
+    # "delivery" or "default"; "" when a caller built it by hand
+    origin: str = ""
 
 
 DEFAULT_POLICY = Policy()

@@ -1,7 +1,11 @@
 """The delivery policy: which parts of a delivery are final, temporary or archival.
 
-Read from `--policy FILE`, else from `provscan.toml` at the delivery root, else the default
-(everything is final). The file holds one table:
+The policy is the gatekeeper's word, so by default none is read from inside the delivery. In
+order: `--policy FILE` (refused inside the delivery), else the user's config
+(`~/.config/provscan/policy.toml`), else the site's (`/etc/xdg/provscan/policy.toml`), else the
+built-in default (everything is final). The delivery's own `provscan.toml` counts only when
+asked for (`from_delivery=True`, the CLI's `--policy-from-delivery`), and the report says so
+(`Policy.origin`). The file holds one table:
 
     [areas]
     final = ["final/**"]                 # default ["**"]
@@ -13,11 +17,14 @@ How a path gets its area: `scanner.policy.areas`.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
 
 from scanner.common import pathglob
+from scanner.common.config_files import read_config_file
+from scanner.common.paths import is_within
 from scanner.errors import ConfigError
 from scanner.policy.areas import AREAS, DEFAULT_POLICY, Policy
 
@@ -26,40 +33,73 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-POLICY_FILE_NAME = "provscan.toml"
+POLICY_FILE_NAME = "provscan.toml"  # at the delivery root, read only with from_delivery=True
+CONFIG_FILE_NAME = "policy.toml"  # in the user's or the site's provscan config folder
 MAX_POLICY_BYTES = 1024 * 1024
 MAX_PATTERNS = 10_000
 
+# Where a policy came from (the report's "policy_origin"), most explicit first.
+ORIGINS = ("option", "user-config", "site-config", "delivery", "default")
+BUILT_IN = dataclasses.replace(DEFAULT_POLICY, origin="default")
 
-def load_policy(delivery_root: Path, policy_path: Path | None = None) -> Policy:
-    """`policy_path` if given (it must exist), else DELIVERY/provscan.toml if present, else default.
 
-    Only reads: the delivery is never written.
+def user_config_policy() -> Path:
+    """The user's policy file, e.g. ~/.config/provscan/policy.toml (it may not exist)."""
+    from platformdirs import user_config_path
+
+    return user_config_path("provscan", appauthor=False) / CONFIG_FILE_NAME
+
+
+def site_config_policy() -> Path:
+    """The site's policy file, e.g. /etc/xdg/provscan/policy.toml (it may not exist)."""
+    from platformdirs import site_config_path
+
+    return site_config_path("provscan", appauthor=False) / CONFIG_FILE_NAME
+
+
+def load_policy(
+    delivery_root: Path, policy_path: Path | None = None, *, from_delivery: bool = False
+) -> Policy:
+    """The policy for a scan of `delivery_root`, in the order of the module docstring.
+
+    `policy_path` must exist and lie outside the delivery. With `from_delivery`, the
+    delivery's own provscan.toml is used when it has one (else the order goes on). Only reads:
+    the delivery is never written. ConfigError for a bad, missing or misplaced file.
     """
+    delivery_root = Path(delivery_root)
     if policy_path is not None:
-        return _load_file(Path(policy_path))
-    candidate = Path(delivery_root) / POLICY_FILE_NAME
-    if candidate.exists() or candidate.is_symlink():
-        return _load_file(candidate)
-    return DEFAULT_POLICY
+        if from_delivery:
+            raise ConfigError("give either --policy FILE or --policy-from-delivery, not both")
+        return _load_outside(Path(policy_path), delivery_root, "option")
+    if from_delivery:
+        candidate = delivery_root / POLICY_FILE_NAME
+        if candidate.exists() or candidate.is_symlink():
+            return _load_file(candidate, "delivery")
+    config_files = (("user-config", user_config_policy()), ("site-config", site_config_policy()))
+    for origin, path in config_files:
+        if path.exists() or path.is_symlink():
+            return _load_outside(path, delivery_root, origin)
+    return BUILT_IN
 
 
-def _load_file(path: Path) -> Policy:
-    source = str(path)
-    if not path.is_file():  # missing, a folder, a FIFO, a dangling link: never open those
-        raise ConfigError(f"{source}: policy file not found (or not a regular file)")
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_POLICY_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read the policy file: {exc.strerror}") from exc
-    if len(data) > MAX_POLICY_BYTES:
-        raise ConfigError(f"{source}: policy file larger than {MAX_POLICY_BYTES} bytes")
+def _load_outside(path: Path, delivery_root: Path, origin: str) -> Policy:
+    """A gatekeeper's policy file: refused when it lies in the delivery (links resolved)."""
+    if is_within(path, delivery_root):
+        raise ConfigError(
+            f"{path}: the policy file is inside the delivery; the delivery cannot set its own "
+            "policy (move the file out, or use --policy-from-delivery to honour the delivery's "
+            f"{POLICY_FILE_NAME} on purpose)"
+        )
+    return _load_file(path, origin)
+
+
+def _load_file(path: Path, origin: str) -> Policy:
+    data = read_config_file(path, what="policy file", max_bytes=MAX_POLICY_BYTES)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
-    return parse_policy(text, source)
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    return dataclasses.replace(parse_policy(text, str(path)), origin=origin)
 
 
 def parse_policy(text: str, source: str) -> Policy:

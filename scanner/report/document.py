@@ -32,9 +32,41 @@ from scanner.report.spool import tally
 
 SCHEMA = "provscan/1"
 
+# How a policy was chosen ("policy_origin"), in words; the key is scanner.policy.load.ORIGINS.
+POLICY_ORIGIN_LABELS = {
+    "option": "given with --policy",
+    "user-config": "the user's config",
+    "site-config": "the site's config",
+    "delivery": "the delivery's own file, honoured with --policy-from-delivery: the vendor set "
+    "which areas are final",
+    "default": "built-in: everything is final",
+}
+
 _FINDING_KEYS = ("status", "reasons", "approval", "matches", "area", "archival")
 # In a document, "assets" comes right after this key (then "skipped", "unused_approvals").
 ASSETS_AFTER = "summary"
+
+
+def policy_from_delivery(header: dict[str, Any]) -> bool:
+    """True when the delivery's own policy file set the areas (`--policy-from-delivery`)."""
+    return header.get("policy_origin") == "delivery"
+
+
+def policy_parts(header: dict[str, Any]) -> tuple[str, str]:
+    """(the policy file's path, "" for none; how it was chosen, in words). The path is
+    untrusted text: escape it for where it goes."""
+    path = str(header.get("policy") or "")
+    origin = header.get("policy_origin")
+    if origin in POLICY_ORIGIN_LABELS:
+        return path, POLICY_ORIGIN_LABELS[origin]
+    # a scan stored before provscan recorded the origin
+    return path, "origin not recorded" if path else POLICY_ORIGIN_LABELS["default"]
+
+
+def policy_description(header: dict[str, Any]) -> str:
+    """Which policy the scan used and how it was chosen, in one line."""
+    path, label = policy_parts(header)
+    return f"{path} ({label})" if path else label
 
 
 def summarise(result: ScanResult) -> dict[str, Any]:
@@ -123,6 +155,7 @@ def report_source(result: ScanResult) -> ReportSource:
         "tool": to_plain(result.tool),
         "register": result.register or None,
         "policy": result.policy or None,
+        "policy_origin": result.policy_origin or None,
         "summary": summarise(result),
         "skipped": to_plain(result.skipped),
         "unused_approvals": list(result.unused_approvals),
@@ -184,6 +217,7 @@ def from_document(doc: Any) -> ScanResult:
             tool=from_plain(ToolInfo, doc["tool"]),
             register=doc.get("register") or "",
             policy=doc.get("policy") or "",
+            policy_origin=doc.get("policy_origin") or "",
             assets=tuple(asset_from_plain(a) for a in doc["assets"]),
             skipped=tuple(from_plain(Skipped, s) for s in doc.get("skipped", [])),
             unused_approvals=tuple(doc.get("unused_approvals", [])),

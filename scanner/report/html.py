@@ -4,6 +4,10 @@ The page is the Jinja template with the CSS and JS inlined; the asset list is dr
 from a JSON data block, a page of rows at a time, so a 10,000-asset delivery stays usable.
 Nothing from a media file is ever markup: the template autoescapes, the data block is JSON
 with every character that could end the block escaped, and the JS only uses textContent.
+Every string from the document sits in its own <bdi> (template and JS alike), so a bidi
+override in it cannot reorder the text around it, and its invisible format characters (and,
+in paths, its control characters) are shown as marked escapes (`\u202e`), so a reviewer sees
+that `evil\u202egpj.exe` is not "evilexe.jpg".
 The Content-Security-Policy allows exactly the inline style and script (by sha256), images
 from data: URIs and nothing else: no request can leave the page. The output is a function of
 the document alone (no nonce, no clock), so a stored scan re-renders byte for byte.
@@ -29,10 +33,16 @@ from importlib import resources
 from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from scanner.common.safetext import terminal_safe, visible_pieces
 from scanner.model import AI_VALUES, CREDENTIAL_VALUES, STATUSES
-from scanner.report.document import ReportSource, source_of_document
+from scanner.report.document import (
+    ReportSource,
+    policy_from_delivery,
+    policy_parts,
+    source_of_document,
+)
 
 # A thumbnail bigger than this (as a data: URI) is left out of the page.
 MAX_THUMBNAIL_CHARS = 64 * 1024
@@ -96,6 +106,31 @@ def _text(value: Any) -> str:
     return _SURROGATES.sub("\ufffd", value if isinstance(value, str) else str(value))
 
 
+def _isolate(value: Any, *, controls: bool) -> Markup:
+    """<bdi> around the escaped text, its invisible characters as <span class="esc">."""
+    pieces = (
+        Markup('<span class="esc">{}</span>').format(piece) if escaped else escape(piece)
+        for piece, escaped in visible_pieces(_text(value), controls=controls)
+    )
+    return Markup("<bdi>") + Markup("").join(pieces) + Markup("</bdi>")
+
+
+def isolate(value: Any) -> Markup:
+    """A value from the document (a name, a tool, a reason): isolated, invisibles shown."""
+    return _isolate(value, controls=False)
+
+
+def isolate_path(value: Any) -> Markup:
+    """A path from the document: isolated, invisible and control characters shown."""
+    return _isolate(value, controls=True)
+
+
+def visible(value: Any) -> str:
+    """A value for where no element can go (an <option>, the <title>, an attribute): its
+    invisible and control characters as plain escapes."""
+    return terminal_safe(_text(value))
+
+
 @cache
 def _static(name: str) -> str:
     text = resources.files("scanner.report").joinpath("static", name).read_text("utf-8")
@@ -133,6 +168,11 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["text"] = _text
+    env.filters["isolate"] = isolate
+    env.filters["isolate_path"] = isolate_path
+    env.filters["visible"] = visible
+    env.filters["policy_parts"] = policy_parts
+    env.filters["policy_from_delivery"] = policy_from_delivery
     return env
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from scanner.common.safetext import terminal_safe
 from scanner.model import STATUSES, UNREADABLE_FOLDER
-from scanner.report.document import ReportSource
+from scanner.report.document import ReportSource, policy_description, policy_from_delivery
 
 WORST_SHOWN = 10
 
@@ -21,6 +21,7 @@ def render_summary(source: ReportSource) -> str:
         f"provscan {doc['tool']['version']} (rules {doc['tool']['catalog_version']}): "
         f"{summary['assets']} assets, {summary['skipped']} skipped, "
         f"in {terminal_safe(doc['delivery'])}",
+        _policy_line(doc),
         "  " + "  ".join(f"{s}: {summary['by_status'][s]}" for s in STATUSES),
         "  AI: "
         + "  ".join(f"{k}: {v}" for k, v in summary["by_ai"].items()).replace(
@@ -34,6 +35,13 @@ def render_summary(source: ReportSource) -> str:
     if doc.get("unused_approvals"):
         lines.append("  unused approvals: " + terminal_safe(", ".join(doc["unused_approvals"])))
     return "\n".join(lines) + "\n"
+
+
+def _policy_line(doc: dict[str, Any]) -> str:
+    text = terminal_safe(policy_description(doc))
+    if policy_from_delivery(doc):
+        return f"  POLICY FROM THE DELIVERY ITSELF: {text}"
+    return f"  policy: {text}"
 
 
 def _worst_offenders(source: ReportSource) -> list[str]:

@@ -1,6 +1,10 @@
 /* provscan reviewer report. Draws the asset list from the JSON data block, a page at a time.
    Every string in the data came from a media file: it only ever reaches the page through
-   textContent or an attribute set by property, never as markup. */
+   textContent or an attribute set by property, never as markup. Every string put on the page
+   sits in its own <bdi>, so a bidi override in it cannot reorder the text around it, and its
+   invisible format characters (in paths also its control characters) show as marked escapes,
+   as in the terminal: a reviewer sees that "evil\u202egpj.exe" is not "evilexe.jpg". Our own
+   labels go through the same door: it costs nothing, and no untrusted string can miss it. */
 (function () {
   "use strict";
 
@@ -39,22 +43,57 @@
   var rendered = 0;
   var haystacks = null;
 
-  /* ---- small DOM helpers: text only ---- */
+  /* ---- small DOM helpers: text only, each string isolated ---- */
+  var INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/gu;
+  var INVISIBLE_OR_CONTROL = /[\p{Cf}\p{Zl}\p{Zp}\u0000-\u001f\u007f-\u009f]/gu;
   function str(v) { return v === null || v === undefined ? "" : String(v); }
   function list(v) { return Array.isArray(v) ? v : []; }
+  function hex(n, width) { var s = n.toString(16); while (s.length < width) { s = "0" + s; } return s; }
+  function escapeOf(ch) {  /* the escape scanner.common.safetext shows in the terminal */
+    var code = ch.codePointAt(0);
+    if (code < 0x20 || (code >= 0x7f && code < 0xa0)) { return "\\x" + hex(code, 2); }
+    return code > 0xffff ? "\\U" + hex(code, 8) : "\\u" + hex(code, 4);
+  }
+  /* `text` into `parent`: ordinary runs as text, each escaped character as a marked span */
+  function appendVisible(parent, text, controls) {
+    var pattern = controls ? INVISIBLE_OR_CONTROL : INVISIBLE;
+    var last = 0, found;
+    pattern.lastIndex = 0;
+    while ((found = pattern.exec(text)) !== null) {
+      if (found.index > last) { parent.appendChild(document.createTextNode(text.slice(last, found.index))); }
+      var mark = document.createElement("span");
+      mark.className = "esc";
+      mark.textContent = escapeOf(found[0]);
+      parent.appendChild(mark);
+      last = found.index + found[0].length;
+    }
+    if (last < text.length) { parent.appendChild(document.createTextNode(text.slice(last))); }
+    return parent;
+  }
+  function iso(text, controls) { return appendVisible(document.createElement("bdi"), String(text), controls); }
+  /* for attributes (title, alt, aria-label), where no element can go */
+  function visibleText(text, controls) {
+    return str(text).replace(controls ? INVISIBLE_OR_CONTROL : INVISIBLE, escapeOf);
+  }
   function h(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null && text !== "") { e.textContent = String(text); }
+    if (text !== undefined && text !== null && text !== "") { e.appendChild(iso(text, false)); }
     return e;
   }
   function add(parent) {
     for (var i = 1; i < arguments.length; i++) {
       var c = arguments[i];
       if (c === null || c === undefined || c === "") { continue; }
-      parent.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+      parent.appendChild(typeof c === "string" ? iso(c, false) : c);
     }
     return parent;
+  }
+  /* values joined by `separator`, each isolated */
+  function listOf(values, separator) {
+    var span = h("span");
+    values.forEach(function (v, k) { add(span, k ? separator : "", str(v)); });
+    return span;
   }
   function codes(values, cls) {
     var box = h("span", "codes");
@@ -97,14 +136,15 @@
     var short = labels.credentials_short || {};
     return short.hasOwnProperty(c) ? short[c] : str(c);
   }
-  /* a path that wraps after its slashes rather than inside a name */
+  /* a path, isolated, its invisible and control characters shown, wrapping after its slashes
+     rather than inside a name */
   function pathText(path, cls) {
-    var span = h("span", cls);
+    var whole = document.createElement("bdi");
     str(path).split("/").forEach(function (part, k, parts) {
-      span.appendChild(document.createTextNode(part + (k < parts.length - 1 ? "/" : "")));
-      if (k < parts.length - 1) { span.appendChild(document.createElement("wbr")); }
+      appendVisible(whole, part + (k < parts.length - 1 ? "/" : ""), true);
+      if (k < parts.length - 1) { whole.appendChild(document.createElement("wbr")); }
     });
-    return span;
+    return add(h("span", cls), whole);
   }
   function humanSize(n) {
     if (typeof n !== "number" || !isFinite(n)) { return ""; }
@@ -242,8 +282,9 @@
   function reasonsCell(a) {
     var cell = add(h("td", "c-reasons"), codes(list(a.reasons).map(function (r) { return r.code; })));
     if (a.archival && typeof a.archival === "object") {
-      var chip = h("span", archivalClass(str(a.archival.outcome)) + " arch-chip", "archive: " + str(a.archival.outcome));
-      chip.title = archivalLabel(str(a.archival.outcome)) + (a.archival.source ? " (" + str(a.archival.source) + ")" : "");
+      var chip = add(h("span", archivalClass(str(a.archival.outcome)) + " arch-chip"), "archive: ", str(a.archival.outcome));
+      chip.title = visibleText(archivalLabel(str(a.archival.outcome)), false) +
+        (a.archival.source ? " (" + visibleText(a.archival.source, true) + ")" : "");
       cell.appendChild(chip);
     }
     return cell;
@@ -261,18 +302,18 @@
     button.id = "x-" + i;
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-controls", "d-" + i);
-    button.setAttribute("aria-label", "Details of " + str(a.path));
-    var meta = [str(a.format), humanSize(a.size)].filter(Boolean).join(" \u00B7 ");
+    button.setAttribute("aria-label", "Details of " + visibleText(a.path, true));
+    var meta = listOf([str(a.format), humanSize(a.size)].filter(Boolean), " \u00B7 ");
     var tools = list(a.generators);
     add(tr,
       add(h("td"), button),
       add(h("td"), thumbnail(a)),
-      add(h("td", "path"), pathText(a.path, "p"), h("span", "sub", meta)),
+      add(h("td", "path"), pathText(a.path, "p"), add(h("span", "sub"), meta)),
       add(h("td"), h("span", "badge st-" + statusClass(a.status), a.status)),
       reasonsCell(a),
       add(h("td", "c-ai"), h("span", "ai-" + (AI_ORDER.hasOwnProperty(a.ai) ? a.ai : "other"), aiLabel(a.ai))),
       add(h("td"), h("span", "cred-" + (CREDENTIAL_ORDER.hasOwnProperty(a.credentials) ? a.credentials : "other"), shortCredential(a.credentials))),
-      add(h("td", "c-tools"), tools.length ? tools.join(", ") : h("span", "muted", "\u2014")),
+      add(h("td", "c-tools"), tools.length ? listOf(tools, ", ") : h("span", "muted", "\u2014")),
       add(h("td", "c-approval"), a.approval ? h("code", "", a.approval) : h("span", "muted", "\u2014"))
     );
     body.appendChild(tr);
@@ -299,7 +340,8 @@
     }
     row.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
-    button.textContent = open ? "\u25BE" : "\u25B8";
+    button.textContent = "";
+    button.appendChild(iso(open ? "\u25BE" : "\u25B8", false));
   }
 
   /* ---- details of one asset, built on first expand ---- */
@@ -313,12 +355,12 @@
     var reasons = list(a.reasons);
     var reasonList = h("ul", "plain");
     reasons.forEach(function (r) {
-      add(reasonList, add(h("li"), h("span", "code", r.code), r.detail ? " " + str(r.detail) : ""));
+      add(reasonList, add(h("li"), h("span", "code", r.code), r.detail ? " " : "", str(r.detail)));
     });
     if (!reasons.length) { reasonList.appendChild(h("li", "muted", "no reason recorded")); }
     var matchList = h("ul", "plain");
     list(a.matches).forEach(function (m) {
-      add(matchList, add(h("li"), h("code", "", m.request_id), " matched by " + str(m.matched_by), m.detail ? ": " + str(m.detail) : ""));
+      add(matchList, add(h("li"), h("code", "", m.request_id), " matched by ", str(m.matched_by), m.detail ? ": " : "", str(m.detail)));
     });
     var archival = a.archival && typeof a.archival === "object"
       ? h("span", archivalClass(str(a.archival.outcome)), archivalLabel(str(a.archival.outcome)))
@@ -332,7 +374,7 @@
       ["Archival check", archival],
       ["AI assessment", aiLabel(a.ai)],
       ["Credentials", credentialLabel(a.credentials)],
-      ["Tools named", list(a.generators).join(", ")]
+      ["Tools named", list(a.generators).length ? listOf(list(a.generators), ", ") : ""]
     ]));
   }
 
@@ -353,7 +395,7 @@
   function archivalFigure(role, path, uri, tiles, missing) {
     var fig = h("figure", "arch-fig");
     fig.dataset.role = role === "Delivery still" ? "delivery" : "source";
-    var img = picture(uri, "arch-img", role + " " + str(path));
+    var img = picture(uri, "arch-img", role + " " + visibleText(path, true));
     var frame = h("div", "arch-frame");
     if (img) {
       frame.appendChild(img);
@@ -400,10 +442,10 @@
 
   function fileFacts(a) {
     return section("File", kv([
-      ["Path", h("span", "path", a.path)],
+      ["Path", pathText(a.path, "path")],
       ["Size", typeof a.size === "number" ? humanSize(a.size) + " (" + a.size + " bytes)" : ""],
       ["SHA-256", h("span", "mono", a.sha256)],
-      ["Type", [str(a.media_type), str(a.format), str(a.kind)].filter(Boolean).join(" \u00B7 ")],
+      ["Type", listOf([str(a.media_type), str(a.format), str(a.kind)].filter(Boolean), " \u00B7 ")],
       ["Frames hashed", a.frames ? String(a.frames) : ""],
       ["Thumbnail", a.thumbnail_note || ""]
     ]));
@@ -421,7 +463,7 @@
   function actionsTable(actions) {
     return grid(["Action", "Digital source type", "Software agent", "When", "Description"], actions.map(function (x) {
       var dst = h("span", "", lastSegment(x.digital_source_type));
-      if (x.digital_source_type) { dst.title = str(x.digital_source_type); }
+      if (x.digital_source_type) { dst.title = visibleText(x.digital_source_type, false); }
       return [h("span", "mono", x.action), dst, x.software_agent, x.when, x.description];
     }));
   }
@@ -431,7 +473,9 @@
     var box = h("div", "manifest" + (m.label === active ? " active" : ""));
     add(box, add(h("div", "manifest-h"), str(m.title) || "(untitled)", " ",
       h("span", "code", m.label), m.label === active ? h("span", "muted", " active manifest") : ""));
-    var signer = [str(m.signer_name), m.signer_issuer ? "issued by " + str(m.signer_issuer) : ""].filter(Boolean).join(", ");
+    var signer = m.signer_name || m.signer_issuer
+      ? add(h("span"), str(m.signer_name), m.signer_issuer ? (m.signer_name ? ", issued by " : "issued by ") : "", str(m.signer_issuer))
+      : "";
     box.appendChild(kv([["Claim generator", m.claim_generator], ["Signer", signer], ["Signed", m.signed_at], ["Instance", m.instance_id]]));
     var actions = list(m.actions);
     box.appendChild(actions.length ? actionsTable(actions) : h("p", "muted", "No actions recorded."));
@@ -442,16 +486,17 @@
       ul.setAttribute("aria-label", "Ingredients");
       ingredients.forEach(function (g) {
         var li = h("li");
-        var detail = [str(g.relationship), str(g.format)].filter(Boolean).join(", ");
-        add(li, add(h("div", "ingredient-h"), h("strong", "", str(g.title) || "(untitled ingredient)"), detail ? " (" + detail + ")" : ""));
+        var detail = [str(g.relationship), str(g.format)].filter(Boolean);
+        add(li, add(h("div", "ingredient-h"), h("strong", "", str(g.title) || "(untitled ingredient)"),
+          detail.length ? " (" : "", detail.length ? listOf(detail, ", ") : "", detail.length ? ")" : ""));
         if (list(g.validation_codes).length) { li.appendChild(codes(g.validation_codes, "bad")); }
         var own = g.manifest_label ? byLabel[g.manifest_label] : null;
         if (own && !seen[own.label] && depth < 32) {
           li.appendChild(manifestBox(own, byLabel, seen, active, depth + 1));
         } else if (own) {
-          li.appendChild(h("span", "muted", "its manifest " + str(g.manifest_label) + " is shown above"));
+          li.appendChild(add(h("span", "muted"), "its manifest ", str(g.manifest_label), " is shown above"));
         } else if (g.manifest_label) {
-          li.appendChild(h("span", "bad", "its manifest " + str(g.manifest_label) + " is not in the store"));
+          li.appendChild(add(h("span", "bad"), "its manifest ", str(g.manifest_label), " is not in the store"));
         } else {
           li.appendChild(h("span", "muted", "no content credentials of its own"));
         }
@@ -498,7 +543,7 @@
 
   function problemsList(a) {
     var items = list(a.problems).map(function (p) {
-      return add(h("li", p.fatal ? "bad" : ""), str(p.source) + ": " + str(p.message) + (p.fatal ? " (file unreadable)" : ""));
+      return add(h("li", p.fatal ? "bad" : ""), str(p.source), ": ", str(p.message), p.fatal ? " (file unreadable)" : "");
     }).concat(list(a.notes).map(function (n) { return h("li", "", n); }));
     if (!items.length) { return null; }
     var ul = h("ul", "plain");
