@@ -28,14 +28,12 @@ from typing import Any
 
 from scanner.common.serialize import to_plain
 from scanner.engine.cache_codec import decode_analysis, encode_analysis
+from scanner.engine.cache_schema import SCHEMA_VERSION, NotOurDatabase, connect
 from scanner.model import AssetAnalysis
 
 log = logging.getLogger("provscan.cache")
 
-SCHEMA_VERSION = "2"
-APPLICATION_ID = 0x70726F76  # "prov": marks the SQLite file as a provscan cache
 FILE_NAME = "results.sqlite3"
-BUSY_TIMEOUT_MS = 30_000
 # Rows not stored or hit for this long are dropped (checked at most once a day per cache).
 KEEP_UNUSED_S = 90 * 86_400
 REFRESH_USED_AFTER_S = 30 * 86_400
@@ -46,24 +44,6 @@ RACY_WINDOW_NS = 2_000_000_000
 # Libraries whose version changes what a file reads as.
 RESULT_LIBRARIES = ("c2pa-python", "pillow", "pillow-heif", "exifread", "pymediainfo",
                     "imagehash", "av", "defusedxml")  # fmt: skip
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS results (
-    scope TEXT NOT NULL,
-    dev INTEGER NOT NULL,
-    ino INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    used_at INTEGER NOT NULL,
-    media_type TEXT NOT NULL,
-    format TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    value BLOB NOT NULL,
-    PRIMARY KEY (scope, dev, ino)
-);
-CREATE INDEX IF NOT EXISTS results_used_at ON results (used_at);
-"""
 
 
 @contextlib.contextmanager
@@ -138,10 +118,6 @@ def result_scope(*, tool_version: str, catalog_version: str, options: Any) -> st
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-class NotOurDatabase(sqlite3.DatabaseError):
-    """The cache path holds someone else's SQLite database: leave it alone."""
-
-
 @dataclass
 class CacheStats:
     hits: int = 0
@@ -170,7 +146,7 @@ class ResultCache:
     def open(cls, path: Path | str) -> ResultCache:
         path = Path(path)
         try:
-            return cls(path, _connect(path))
+            return cls(path, connect(path))
         except NotOurDatabase as exc:
             log.warning("%s: scanning without a cache", exc)
             return cls(path, None)
@@ -187,7 +163,7 @@ class ResultCache:
             )
             _set_aside(path)
         try:
-            return cls(path, _connect(path))
+            return cls(path, connect(path))
         except (sqlite3.DatabaseError, OSError) as second:
             log.warning("cannot create cache %s (%s): scanning without a cache", path, second)
             return cls(path, None)
@@ -320,65 +296,6 @@ class ResultCache:
         self._conn = None
         if not isinstance(exc, sqlite3.OperationalError):
             _set_aside(self.path)
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    try:
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        _claim(conn, path)
-        if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-            raise sqlite3.OperationalError("cannot switch the cache to WAL mode")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        if _schema_version(conn) != SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                version = _schema_version(conn)  # again, under the write lock
-                if version != SCHEMA_VERSION:
-                    # an older or newer layout: its rows mean nothing to this version
-                    conn.execute("DROP TABLE IF EXISTS results")
-                    _create_schema(conn)
-                    conn.execute(
-                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
-                        (SCHEMA_VERSION,),
-                    )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _claim(conn: sqlite3.Connection, path: Path) -> None:
-    """Mark a new, empty database as a provscan cache; refuse a database that is not one."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    if app_id == APPLICATION_ID:
-        return
-    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    if app_id != 0 or tables:
-        raise NotOurDatabase(f"{path} is an SQLite database but not a provscan cache")
-    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-
-
-def _create_schema(conn: sqlite3.Connection) -> None:
-    # executescript() would COMMIT the open transaction first; run the statements one by one.
-    for statement in _SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-def _schema_version(conn: sqlite3.Connection) -> str | None:
-    has_meta = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-    ).fetchone()
-    if not has_meta:
-        return None
-    row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-    return row[0] if row else None
 
 
 def _set_aside(path: Path) -> None:
