@@ -9,7 +9,9 @@ on/off). A lookup is a `stat` and a query: no media byte is read.
 
 Several scans may share one cache file: WAL journal, a busy timeout, one write transaction
 per batch. A cache that cannot be opened or turns out corrupt is moved out of the way with a
-warning and the scan goes on (fresh, or without a cache): the cache only ever saves time.
+warning and the scan goes on (fresh, or without a cache): the cache only ever saves time. A
+cache someone else could have written is refused before it is opened (`cache_trust`): that
+stops the scan, since it is the gatekeeper's set-up that needs fixing.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 from scanner.common.serialize import to_plain
 from scanner.engine.cache_codec import decode_analysis, encode_analysis
 from scanner.engine.cache_schema import SCHEMA_VERSION, NotOurDatabase, connect
+from scanner.engine.cache_trust import prepare_private_cache
 from scanner.model import AssetAnalysis
 
 log = logging.getLogger("provscan.cache")
@@ -144,9 +147,11 @@ class ResultCache:
 
     @classmethod
     def open(cls, path: Path | str) -> ResultCache:
+        """Raises CacheTrustError (a ConfigError) for a cache someone else could have written;
+        any other trouble is a warning and a disabled or fresh cache."""
         path = Path(path)
         try:
-            return cls(path, connect(path))
+            return cls(path, _connect(path))
         except NotOurDatabase as exc:
             log.warning("%s: scanning without a cache", exc)
             return cls(path, None)
@@ -163,7 +168,7 @@ class ResultCache:
             )
             _set_aside(path)
         try:
-            return cls(path, connect(path))
+            return cls(path, _connect(path))
         except (sqlite3.DatabaseError, OSError) as second:
             log.warning("cannot create cache %s (%s): scanning without a cache", path, second)
             return cls(path, None)
@@ -296,6 +301,11 @@ class ResultCache:
         self._conn = None
         if not isinstance(exc, sqlite3.OperationalError):
             _set_aside(self.path)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    prepare_private_cache(path)
+    return connect(path)
 
 
 def _set_aside(path: Path) -> None:
