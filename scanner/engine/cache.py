@@ -41,6 +41,7 @@ FILE_NAME = "results.sqlite3"
 KEEP_UNUSED_S = 90 * 86_400
 REFRESH_USED_AFTER_S = 30 * 86_400
 PRUNE_EVERY_S = 86_400
+PRUNE_BATCH = 1_000
 # A file modified this recently may change again within the same mtime tick (coarse clocks on
 # network shares): its result is used but not stored, as git treats "racily clean" entries.
 RACY_WINDOW_NS = 2_000_000_000
@@ -279,17 +280,27 @@ class ResultCache:
         if conn is None:
             return
         now = int(time.time())
-        row = conn.execute("SELECT value FROM meta WHERE key='pruned_at'").fetchone()
-        if row is not None and now - int(row[0]) < PRUNE_EVERY_S:
+        recently = conn.execute(
+            "SELECT 1 FROM meta WHERE key='pruned_at' AND typeof(value)='text'"
+            " AND CAST(value AS INTEGER) > ?",
+            (now - PRUNE_EVERY_S,),
+        ).fetchone()
+        if recently:
             return
         try:
             with conn:
-                conn.execute("DELETE FROM results WHERE used_at < ?", (now - KEEP_UNUSED_S,))
+                deleted = PRUNE_BATCH
+                while deleted == PRUNE_BATCH:  # in batches: each stays far inside its time bound
+                    deleted = conn.execute(
+                        "DELETE FROM results WHERE rowid IN"
+                        " (SELECT rowid FROM results WHERE used_at < ? LIMIT ?)",
+                        (now - KEEP_UNUSED_S, PRUNE_BATCH),
+                    ).rowcount
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('pruned_at', ?)", (str(now),)
                 )
         except sqlite3.OperationalError:
-            pass  # busy: another scan holds the write lock; prune another time
+            pass  # busy (another scan holds the write lock) or slow: prune another time
 
     def _fail(self, what: str, exc: sqlite3.DatabaseError) -> None:
         """A corrupt or unusable cache mid-scan: stop using it; drop it if it is corrupt."""
