@@ -11,16 +11,21 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
+import time
+import zlib
 from pathlib import Path
 
 import pytest
 
 from scanner.engine import cache_schema
-from scanner.engine.cache import ResultCache, opened
+from scanner.engine.cache import FileIdentity, ResultCache, opened
+from scanner.engine.cache_codec import MAX_VALUE_BYTES, decode_analysis, encode_analysis
 from scanner.model import AssetAnalysis
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,11 +47,23 @@ def delivery(tmp_path: Path) -> Path:
     return root
 
 
+# The CLI, then the peak resident memory of this (the scanning) process on stderr. Analysis
+# workers are child processes with their own bounds: RUSAGE_SELF does not count them.
+MEASURED_CLI = """
+import resource, sys
+from scanner.cli import main
+try:
+    main()
+finally:
+    print(f"peak-rss-kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+"""
+
+
 def scan_in_child(delivery: Path, out: Path, *extra: str) -> tuple[int, str]:
     """`provscan scan` in a child process (this checkout's code) in a session of its own, so a
     hung scan is killed with its workers. (exit code, stderr)."""
     scan = ["scan", str(delivery), "--format", "json", "-o", str(out), "-q", "--jobs", "1"]
-    command = [sys.executable, "-c", "from scanner.cli import main; main()", *scan, *extra]
+    command = [sys.executable, "-c", MEASURED_CLI, *scan, *extra]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with subprocess.Popen(
         command, cwd=REPO, env=env, stderr=subprocess.PIPE, start_new_session=True
@@ -105,8 +122,6 @@ def test_a_results_view_that_loops_forever_does_not_hang_the_scan(
 
 
 def test_a_trigger_that_forges_stored_results_is_not_obeyed(delivery: Path, tmp_path: Path) -> None:
-    from scanner.engine.cache_codec import encode_analysis
-
     code, err = scan_in_child(delivery, tmp_path / "reference", "--no-cache")
     assert code in (0, 1), err
     reference = assets(tmp_path / "reference")
@@ -204,3 +219,148 @@ def test_an_interrupted_statement_turns_the_cache_off_not_the_scan(
     assert results == reference and stats.analysed == len(medias)
     assert any("interrupted" in r.getMessage() for r in caplog.records)
     assert not (tmp_path / "cache.sqlite3.corrupt").exists()  # slow is not corrupt
+
+
+# --- the values ------------------------------------------------------------------------------
+
+MiB = 1 << 20
+
+
+def inflates_to_a_gibibyte() -> bytes:
+    """A valid zlib stream of about 1 MB that inflates to 1 GiB of zeros, built without ever
+    holding the GiB: one compressed MiB, flushed so it stands alone, repeated 1,024 times."""
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: the zlib frame is ours
+    zeros = bytes(MiB)
+    one_mib = deflater.compress(zeros) + deflater.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(1024):
+        checksum = zlib.adler32(zeros, checksum)
+    final_empty_block = b"\x03\x00"
+    return b"\x78\xda" + one_mib * 1024 + final_empty_block + struct.pack(">I", checksum)
+
+
+def test_a_small_row_that_inflates_to_a_gibibyte_is_a_miss_in_little_memory(
+    delivery: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache.sqlite3"
+    code, err = scan_in_child(delivery, tmp_path / "cold", "--cache", str(cache))
+    assert code in (0, 1), err
+    bomb = inflates_to_a_gibibyte()
+    assert len(bomb) < 1.1 * MiB
+    with sqlite3.connect(cache) as conn:
+        assert conn.execute("UPDATE results SET value=?", (bomb,)).rowcount == 2
+    conn.close()
+    code, err = scan_in_child(delivery, tmp_path / "warm", "--cache", str(cache))
+    assert code in (0, 1), err
+    assert assets(tmp_path / "warm") == assets(tmp_path / "cold")
+    peak_mib = int(re.findall(r"peak-rss-kib=(\d+)", err)[-1]) / 1024
+    assert peak_mib < 300, f"the scanning process peaked at {peak_mib:.0f} MiB"
+    with sqlite3.connect(cache) as conn:  # both were misses: analysed again, stored again
+        assert conn.execute("SELECT max(length(value)) FROM results").fetchone()[0] < 64 * 1024
+    conn.close()
+
+
+def an_analysis(**fields: object) -> AssetAnalysis:
+    return AssetAnalysis(**{"path": "a.png", "size": 1, "sha256": "0" * 64,
+                            "media_type": "image/png", "kind": "image", "format": "PNG",
+                            **fields})  # fmt: skip
+
+
+def compressed(analysis: AssetAnalysis) -> bytes:
+    """What encode_analysis would store, without its size cap."""
+    plain = json.loads(zlib.decompress(encode_analysis(an_analysis())))
+    plain["notes"] = list(analysis.notes)
+    return zlib.compress(json.dumps(plain).encode(), 1)
+
+
+OVER_THE_CAP = an_analysis(notes=("x" * (MAX_VALUE_BYTES + 1),))
+VALUES_THAT_MUST_NOT_DECODE = {
+    "inflates past the cap": compressed(OVER_THE_CAP),
+    "data after the stream": encode_analysis(an_analysis()) + b"more",
+}
+
+
+@pytest.mark.parametrize(
+    "value", VALUES_THAT_MUST_NOT_DECODE.values(), ids=VALUES_THAT_MUST_NOT_DECODE.keys()
+)
+def test_a_value_outside_the_bounds_does_not_decode(value: bytes) -> None:
+    with pytest.raises(ValueError):
+        decode_analysis(value, "a.png")
+
+
+def test_a_result_over_the_cap_is_not_stored(tmp_path: Path) -> None:
+    assert encode_analysis(OVER_THE_CAP) is None
+    with opened(tmp_path / "cache.sqlite3") as db:
+        assert db is not None
+        db.store("scope", [(FileIdentity(1, 2, 3, PAST_NS), OVER_THE_CAP)])
+        assert db.stats.stored == 0
+
+
+# --- forged rows in the user's own cache -----------------------------------------------------
+
+
+@pytest.fixture
+def media_file(tmp_path: Path) -> tuple[Path, FileIdentity]:
+    path = tmp_path / "a.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    os.utime(path, ns=(PAST_NS, PAST_NS))
+    identity = FileIdentity.of(path)
+    assert identity is not None
+    return path, identity
+
+
+def forge_row(cache: Path, identity: FileIdentity, **columns: object) -> None:
+    """Write one results row as any SQLite client could: provscan's defaults unless given."""
+    row = {"scope": "scope", "dev": identity.dev, "ino": identity.ino, "size": identity.size,
+           "mtime_ns": identity.mtime_ns, "used_at": int(time.time()),
+           "media_type": "image/png", "format": "PNG", "kind": "image",
+           "value": encode_analysis(an_analysis()), **columns}  # fmt: skip
+    names, marks = ", ".join(row), ", ".join("?" * len(row))
+    with sqlite3.connect(cache) as conn:
+        conn.execute(
+            f"INSERT OR REPLACE INTO results ({names}) VALUES ({marks})", tuple(row.values())
+        )
+    conn.close()
+
+
+def test_a_stored_value_over_the_cap_is_not_read(
+    tmp_path: Path, media_file: tuple[Path, FileIdentity]
+) -> None:
+    _, identity = media_file
+    noise = an_analysis(notes=(os.urandom(MAX_VALUE_BYTES).hex(),))  # barely compresses
+    blob = compressed(noise)
+    assert len(blob) > MAX_VALUE_BYTES
+    cache = a_cache(tmp_path / "cache.sqlite3")
+    forge_row(cache, identity, value=blob)
+    with opened(cache) as db:
+        assert db is not None
+        assert db.lookup("scope", [(identity, "a.png")]) == [None]
+        assert db.stats.unusable == 1
+
+
+def test_a_row_with_mistyped_columns_never_crashes(
+    tmp_path: Path, media_file: tuple[Path, FileIdentity]
+) -> None:
+    _, identity = media_file
+    cache = a_cache(tmp_path / "cache.sqlite3")
+    forge_row(cache, identity, used_at="soon")
+    with opened(cache) as db:
+        assert db is not None
+        (found,) = db.lookup("scope", [(identity, "a.png")])
+        assert found == an_analysis()  # the value is fine; the odd date only asks for a refresh
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [{"media_type": "image/png" + "x" * MiB}, {"format": b"PNG"}],
+    ids=["a megabyte of media type", "format as a blob"],
+)
+def test_a_row_with_an_odd_type_is_not_used_to_skip_sniffing(
+    columns: dict[str, object], tmp_path: Path, media_file: tuple[Path, FileIdentity]
+) -> None:
+    _, identity = media_file
+    cache = a_cache(tmp_path / "cache.sqlite3")
+    forge_row(cache, identity, **columns)
+    with opened(cache) as db:
+        assert db is not None
+        assert db.known_type("scope", identity) is None

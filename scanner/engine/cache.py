@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.common.serialize import to_plain
-from scanner.engine.cache_codec import decode_analysis, encode_analysis
+from scanner.engine.cache_codec import MAX_VALUE_BYTES, decode_analysis, encode_analysis
 from scanner.engine.cache_schema import SCHEMA_VERSION, NotOurDatabase, connect
 from scanner.engine.cache_trust import prepare_private_cache
 from scanner.model import AssetAnalysis
@@ -46,6 +46,21 @@ PRUNE_BATCH = 1_000
 # network shares): its result is used but not stored, as git treats "racily clean" entries.
 RACY_WINDOW_NS = 2_000_000_000
 # Libraries whose version changes what a file reads as.
+# A row must match the file's whole identity, and its columns are checked for type and size in
+# SQLite: a hostile row never reaches Python bigger than the caps (an oversized or mistyped
+# value comes back NULL: unusable, a miss).
+_LOOKUP = (
+    "SELECT CASE WHEN typeof(used_at)='integer' THEN used_at END,"
+    " CASE WHEN typeof(value)='blob' AND length(value)<=? THEN value END"
+    " FROM results WHERE scope=? AND dev=? AND ino=? AND size=? AND mtime_ns=?"
+)
+_KNOWN_TYPE = (
+    "SELECT media_type, format, kind FROM results"
+    " WHERE scope=? AND dev=? AND ino=? AND size=? AND mtime_ns=?"
+    " AND typeof(media_type)='text' AND typeof(format)='text' AND typeof(kind)='text'"
+    " AND length(media_type)+length(format)+length(kind)<=?"
+)
+MAX_TYPE_CHARS = 200
 RESULT_LIBRARIES = ("c2pa-python", "pillow", "pillow-heif", "exifread", "pymediainfo",
                     "imagehash", "av", "defusedxml")  # fmt: skip
 
@@ -182,23 +197,23 @@ class ResultCache:
         if self._conn is None:
             self.stats.misses += len(items)
             return found
-        query = (
-            "SELECT size, mtime_ns, used_at, value FROM results WHERE scope=? AND dev=? AND ino=?"
-        )
         stale_before = int(time.time()) - REFRESH_USED_AFTER_S
         try:
             for i, (identity, rel) in enumerate(items):
                 if identity is None:
                     continue
-                row = self._conn.execute(query, (scope, identity.dev, identity.ino)).fetchone()
-                if row is None or (row[0], row[1]) != (identity.size, identity.mtime_ns):
-                    continue
+                row = self._conn.execute(
+                    _LOOKUP, (MAX_VALUE_BYTES, scope, *_key(identity))
+                ).fetchone()
+                if row is None:
+                    continue  # unknown, or changed since
+                used_at, value = row
                 try:
-                    found[i] = decode_analysis(row[3], rel)
+                    found[i] = decode_analysis(value, rel)
                 except Exception:  # noqa: BLE001 - a damaged or hostile row is a miss, never a crash
                     self.stats.unusable += 1
                     continue
-                if row[2] < stale_before:
+                if used_at is None or used_at < stale_before:
                     self._refresh.append((scope, identity.dev, identity.ino))
         except sqlite3.DatabaseError as exc:
             self._fail("read", exc)
@@ -213,17 +228,13 @@ class ResultCache:
         if self._conn is None:
             return None
         try:
-            row = self._conn.execute(
-                "SELECT size, mtime_ns, media_type, format, kind FROM results"
-                " WHERE scope=? AND dev=? AND ino=?",
-                (scope, identity.dev, identity.ino),
+            found = self._conn.execute(
+                _KNOWN_TYPE, (scope, *_key(identity), MAX_TYPE_CHARS)
             ).fetchone()
         except sqlite3.DatabaseError as exc:
             self._fail("read", exc)
             return None
-        if row is None or (row[0], row[1]) != (identity.size, identity.mtime_ns):
-            return None
-        return row[2], row[3], row[4]
+        return None if found is None else (found[0], found[1], found[2])
 
     def store(self, scope: str, entries: Iterable[tuple[FileIdentity, AssetAnalysis]]) -> None:
         """Store results in one transaction. Racily-fresh files are left out (see above)."""
@@ -231,9 +242,9 @@ class ResultCache:
         now_s = now_ns // 1_000_000_000
         rows = [
             (scope, ident.dev, ident.ino, ident.size, ident.mtime_ns, now_s,
-             a.media_type, a.format, a.kind, encode_analysis(a))
+             a.media_type, a.format, a.kind, value)
             for ident, a in entries
-            if not ident.racy(now_ns)
+            if not ident.racy(now_ns) and (value := encode_analysis(a)) is not None
         ]  # fmt: skip
         refresh, self._refresh = self._refresh, []
         if self._conn is None or not (rows or refresh):
@@ -312,6 +323,10 @@ class ResultCache:
         self._conn = None
         if not isinstance(exc, sqlite3.OperationalError):
             _set_aside(self.path)
+
+
+def _key(identity: FileIdentity) -> tuple[int, int, int, int]:
+    return identity.dev, identity.ino, identity.size, identity.mtime_ns
 
 
 def _connect(path: Path) -> sqlite3.Connection:
