@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from scanner.engine import cache_schema
-from scanner.engine.cache import FileIdentity, ResultCache, opened
+from scanner.engine.cache import FileIdentity, ResultCache, Unusable, opened
 from scanner.engine.cache_codec import MAX_VALUE_BYTES, decode_analysis, encode_analysis
 from scanner.model import AssetAnalysis
 
@@ -334,7 +334,7 @@ def test_a_stored_value_over_the_cap_is_not_read(
     forge_row(cache, identity, value=blob)
     with opened(cache) as db:
         assert db is not None
-        assert db.lookup("scope", [(identity, "a.png")]) == [None]
+        assert db.lookup("scope", [(identity, "a.png")]) == [Unusable.ROW]
         assert db.stats.unusable == 1
 
 
@@ -364,3 +364,37 @@ def test_a_row_with_an_odd_type_is_not_used_to_skip_sniffing(
     with opened(cache) as db:
         assert db is not None
         assert db.known_type("scope", identity) is None
+
+
+NOT_AN_ANALYSIS = {
+    "not compressed": b"an AI PNG? no, a clean WAV",
+    "a list": zlib.compress(b"[1, 2, 3]"),
+    "a size that is text": zlib.compress(
+        json.dumps(
+            {**json.loads(zlib.decompress(encode_analysis(an_analysis()))), "size": "1"}
+        ).encode()
+    ),
+}
+
+
+@pytest.mark.parametrize("value", NOT_AN_ANALYSIS.values(), ids=NOT_AN_ANALYSIS.keys())
+def test_a_forged_row_that_does_not_decode_is_a_miss_read_from_the_bytes(
+    value: bytes, delivery: Path, tmp_path: Path
+) -> None:
+    """Its value is a miss, and so is its stored type: the walk took the file's type from the
+    same row (to skip sniffing), so the file is sniffed again before it is analysed."""
+    cache = tmp_path / "cache.sqlite3"
+    code, err = scan_in_child(delivery, tmp_path / "cold", "--cache", str(cache))
+    assert code in (0, 1), err
+    with sqlite3.connect(cache) as conn:
+        forged = conn.execute(
+            "UPDATE results SET value=?, media_type='audio/wav', format='WAV', kind='audio'"
+            " WHERE ino=?",
+            (value, os.stat(delivery / "concept" / "sd.png").st_ino),
+        )
+        assert forged.rowcount == 1
+    conn.close()
+    code, err = scan_in_child(delivery, tmp_path / "warm", "--cache", str(cache))
+    assert code in (0, 1), err
+    assert assets(tmp_path / "warm") == assets(tmp_path / "cold")
+    assert assets(tmp_path / "warm")["concept/sd.png"][1] == "generated"

@@ -17,6 +17,7 @@ stops the scan, since it is the gatekeeper's set-up that needs fixing.
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import json
 import logging
@@ -137,6 +138,13 @@ def result_scope(*, tool_version: str, catalog_version: str, options: Any) -> st
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+class Unusable(enum.Enum):
+    """A row that matched the file but did not decode: a miss whose stored type (what
+    `known_type` told the walk) is no more to be trusted than its value."""
+
+    ROW = "unusable"
+
+
 @dataclass
 class CacheStats:
     hits: int = 0
@@ -191,9 +199,10 @@ class ResultCache:
 
     def lookup(
         self, scope: str, items: Sequence[tuple[FileIdentity | None, str]]
-    ) -> list[AssetAnalysis | None]:
-        """For each (identity, current relative path): the stored analysis, or None."""
-        found: list[AssetAnalysis | None] = [None] * len(items)
+    ) -> list[AssetAnalysis | Unusable | None]:
+        """For each (identity, current relative path): the stored analysis; Unusable for a row
+        that matched but did not decode; None when nothing matched. Both are misses."""
+        found: list[AssetAnalysis | Unusable | None] = [None] * len(items)
         if self._conn is None:
             self.stats.misses += len(items)
             return found
@@ -212,12 +221,13 @@ class ResultCache:
                     found[i] = decode_analysis(value, rel)
                 except Exception:  # noqa: BLE001 - a damaged or hostile row is a miss, never a crash
                     self.stats.unusable += 1
+                    found[i] = Unusable.ROW
                     continue
                 if used_at is None or used_at < stale_before:
                     self._refresh.append((scope, identity.dev, identity.ino))
         except sqlite3.DatabaseError as exc:
             self._fail("read", exc)
-        hits = sum(1 for f in found if f is not None)
+        hits = sum(1 for f in found if isinstance(f, AssetAnalysis))
         self.stats.hits += hits
         self.stats.misses += len(items) - hits
         return found
