@@ -46,7 +46,6 @@ PRUNE_BATCH = 1_000
 # A file modified this recently may change again within the same mtime tick (coarse clocks on
 # network shares): its result is used but not stored, as git treats "racily clean" entries.
 RACY_WINDOW_NS = 2_000_000_000
-# Libraries whose version changes what a file reads as.
 # A row must match the file's whole identity, and its columns are checked for type and size in
 # SQLite: a hostile row never reaches Python bigger than the caps (an oversized or mistyped
 # value comes back NULL: unusable, a miss).
@@ -62,6 +61,7 @@ _KNOWN_TYPE = (
     " AND length(media_type)+length(format)+length(kind)<=?"
 )
 MAX_TYPE_CHARS = 200
+# Libraries whose version changes what a file reads as.
 RESULT_LIBRARIES = ("c2pa-python", "pillow", "pillow-heif", "exifread", "pymediainfo",
                     "imagehash", "av", "defusedxml")  # fmt: skip
 
