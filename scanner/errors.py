@@ -11,6 +11,10 @@ class ConfigError(ScannerError):
     """A bad option, policy file or path given by the user."""
 
 
+class CacheTrustError(ConfigError):
+    """A cache file or folder that someone else could have written: not used, the scan stops."""
+
+
 class RegisterError(ScannerError):
     """The approvals register is malformed. Names the file, row and field."""
 

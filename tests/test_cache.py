@@ -26,13 +26,8 @@ import pytest
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
 from scanner.engine.analyse import AnalyseOptions, analyse
-from scanner.engine.cache import (
-    APPLICATION_ID,
-    FileIdentity,
-    ResultCache,
-    default_cache_path,
-    opened,
-)
+from scanner.engine.cache import FileIdentity, ResultCache, default_cache_path, opened
+from scanner.engine.cache_schema import APPLICATION_ID
 from scanner.engine.runner import KnownMedia, RunStats, run_analyses
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,12 +9,15 @@ on/off). A lookup is a `stat` and a query: no media byte is read.
 
 Several scans may share one cache file: WAL journal, a busy timeout, one write transaction
 per batch. A cache that cannot be opened or turns out corrupt is moved out of the way with a
-warning and the scan goes on (fresh, or without a cache): the cache only ever saves time.
+warning and the scan goes on (fresh, or without a cache): the cache only ever saves time. A
+cache someone else could have written is refused before it is opened (`cache_trust`): that
+stops the scan, since it is the gatekeeper's set-up that needs fixing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import json
 import logging
@@ -27,43 +30,40 @@ from pathlib import Path
 from typing import Any
 
 from scanner.common.serialize import to_plain
-from scanner.engine.cache_codec import decode_analysis, encode_analysis
+from scanner.engine.cache_codec import MAX_VALUE_BYTES, decode_analysis, encode_analysis
+from scanner.engine.cache_schema import SCHEMA_VERSION, NotOurDatabase, connect
+from scanner.engine.cache_trust import prepare_private_cache
 from scanner.model import AssetAnalysis
 
 log = logging.getLogger("provscan.cache")
 
-SCHEMA_VERSION = "2"
-APPLICATION_ID = 0x70726F76  # "prov": marks the SQLite file as a provscan cache
 FILE_NAME = "results.sqlite3"
-BUSY_TIMEOUT_MS = 30_000
 # Rows not stored or hit for this long are dropped (checked at most once a day per cache).
 KEEP_UNUSED_S = 90 * 86_400
 REFRESH_USED_AFTER_S = 30 * 86_400
 PRUNE_EVERY_S = 86_400
+PRUNE_BATCH = 1_000
 # A file modified this recently may change again within the same mtime tick (coarse clocks on
 # network shares): its result is used but not stored, as git treats "racily clean" entries.
 RACY_WINDOW_NS = 2_000_000_000
+# A row must match the file's whole identity, and its columns are checked for type and size in
+# SQLite: a hostile row never reaches Python bigger than the caps (an oversized or mistyped
+# value comes back NULL: unusable, a miss).
+_LOOKUP = (
+    "SELECT CASE WHEN typeof(used_at)='integer' THEN used_at END,"
+    " CASE WHEN typeof(value)='blob' AND length(value)<=? THEN value END"
+    " FROM results WHERE scope=? AND dev=? AND ino=? AND size=? AND mtime_ns=?"
+)
+_KNOWN_TYPE = (
+    "SELECT media_type, format, kind FROM results"
+    " WHERE scope=? AND dev=? AND ino=? AND size=? AND mtime_ns=?"
+    " AND typeof(media_type)='text' AND typeof(format)='text' AND typeof(kind)='text'"
+    " AND length(media_type)+length(format)+length(kind)<=?"
+)
+MAX_TYPE_CHARS = 200
 # Libraries whose version changes what a file reads as.
 RESULT_LIBRARIES = ("c2pa-python", "pillow", "pillow-heif", "exifread", "pymediainfo",
                     "imagehash", "av", "defusedxml")  # fmt: skip
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS results (
-    scope TEXT NOT NULL,
-    dev INTEGER NOT NULL,
-    ino INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    used_at INTEGER NOT NULL,
-    media_type TEXT NOT NULL,
-    format TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    value BLOB NOT NULL,
-    PRIMARY KEY (scope, dev, ino)
-);
-CREATE INDEX IF NOT EXISTS results_used_at ON results (used_at);
-"""
 
 
 @contextlib.contextmanager
@@ -138,8 +138,11 @@ def result_scope(*, tool_version: str, catalog_version: str, options: Any) -> st
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-class NotOurDatabase(sqlite3.DatabaseError):
-    """The cache path holds someone else's SQLite database: leave it alone."""
+class Unusable(enum.Enum):
+    """A row that matched the file but did not decode: a miss whose stored type (what
+    `known_type` told the walk) is no more to be trusted than its value."""
+
+    ROW = "unusable"
 
 
 @dataclass
@@ -168,6 +171,8 @@ class ResultCache:
 
     @classmethod
     def open(cls, path: Path | str) -> ResultCache:
+        """Raises CacheTrustError (a ConfigError) for a cache someone else could have written;
+        any other trouble is a warning and a disabled or fresh cache."""
         path = Path(path)
         try:
             return cls(path, _connect(path))
@@ -194,33 +199,35 @@ class ResultCache:
 
     def lookup(
         self, scope: str, items: Sequence[tuple[FileIdentity | None, str]]
-    ) -> list[AssetAnalysis | None]:
-        """For each (identity, current relative path): the stored analysis, or None."""
-        found: list[AssetAnalysis | None] = [None] * len(items)
+    ) -> list[AssetAnalysis | Unusable | None]:
+        """For each (identity, current relative path): the stored analysis; Unusable for a row
+        that matched but did not decode; None when nothing matched. Both are misses."""
+        found: list[AssetAnalysis | Unusable | None] = [None] * len(items)
         if self._conn is None:
             self.stats.misses += len(items)
             return found
-        query = (
-            "SELECT size, mtime_ns, used_at, value FROM results WHERE scope=? AND dev=? AND ino=?"
-        )
         stale_before = int(time.time()) - REFRESH_USED_AFTER_S
         try:
             for i, (identity, rel) in enumerate(items):
                 if identity is None:
                     continue
-                row = self._conn.execute(query, (scope, identity.dev, identity.ino)).fetchone()
-                if row is None or (row[0], row[1]) != (identity.size, identity.mtime_ns):
-                    continue
+                row = self._conn.execute(
+                    _LOOKUP, (MAX_VALUE_BYTES, scope, *_key(identity))
+                ).fetchone()
+                if row is None:
+                    continue  # unknown, or changed since
+                used_at, value = row
                 try:
-                    found[i] = decode_analysis(row[3], rel)
+                    found[i] = decode_analysis(value, rel)
                 except Exception:  # noqa: BLE001 - a damaged or hostile row is a miss, never a crash
                     self.stats.unusable += 1
+                    found[i] = Unusable.ROW
                     continue
-                if row[2] < stale_before:
+                if used_at is None or used_at < stale_before:
                     self._refresh.append((scope, identity.dev, identity.ino))
         except sqlite3.DatabaseError as exc:
             self._fail("read", exc)
-        hits = sum(1 for f in found if f is not None)
+        hits = sum(1 for f in found if isinstance(f, AssetAnalysis))
         self.stats.hits += hits
         self.stats.misses += len(items) - hits
         return found
@@ -231,17 +238,13 @@ class ResultCache:
         if self._conn is None:
             return None
         try:
-            row = self._conn.execute(
-                "SELECT size, mtime_ns, media_type, format, kind FROM results"
-                " WHERE scope=? AND dev=? AND ino=?",
-                (scope, identity.dev, identity.ino),
+            found = self._conn.execute(
+                _KNOWN_TYPE, (scope, *_key(identity), MAX_TYPE_CHARS)
             ).fetchone()
         except sqlite3.DatabaseError as exc:
             self._fail("read", exc)
             return None
-        if row is None or (row[0], row[1]) != (identity.size, identity.mtime_ns):
-            return None
-        return row[2], row[3], row[4]
+        return None if found is None else (found[0], found[1], found[2])
 
     def store(self, scope: str, entries: Iterable[tuple[FileIdentity, AssetAnalysis]]) -> None:
         """Store results in one transaction. Racily-fresh files are left out (see above)."""
@@ -249,9 +252,9 @@ class ResultCache:
         now_s = now_ns // 1_000_000_000
         rows = [
             (scope, ident.dev, ident.ino, ident.size, ident.mtime_ns, now_s,
-             a.media_type, a.format, a.kind, encode_analysis(a))
+             a.media_type, a.format, a.kind, value)
             for ident, a in entries
-            if not ident.racy(now_ns)
+            if not ident.racy(now_ns) and (value := encode_analysis(a)) is not None
         ]  # fmt: skip
         refresh, self._refresh = self._refresh, []
         if self._conn is None or not (rows or refresh):
@@ -298,17 +301,27 @@ class ResultCache:
         if conn is None:
             return
         now = int(time.time())
-        row = conn.execute("SELECT value FROM meta WHERE key='pruned_at'").fetchone()
-        if row is not None and now - int(row[0]) < PRUNE_EVERY_S:
+        recently = conn.execute(
+            "SELECT 1 FROM meta WHERE key='pruned_at' AND typeof(value)='text'"
+            " AND CAST(value AS INTEGER) > ?",
+            (now - PRUNE_EVERY_S,),
+        ).fetchone()
+        if recently:
             return
         try:
             with conn:
-                conn.execute("DELETE FROM results WHERE used_at < ?", (now - KEEP_UNUSED_S,))
+                deleted = PRUNE_BATCH
+                while deleted == PRUNE_BATCH:  # in batches: each stays far inside its time bound
+                    deleted = conn.execute(
+                        "DELETE FROM results WHERE rowid IN"
+                        " (SELECT rowid FROM results WHERE used_at < ? LIMIT ?)",
+                        (now - KEEP_UNUSED_S, PRUNE_BATCH),
+                    ).rowcount
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('pruned_at', ?)", (str(now),)
                 )
         except sqlite3.OperationalError:
-            pass  # busy: another scan holds the write lock; prune another time
+            pass  # busy (another scan holds the write lock) or slow: prune another time
 
     def _fail(self, what: str, exc: sqlite3.DatabaseError) -> None:
         """A corrupt or unusable cache mid-scan: stop using it; drop it if it is corrupt."""
@@ -322,63 +335,13 @@ class ResultCache:
             _set_aside(self.path)
 
 
+def _key(identity: FileIdentity) -> tuple[int, int, int, int]:
+    return identity.dev, identity.ino, identity.size, identity.mtime_ns
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    try:
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        _claim(conn, path)
-        if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-            raise sqlite3.OperationalError("cannot switch the cache to WAL mode")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        if _schema_version(conn) != SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                version = _schema_version(conn)  # again, under the write lock
-                if version != SCHEMA_VERSION:
-                    # an older or newer layout: its rows mean nothing to this version
-                    conn.execute("DROP TABLE IF EXISTS results")
-                    _create_schema(conn)
-                    conn.execute(
-                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
-                        (SCHEMA_VERSION,),
-                    )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _claim(conn: sqlite3.Connection, path: Path) -> None:
-    """Mark a new, empty database as a provscan cache; refuse a database that is not one."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    if app_id == APPLICATION_ID:
-        return
-    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    if app_id != 0 or tables:
-        raise NotOurDatabase(f"{path} is an SQLite database but not a provscan cache")
-    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-
-
-def _create_schema(conn: sqlite3.Connection) -> None:
-    # executescript() would COMMIT the open transaction first; run the statements one by one.
-    for statement in _SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-def _schema_version(conn: sqlite3.Connection) -> str | None:
-    has_meta = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-    ).fetchone()
-    if not has_meta:
-        return None
-    row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-    return row[0] if row else None
+    prepare_private_cache(path)
+    return connect(path)
 
 
 def _set_aside(path: Path) -> None:

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from scanner.discover.media import MediaFile
+from scanner.discover.sniff import UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
+from scanner.discover.walk import read_head
 from scanner.engine.bounds import Limits, failed_analysis
-from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, result_scope
+from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, Unusable, result_scope
 from scanner.engine.workers import PoolStats, WorkerPool
 from scanner.model import AssetAnalysis
 
@@ -136,14 +138,33 @@ def _look_up(
 ) -> list[tuple[int, _Entry]]:
     identities = [FileIdentity.of(media.path) for _index, media in batch]
     if cache is None:
-        found: list[AssetAnalysis | None] = [None] * len(batch)
+        found: list[AssetAnalysis | Unusable | None] = [None] * len(batch)
     else:
         keys = [(ident, media.rel) for ident, (_i, media) in zip(identities, batch, strict=True)]
         found = cache.lookup(scope, keys)
-    return [
-        (index, _Entry(media, identity, hit))
-        for (index, media), identity, hit in zip(batch, identities, found, strict=True)
-    ]
+    entries = []
+    for (index, media), identity, hit in zip(batch, identities, found, strict=True):
+        if isinstance(hit, Unusable):
+            # the walk may have taken this file's type from the same row: sniff it again
+            entries.append((index, _Entry(_sniffed_again(media), identity)))
+        else:
+            entries.append((index, _Entry(media, identity, hit)))
+    return entries
+
+
+def _sniffed_again(media: MediaFile) -> MediaFile:
+    """The file's type from its first bytes (unknown when they cannot be read: the analysis
+    reopens the file and reports why)."""
+    try:
+        head, _size = read_head(media.path)
+    except OSError:
+        head = b""
+    found = sniff(head)
+    if found is None:
+        return MediaFile(
+            media.path, media.rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", media.size
+        )
+    return MediaFile(media.path, media.rel, found.media_type, found.format, found.kind, media.size)
 
 
 def _cacheable(entry: _Entry, analysis: AssetAnalysis) -> bool:
