@@ -33,3 +33,18 @@ class RegisterError(ScannerError):
 
 class ReportInputError(ScannerError):
     """A stored JSON scan that cannot be re-rendered."""
+
+
+class GlobTimeBound(Exception):
+    """Matching one asset's path against the register's or policy's globs ran past its deadline.
+
+    Not a ScannerError on purpose: it says nothing about how provscan was run, only that one
+    asset could not be fully matched. The scan catches it and marks that asset alone as not
+    fully inspected (an uncaught one stops the scan, never lets the asset pass).
+    """
+
+    def __init__(self, path: str, seconds: float) -> None:
+        self.path = path
+        self.seconds = seconds
+        shown = path if len(path) <= 200 else path[:200] + "..."
+        super().__init__(f"matching {shown!r} against the globs took more than {seconds:g} s")

@@ -13,7 +13,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from scanner import __version__
-from scanner.approvals import Register, match_asset
+from scanner.approvals import ApprovalIndex, Register, match_asset
+from scanner.common.globset import Deadline
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import count_items, walk
 from scanner.engine.analyse import AnalyseOptions, analyse
@@ -125,6 +126,7 @@ def _scan_into(
     # first (no file is opened or stat'ed; 5,000 stills in 5 folders: a few milliseconds).
     total = count_items(root, follow_links=config.follow_links) if progress else 0
     approvals = config.register.approvals if config.register else ()
+    index = config.register.index if config.register else ApprovalIndex.of(())
     approvals_by_id = {a.request_id: a for a in approvals}
     matched: set[str] = set()  # the request ids some asset matched
     options = analyse_options(config)
@@ -143,7 +145,7 @@ def _scan_into(
         # closes, also when judging an asset raises
         with closing(analyses):
             for analysis in analyses:
-                _judge_into(spool, matched, analysis, config, approvals, approvals_by_id)
+                _judge_into(spool, matched, analysis, config, index, approvals_by_id)
                 if progress is not None:
                     done = len(spool) + len(delivery.skipped)  # skipped: walked, so done
                     progress(done, max(total, done), analysis.path)
@@ -170,17 +172,19 @@ def _judge_into(
     matched: set[str],
     analysis: AssetAnalysis,
     config: ScanConfig,
-    approvals: tuple[Approval, ...],
+    index: ApprovalIndex,
     approvals_by_id: dict[str, Approval],
 ) -> None:
     """Library matches, area, archival check, register matches and the policy decision for
     one asset; the result goes to the spool, its approval matches to `matched`."""
     analysis = _with_library_matches(analysis, config)
-    area = area_for(analysis.path, config.policy)
+    deadline = Deadline.after()  # one bound for all of this asset's glob matching
+    area = area_for(analysis.path, config.policy, deadline)
     archival = None
     if area == "archival" and config.archive_source is not None:
         archival = verify_archival(analysis.fingerprints, config.archive_source)
-    matches = match_asset(analysis, approvals, reference_hits=_reference_hits(analysis, config))
+    hits = _reference_hits(analysis, config)
+    matches = match_asset(analysis, index, reference_hits=hits, deadline=deadline)
     finding = decide(
         analysis,
         area=area,

@@ -394,6 +394,51 @@ def test_yaml_entry_that_is_not_a_mapping(tmp_path: Path) -> None:
     assert "each approval must be a mapping" in str(error)
 
 
+ALIASES = "YAML anchors and aliases are not allowed in a register: write each value out"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # an alias repeats a list without repeating its bytes (issue 12: 10,000 paths per row)
+        ("- {request_id: A-1, status: pending, scope: final, paths: &p [a/**, b/**]}\n"
+         "- {request_id: A-2, status: pending, scope: final, paths: *p}\n", 1),
+        # an anchor alone is refused too: what it is for is aliases
+        ("- request_id: A-1\n  status: pending\n  scope: final\n  notes: &n hello\n", 4),
+        # a merge key needs an alias
+        ("- &base {status: pending, scope: final}\n- {<<: *base, request_id: A-2}\n", 1),
+    ],
+)  # fmt: skip
+def test_yaml_anchors_and_aliases_are_refused(tmp_path: Path, text: str, line: int) -> None:
+    path = write(tmp_path, "r.yaml", text)
+    error = load_error(path)
+    assert_names(error, path, None, None)
+    assert str(error) == f"{path}: {ALIASES} (line {line})"
+
+
+def test_yaml_text_that_only_looks_like_an_alias_loads(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "r.yaml",
+        "- {request_id: A-1, status: pending, scope: final, paths: ['*p', 'final/&x/**'],"
+        " notes: 'R&D *draft*'}\n",
+    )
+    (approval,) = load_register(path).approvals
+    assert approval.paths == ("*p", "final/&x/**")
+    assert approval.notes == "R&D *draft*"
+
+
+def test_register_with_too_many_path_patterns_in_all(tmp_path: Path) -> None:
+    """10,000 patterns per row is allowed; 100,000 across the register is the cap."""
+    cell = ";".join(["final/**"] * 10_000)
+    rows = [f"GENAI-{n},pending,final,{cell},,,," for n in range(11)]
+    path = csv_register(tmp_path, *rows)
+    error = load_error(path)
+    assert_names(error, path, 12, "paths")
+    assert "more than 100000 path patterns in the whole register" in str(error)
+    assert len(load_register(csv_register(tmp_path, *rows[:10])).approvals) == 10
+
+
 def test_invalid_json(tmp_path: Path) -> None:
     path = write(tmp_path, "r.json", "[{")
     assert "not valid JSON" in str(load_error(path))

@@ -1,16 +1,17 @@
 """The approvals register: load and validate it, match assets to it, describe it.
 
 `load_register(path)` gives a Register (or raises RegisterError, exit 2, naming file, row and
-field); `match_asset(analysis, register.approvals)` lists the approvals covering one asset, most
+field); `match_asset(analysis, register.index)` lists the approvals covering one asset, most
 specific first; `describe_register(register)` says in plain text what the register covers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from scanner.approvals.coverage import ai_generators, match_asset
+from scanner.approvals.coverage import ApprovalIndex, ai_generators, match_asset
 from scanner.approvals.describe import describe_register
 from scanner.approvals.load import read_register
 from scanner.approvals.tools import tool_aliases, tool_covers, tools_covered
@@ -26,6 +27,11 @@ class Register:
     file: str
     approvals: tuple[Approval, ...] = ()
     format: str = ""  # csv | yaml | json
+
+    @cached_property
+    def index(self) -> ApprovalIndex:
+        """The approvals filed by identifier for `match_asset`: built on first use, then kept."""
+        return ApprovalIndex.of(self.approvals)
 
     @property
     def base_dir(self) -> Path:
@@ -44,6 +50,7 @@ def load_register(path: Path | str) -> Register:
 
 
 __all__ = [
+    "ApprovalIndex",
     "Register",
     "RegisterErrors",
     "ai_generators",

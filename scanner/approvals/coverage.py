@@ -14,33 +14,107 @@ whether an approval matches, only whether the match is good (policy: `tool-not-a
 One ApprovalMatch per covering approval, with the most specific way it matched; the list is
 ordered sha256 = c2pa_manifest > reference > path (narrower glob first) > tool, then register
 row. Policy decides on the first.
+
+An ApprovalIndex files the approvals under each identifier (path globs in a PatternSet), so one
+asset is only compared with the approvals that can cover it: build it once per register
+(`Register.index`), not per asset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from scanner.approvals.tools import tools_covered
-from scanner.common import pathglob
+from scanner.common.globset import Deadline, GlobHit, PatternSet
 from scanner.model import Approval, ApprovalMatch, AssetAnalysis
 
 SPECIFICITY = {"sha256": 4, "c2pa_manifest": 4, "reference": 3, "path": 2, "tool": 1}
 _NO_HITS: Mapping[str, str] = MappingProxyType({})
 
 
+@dataclass(frozen=True)
+class ApprovalIndex:
+    """Approvals (in register order) filed by every identifier that can make them cover an
+    asset; values are positions in `approvals`."""
+
+    approvals: tuple[Approval, ...]
+    by_sha256: Mapping[str, tuple[int, ...]]
+    by_manifest: Mapping[str, tuple[int, ...]]
+    by_request_id: Mapping[str, tuple[int, ...]]  # approvals with a reference image
+    tool_only: tuple[int, ...]  # blanket approvals for tools (no identifier)
+    paths: PatternSet[int]
+
+    @classmethod
+    def of(cls, approvals: Iterable[Approval]) -> ApprovalIndex:
+        listed = tuple(approvals)
+        by_sha256: dict[str, list[int]] = {}
+        by_manifest: dict[str, list[int]] = {}
+        by_request_id: dict[str, list[int]] = {}
+        for position, approval in enumerate(listed):
+            for digest in approval.sha256:
+                by_sha256.setdefault(digest, []).append(position)
+            for wanted in approval.c2pa_manifest:
+                by_manifest.setdefault(wanted, []).append(position)
+            if approval.reference:
+                by_request_id.setdefault(approval.request_id, []).append(position)
+        return cls(
+            approvals=listed,
+            by_sha256=_frozen(by_sha256),
+            by_manifest=_frozen(by_manifest),
+            by_request_id=_frozen(by_request_id),
+            tool_only=tuple(i for i, a in enumerate(listed) if a.tools and not has_identifiers(a)),
+            paths=PatternSet.of((p, i) for i, a in enumerate(listed) for p in a.paths),
+        )
+
+    def candidates(
+        self,
+        sha256: str,
+        manifest_ids: Iterable[str],
+        reference_hits: Iterable[str],
+        path_hits: Iterable[int],
+    ) -> list[int]:
+        """Positions of every approval that may cover the asset, in register order."""
+        found = set(self.tool_only)
+        found.update(path_hits)
+        if sha256:
+            found.update(self.by_sha256.get(sha256.lower(), ()))
+        for wanted in manifest_ids:
+            found.update(self.by_manifest.get(wanted, ()))
+        for request_id in reference_hits:
+            found.update(self.by_request_id.get(request_id, ()))
+        return sorted(found)
+
+
+def _frozen(lists: dict[str, list[int]]) -> Mapping[str, tuple[int, ...]]:
+    return MappingProxyType({key: tuple(found) for key, found in lists.items()})
+
+
 def match_asset(
     analysis: AssetAnalysis,
-    approvals: Iterable[Approval],
+    approvals: ApprovalIndex | Iterable[Approval],
     *,
     reference_hits: Mapping[str, str] = _NO_HITS,
+    deadline: Deadline | None = None,
 ) -> tuple[ApprovalMatch, ...]:
-    """Every approval covering `analysis`, the one the decision should use first."""
-    ranked: list[tuple[tuple[int, int, int], ApprovalMatch]] = []
+    """Every approval covering `analysis`, the one the decision should use first.
+
+    Pass the register's ApprovalIndex when matching many assets (a plain list of approvals is
+    indexed on every call). GlobTimeBound (scanner.errors) when matching the path globs runs
+    past `deadline` (default: ten seconds from now).
+    """
+    index = approvals if isinstance(approvals, ApprovalIndex) else ApprovalIndex.of(approvals)
+    path_hits: dict[int, list[GlobHit[int]]] = {}
+    for hit in index.paths.matching(analysis.path, deadline):
+        path_hits.setdefault(hit.value, []).append(hit)  # in the order of the approval's paths
     manifest_ids = _manifest_ids(analysis)
     generators = ai_generators(analysis)
-    for approval in approvals:
-        found = _best_match(approval, analysis, manifest_ids, generators, reference_hits)
+    ranked: list[tuple[tuple[int, int, int], ApprovalMatch]] = []
+    for position in index.candidates(analysis.sha256, manifest_ids, reference_hits, path_hits):
+        approval = index.approvals[position]
+        globs = path_hits.get(position, [])
+        found = _best_match(approval, analysis, manifest_ids, generators, reference_hits, globs)
         if found is not None:
             match, narrowness = found
             key = (-SPECIFICITY[match.matched_by], -narrowness, approval.row)
@@ -55,7 +129,9 @@ def _best_match(
     manifest_ids: Mapping[str, str],
     generators: tuple[str, ...],
     reference_hits: Mapping[str, str],
+    globs: Sequence[GlobHit[int]],
 ) -> tuple[ApprovalMatch, int] | None:
+    """`globs`: the approval's path patterns that match the asset's path."""
     rid = approval.request_id
     if analysis.sha256 and analysis.sha256.lower() in approval.sha256:
         return ApprovalMatch(rid, "sha256", f"{analysis.sha256[:16]}…"), 0
@@ -64,13 +140,9 @@ def _best_match(
             return ApprovalMatch(rid, "c2pa_manifest", f"{manifest_ids[wanted]} {wanted}"), 0
     if approval.reference and rid in reference_hits:
         return ApprovalMatch(rid, "reference", reference_hits[rid]), 0
-    globs = [p for p in approval.paths if pathglob.matches(p, analysis.path)]
     if globs:
-        narrowest = max(globs, key=pathglob.specificity)
-        return (
-            ApprovalMatch(rid, "path", narrowest),
-            pathglob.specificity(narrowest),
-        )
+        narrowest = max(globs, key=lambda hit: hit.specificity)  # the first of the narrowest
+        return ApprovalMatch(rid, "path", narrowest.pattern), narrowest.specificity
     if approval.tools and not has_identifiers(approval):
         covered = tools_covered(approval.tools, generators)
         if covered:

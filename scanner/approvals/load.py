@@ -3,6 +3,9 @@
 The format comes from the file name: `.csv`, `.yaml`/`.yml`, `.json`. Row numbers are what a
 person will look for: in CSV the spreadsheet row (the header is row 1, the first record row 2),
 in YAML/JSON the position of the entry in the list (the first entry is row 1).
+
+YAML anchors and aliases are refused: an alias repeats a value without repeating its bytes, so a
+file well under the size cap could hand the validator and the matcher millions of patterns.
 """
 
 from __future__ import annotations
@@ -98,9 +101,43 @@ def _parse_csv(file: str, text: str) -> RawRegister:
     return RawRegister(file, "csv", tuple(records), header)
 
 
+class _AnchorFound(Exception):
+    def __init__(self, line: int | None) -> None:
+        self.line = line
+
+
+class _RegisterYamlLoader(yaml.SafeLoader):
+    """The safe loader (plain data, no tags that build objects) that also refuses anchors and
+    aliases, before any node is built from them."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # the event of the node about to be built (types-PyYAML leaves peek_event untyped)
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if getattr(event, "anchor", None) is not None:  # `&name value`, or the alias `*name`
+            mark = event.start_mark
+            raise _AnchorFound(mark.line + 1 if mark is not None else None)
+        return super().compose_node(parent, index)
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _RegisterYamlLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def _parse_tree(file: str, fmt: str, text: str) -> RawRegister:
     try:
-        tree = yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
+        tree = _load_yaml(text) if fmt == "yaml" else json.loads(text)
+    except _AnchorFound as exc:
+        where = f" (line {exc.line})" if exc.line is not None else ""
+        raise RegisterError(
+            file,
+            None,
+            None,
+            f"YAML anchors and aliases are not allowed in a register: write each value out{where}",
+        ) from None
     # ValueError besides JSONDecodeError: an integer of more than 4300 digits (YAML or JSON).
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise RegisterError(file, None, None, f"not valid {fmt.upper()}: {exc}") from exc

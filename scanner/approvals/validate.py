@@ -32,6 +32,10 @@ FIELDS = (
 
 MAX_TEXT_CHARS = 4096
 MAX_LIST_ITEMS = 10_000
+# Across the whole register: as many as one pattern per approval at the row cap. Every pattern
+# is checked and compiled at load and indexed for the scan, so the total, not only each list,
+# needs a bound; a register past it is refused before the rest is checked.
+MAX_PATH_PATTERNS = 100_000
 TRUE_WORDS = ("yes", "y", "true")
 FALSE_WORDS = ("no", "n", "false", "")
 
@@ -68,6 +72,7 @@ class _Collector:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[RegisterError] = []
+        self.path_patterns = 0
 
     def add(self, row: int | None, field: str | None, message: str) -> None:
         self.problems.append(RegisterError(self.file, row, field, message))
@@ -139,6 +144,14 @@ def _approval(record: RawRecord, out: _Collector, base_dir: Path) -> Approval | 
     kwargs["scope"] = kwargs["scope"].lower()
     _check_choices(kwargs, row, out)
     kwargs["paths"] = tuple(pathglob.clean(p) for p in kwargs["paths"])
+    out.path_patterns += len(kwargs["paths"])
+    if out.path_patterns > MAX_PATH_PATTERNS:
+        message = (
+            f"more than {MAX_PATH_PATTERNS} path patterns in the whole register: "
+            "cover whole folders with '**' instead of listing files"
+        )
+        out.add(row, "paths", message)
+        raise RegisterErrors(out.problems)
     kwargs["sha256"] = tuple(h.lower() for h in kwargs["sha256"])
     _check_items(kwargs, row, out, base_dir)
     if len(out.problems) > before:

@@ -9,8 +9,9 @@ unclassified.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from scanner.common import pathglob
+from scanner.common.globset import Deadline, PatternSet
 
 AREAS = ("final", "temporary", "archival")
 # on equal specificity the stricter area wins
@@ -27,18 +28,29 @@ class Policy:
     # "delivery" or "default"; "" when a caller built it by hand
     origin: str = ""
 
+    @cached_property
+    def area_patterns(self) -> PatternSet[int]:
+        """Every area's patterns, each filed with its area's place in the tie order: built on
+        first use and kept with the policy, so each pattern compiles once per scan."""
+        return PatternSet.of(
+            (pattern, tie)
+            for tie, area in enumerate(_AREA_TIE_ORDER)
+            for pattern in getattr(self, area)
+        )
+
 
 DEFAULT_POLICY = Policy()
 
 
-def area_for(path: str, policy: Policy) -> str:
-    """`final`, `temporary` or `archival` for a delivery-relative path (rules above)."""
+def area_for(path: str, policy: Policy, deadline: Deadline | None = None) -> str:
+    """`final`, `temporary` or `archival` for a delivery-relative path (rules above).
+
+    GlobTimeBound (scanner.errors) past `deadline` (default: ten seconds from now).
+    """
     best: tuple[int, int] | None = None
     best_area = "final"
-    for tie, area in enumerate(_AREA_TIE_ORDER):
-        for pattern in getattr(policy, area):
-            if pathglob.matches(pattern, path):
-                key = (pathglob.specificity(pattern), -tie)
-                if best is None or key > best:
-                    best, best_area = key, area
+    for hit in policy.area_patterns.matching(path, deadline):  # in tie order, then file order
+        key = (hit.specificity, -hit.value)
+        if best is None or key > best:
+            best, best_area = key, _AREA_TIE_ORDER[hit.value]
     return best_area
