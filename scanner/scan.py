@@ -14,14 +14,15 @@ from pathlib import Path
 
 from scanner import __version__
 from scanner.approvals import ApprovalIndex, Register, match_asset
-from scanner.common.globset import Deadline
+from scanner.common.globset import DEFAULT_MATCH_SECONDS, Deadline
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import count_items, walk
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.bounds import Limits
 from scanner.engine.cache import opened as cache_opened
 from scanner.engine.runner import KnownMedia, run_analyses
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, GlobTimeBound
+from scanner.extract.formats import limit_reached
 from scanner.extract.interface import ExtractOptions
 from scanner.fingerprint.archive import verify_archival
 from scanner.fingerprint.library import Library, hits_as_evidence, match_known_ai
@@ -31,6 +32,7 @@ from scanner.model import (
     Approval,
     AssetAnalysis,
     AssetResult,
+    Problem,
     ScanResult,
     Skipped,
     ToolInfo,
@@ -61,6 +63,9 @@ class ScanConfig:
     jobs: int = 1
     cache_path: Path | None = None
     limits: Limits | None = None  # per-asset time/memory bounds (None: the defaults)
+    # Bound on matching one asset's path against the policy's and register's globs; past it
+    # the asset is not-inspected (a glob a register can hold is linear, so this is a backstop).
+    match_seconds: float = DEFAULT_MATCH_SECONDS
 
 
 def tool_info() -> ToolInfo:
@@ -178,13 +183,19 @@ def _judge_into(
     """Library matches, area, archival check, register matches and the policy decision for
     one asset; the result goes to the spool, its approval matches to `matched`."""
     analysis = _with_library_matches(analysis, config)
-    deadline = Deadline.after()  # one bound for all of this asset's glob matching
-    area = area_for(analysis.path, config.policy, deadline)
+    deadline = Deadline.after(config.match_seconds)  # one bound for all its glob matching
+    try:
+        area = area_for(analysis.path, config.policy, deadline)
+        hits = _reference_hits(analysis, config)
+        matches = match_asset(analysis, index, reference_hits=hits, deadline=deadline)
+    except GlobTimeBound as exc:
+        # Which area and approval apply is unknown: judged as final, uncovered, not-inspected.
+        problem = Problem("policy", limit_reached(str(exc)), incomplete=True)
+        analysis = dataclasses.replace(analysis, problems=(*analysis.problems, problem))
+        area, matches = "final", ()
     archival = None
     if area == "archival" and config.archive_source is not None:
         archival = verify_archival(analysis.fingerprints, config.archive_source)
-    hits = _reference_hits(analysis, config)
-    matches = match_asset(analysis, index, reference_hits=hits, deadline=deadline)
     finding = decide(
         analysis,
         area=area,
@@ -192,6 +203,7 @@ def _judge_into(
         approvals_by_id=approvals_by_id,
         as_of=config.as_of,
         archival=archival,
+        overrides=config.policy.overrides,
     )
     spool.append(AssetResult(analysis, finding))
     matched.update(match.request_id for match in finding.matches)

@@ -21,6 +21,7 @@ from scanner.discover.sniff import sniff
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.extract import c2pa as c2pa_reader
 from scanner.model import AssetAnalysis
+from scanner.policy.areas import DEFAULT_POLICY
 from scanner.policy.decide import decide
 from tests.c2pa_helpers import IPTC, created, jpeg_bytes, sign
 
@@ -195,3 +196,56 @@ def test_the_c2pa_sdk_is_not_walked_through_a_box_flood(tmp_path: Path) -> None:
     (c2pa_limit,) = [p for p in analysis.problems if p.source == "c2pa"]
     assert c2pa_limit.incomplete and "more than 50,000 boxes" in c2pa_limit.message
     assert status_and_codes(analysis) == ("violation", ["unapproved-ai", "not-inspected"])
+
+
+# --- the gatekeeper's policy may make not-inspected a review, never clean --------------------
+
+
+def test_the_policy_may_make_not_inspected_a_review(tmp_path: Path) -> None:
+    from scanner.policy.load import parse_policy
+
+    policy = parse_policy('[gate]\nnot_inspected = "review"\n', "policy.toml")
+    path = write(tmp_path, "100k_boxes.mp4", past_caps.mp4_xmp_after_boxes(100_001))
+    analysis = analysed(path)
+    finding = decide(
+        analysis,
+        area="final",
+        matches=(),
+        approvals_by_id={},
+        as_of=date(2026, 11, 1),
+        overrides=policy.overrides,
+    )
+    assert (finding.status, [r.code for r in finding.reasons]) == ("review", ["not-inspected"])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[gate]\nnot_inspected = "clean"\n', '\'gate.not_inspected\' must be "error" or "review"'),
+        ('[gate]\nunreadable = "review"\n', "unknown key 'gate.unreadable'"),
+    ],
+)
+def test_the_policy_cannot_make_not_inspected_pass(text: str, message: str) -> None:
+    from scanner.errors import ConfigError
+    from scanner.policy.load import parse_policy
+
+    with pytest.raises(ConfigError, match=message):
+        parse_policy(text, "policy.toml")
+
+
+def test_glob_matching_past_its_bound_makes_the_asset_not_inspected(tmp_path: Path) -> None:
+    """Matching an asset's path against the globs has a time bound too (a backstop: globs are
+    linear); past it, which area and approval apply is unknown, and the asset says so."""
+    from scanner.scan import ScanConfig, scan_delivery
+
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    (delivery / "a.png").write_bytes(past_caps.png_parameters_after_text_chunks(0))
+    config = ScanConfig(policy=DEFAULT_POLICY, as_of=date(2026, 11, 1), match_seconds=-1.0)
+    with scan_delivery(delivery, config) as result:
+        (asset,) = result.assets
+    assert asset.finding.status == "violation"  # the AI it holds is still seen
+    codes = [r.code for r in asset.finding.reasons]
+    assert codes == ["unapproved-ai", "not-inspected"]
+    detail = asset.finding.reasons[1].detail
+    assert detail.startswith("policy: limit reached:") and "a.png" in detail

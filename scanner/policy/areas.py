@@ -27,6 +27,13 @@ class Policy:
     # how it was chosen (scanner.policy.load.ORIGINS): "option", "user-config", "site-config",
     # "delivery" or "default"; "" when a caller built it by hand
     origin: str = ""
+    # [gate]: the status the gatekeeper sets for adjustable reasons (scanner.policy.reasons
+    # ADJUSTABLE), as (reason code, status) pairs; e.g. (("not-inspected", "review"),)
+    statuses: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        return dict(self.statuses)
 
     @cached_property
     def area_patterns(self) -> PatternSet[int]:

@@ -27,6 +27,7 @@ from scanner.common.config_files import read_config_file
 from scanner.common.paths import is_within
 from scanner.errors import ConfigError
 from scanner.policy.areas import AREAS, DEFAULT_POLICY, Policy
+from scanner.policy.reasons import ADJUSTABLE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -109,8 +110,10 @@ def parse_policy(text: str, source: str) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     for key in tree:
-        if key != "areas":
-            raise ConfigError(f"{source}: unknown key '{key}' (the policy file has [areas] only)")
+        if key not in ("areas", "gate"):
+            raise ConfigError(
+                f"{source}: unknown key '{key}' (the policy file has [areas] and [gate])"
+            )
     areas = tree.get("areas", {})
     if not isinstance(areas, dict):
         raise ConfigError(f"{source}: 'areas' must be a table: [areas]")
@@ -125,7 +128,26 @@ def parse_policy(text: str, source: str) -> Policy:
         final=lists.get("final", DEFAULT_POLICY.final),
         temporary=lists.get("temporary", ()),
         archival=lists.get("archival", ()),
+        statuses=_gate(source, tree.get("gate", {})),
     )
+
+
+def _gate(source: str, gate: Any) -> tuple[tuple[str, str], ...]:
+    """[gate] `not_inspected = "review"`: the statuses the gatekeeper may set (reasons.ADJUSTABLE);
+    never one that passes as clean."""
+    if not isinstance(gate, dict):
+        raise ConfigError(f"{source}: 'gate' must be a table: [gate]")
+    statuses = []
+    for key, value in gate.items():
+        code = key.replace("_", "-")
+        if code not in ADJUSTABLE:
+            known = ", ".join(c.replace("-", "_") for c in ADJUSTABLE)
+            raise ConfigError(f"{source}: unknown key 'gate.{key}' (expected {known})")
+        if value not in ADJUSTABLE[code]:
+            choices = " or ".join(f'"{s}"' for s in ADJUSTABLE[code])
+            raise ConfigError(f"{source}: 'gate.{key}' must be {choices}, not {value!r}")
+        statuses.append((code, value))
+    return tuple(statuses)
 
 
 def _patterns(source: str, key: str, value: Any) -> tuple[str, ...]:
