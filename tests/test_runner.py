@@ -8,6 +8,7 @@ allocates without limit, one that aborts like a crashing native reader.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ import pytest
 from scanner.discover.media import MediaFile
 from scanner.engine.bounds import Limits
 from scanner.engine.runner import RunStats, run_analyses
-from scanner.model import AssetAnalysis, Problem
+from scanner.model import AssetAnalysis, Evidence, Problem
 
 # --- analysis functions run inside the workers ----------------------------------------------
 
@@ -51,6 +52,14 @@ def hashing_analyse(media: MediaFile, options: object) -> AssetAnalysis:
         format=media.format,
         notes=(f"pid={os.getpid()}", f"done={time.monotonic():.6f}"),
     )
+
+
+def weighty_analyse(media: MediaFile, options: object) -> AssetAnalysis:
+    """Like hashing_analyse, and each result carries 8 MB of evidence (a file full of metadata
+    whose analysis was not capped: the runner's own bound must hold regardless)."""
+    result = hashing_analyse(media, options)
+    evidence = tuple(Evidence("xmp", f"f{i}", "x" * (1 << 20)) for i in range(8))
+    return dataclasses.replace(result, evidence=evidence)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -292,3 +301,33 @@ def test_jobs_1_and_jobs_2_give_identical_json(small_delivery: Path, tmp_path: P
         _without_time(two), sort_keys=True
     )
     assert [a["path"] for a in two["assets"]] == sorted(a["path"] for a in two["assets"])
+
+
+def test_results_waiting_behind_a_slow_asset_do_not_pile_up(tmp_path: Path) -> None:
+    """One slow asset first, then 60 results of 8 MB each: finished results wait for the slow
+    one in this process, but past MAX_HELD_BYTES no more files are handed out (the workers
+    wait), so the process holds about the bound, not 480 MB."""
+    import tracemalloc
+
+    from scanner.engine.runner import MAX_HELD_BYTES
+
+    contents = {"a.bin": "sleep 4"} | {f"b{i:03}.bin": f"file {i}" for i in range(60)}
+    medias = make_files(tmp_path, contents)
+    stats = RunStats()
+    tracemalloc.start()
+    try:
+        count = 0
+        for _ in run_analyses(
+            medias, None, jobs=2, cache=None, analyse=weighty_analyse, stats=stats
+        ):
+            count += 1  # each result is dropped at once, as the scan spools it
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 61
+    result_bytes = (8 << 20) + 8192
+    # At most the bound plus what was already handed out when it was reached (three tasks a
+    # worker), against 61 results (490 MB) without it.
+    in_flight = 3 * 2 * result_bytes
+    assert stats.most_held_bytes <= MAX_HELD_BYTES + in_flight
+    assert peak < MAX_HELD_BYTES + in_flight + 4 * result_bytes, f"peak {peak >> 20} MiB"

@@ -114,3 +114,17 @@ def _cap_manifest(manifest: C2paManifest, cut: list[str]) -> C2paManifest:
     return dataclasses.replace(
         manifest, actions=actions, ingredients=ingredients, assertion_labels=labels
     )
+
+
+def approx_bytes(analysis: AssetAnalysis) -> int:
+    """About how much memory one analysis holds (its strings dominate): for bounding how many
+    finished results a process keeps waiting."""
+    size = 1024 + len(analysis.thumbnail) + 64 * len(analysis.fingerprints)
+    size += sum(len(e.field) + len(e.value) + 64 for e in analysis.evidence)
+    signals = analysis.assessment.signals
+    size += sum(len(s.field) + len(s.value) + len(s.description) + 96 for s in signals)
+    size += sum(len(p.message) + 64 for p in analysis.problems)
+    if analysis.c2pa is not None:
+        for manifest in analysis.c2pa.manifests:
+            size += 512 + 256 * (len(manifest.actions) + len(manifest.ingredients))
+    return size

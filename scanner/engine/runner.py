@@ -22,6 +22,7 @@ from scanner.discover.sniff import UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
 from scanner.discover.walk import read_head
 from scanner.engine.bounds import Limits, failed_analysis
 from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, Unusable, result_scope
+from scanner.engine.report_caps import approx_bytes
 from scanner.engine.workers import PoolStats, WorkerPool
 from scanner.model import AssetAnalysis
 
@@ -31,6 +32,10 @@ LOOKUP_BATCH = 64  # files stat'ed and looked up per cache round trip
 STORE_BATCH = 128  # results written per cache transaction
 WINDOW_PER_JOB = 64
 MIN_WINDOW = 128
+# Results finished but waiting for an earlier, slower one (or for the cache's next write) are
+# held in this process: past this many bytes (estimated) no new file is handed out, so the
+# workers wait instead of this process growing.
+MAX_HELD_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -41,6 +46,7 @@ class RunStats:
     from_cache: int = 0
     analysed: int = 0  # handed to a worker (or run in-process)
     most_in_flight: int = 0  # the most files held at once (bounded by the window)
+    most_held_bytes: int = 0  # the most result bytes (estimated) held at once
     cache: CacheStats = field(default_factory=CacheStats)
     pool: PoolStats = field(default_factory=PoolStats)
 
@@ -75,8 +81,12 @@ def run_analyses(
 
     pool: WorkerPool[AssetAnalysis] | _InProcess | None = None
     entries: deque[_Entry] = deque()  # in input order
+    unsent: deque[tuple[int, _Entry]] = deque()  # looked up, missed, not yet handed out
     waiting: dict[int, _Entry] = {}  # by input index, the ones a worker has
     to_store: list[tuple[FileIdentity, AssetAnalysis]] = []
+    held = Held()  # estimated bytes of the results in `entries` and `to_store`
+    # Enough handed out to keep every worker busy (one running, one ready, one to spare).
+    ahead = 3 * max(jobs, 1)
     source = iter(enumerate(medias))
     exhausted = False
     try:
@@ -91,39 +101,74 @@ def run_analyses(
                     stats.files += 1
                     if entry.result is not None:
                         stats.from_cache += 1
-                        continue
-                    if pool is None:
-                        pool = _make_pool(analyse, options, jobs, limits, in_process)
-                        stats.pool = pool.stats
-                    waiting[index] = entry
-                    pool.submit(index, entry.media)
-                    stats.analysed += 1
+                        held.add(entry.result)
+                    else:
+                        unsent.append((index, entry))
                 stats.most_in_flight = max(stats.most_in_flight, len(entries))
+            # Hand out misses, in order, while the workers need work and the results already
+            # waiting here stay under the bound; past it the workers wait (the head is always
+            # handed out first, so the wait always ends).
+            while unsent and len(waiting) < ahead and held.bytes < MAX_HELD_BYTES:
+                index, entry = unsent.popleft()
+                if pool is None:
+                    pool = _make_pool(analyse, options, jobs, limits, in_process)
+                    stats.pool = pool.stats
+                waiting[index] = entry
+                pool.submit(index, entry.media)
+                stats.analysed += 1
             while entries:
                 head = entries[0].result
                 if head is None:
                     break
                 entries.popleft()
+                held.remove(head)
                 yield head
             if not entries:
                 if exhausted:
                     break
                 continue
-            assert pool is not None  # the head is waiting, so some file went to the pool
+            if not waiting:
+                continue  # the results held went out: hand out more
+            assert pool is not None  # something is waiting, so some file went to the pool
             for index, analysis in pool.collect(timeout=1.0):
                 entry = waiting.pop(index)
                 entry.result = analysis
+                held.add(analysis)
                 identity = entry.identity  # None: never cacheable (see _cacheable)
                 if cache is not None and identity is not None and _cacheable(entry, analysis):
                     to_store.append((identity, analysis))
-            if cache is not None and len(to_store) >= STORE_BATCH:
+                    held.storing += approx_bytes(analysis)
+            stats.most_held_bytes = max(stats.most_held_bytes, held.bytes)
+            if cache is not None and (
+                len(to_store) >= STORE_BATCH or held.storing >= MAX_HELD_BYTES // 4
+            ):
                 cache.store(scope, to_store)
                 to_store = []
+                held.storing = 0
     finally:
         if pool is not None:
             pool.close()
         if cache is not None:
             cache.store(scope, to_store)
+
+
+@dataclass
+class Held:
+    """Estimated bytes of results this process holds: waiting in order, and waiting to be
+    written to the cache (the same result may be in both; counted in both, to be safe)."""
+
+    waiting: int = 0
+    storing: int = 0
+
+    @property
+    def bytes(self) -> int:
+        return self.waiting + self.storing
+
+    def add(self, analysis: AssetAnalysis) -> None:
+        self.waiting += approx_bytes(analysis)
+
+    def remove(self, analysis: AssetAnalysis) -> None:
+        self.waiting -= approx_bytes(analysis)
 
 
 @dataclass
