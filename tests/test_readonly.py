@@ -11,6 +11,7 @@ Three proofs, from weakest to strongest:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -179,3 +180,34 @@ def test_scan_on_a_read_only_mount_gives_the_same_report(
     assert _comparable(hostile.read_report(readonly_out)) == _comparable(
         hostile.read_report(writable_out)
     )
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_each_file_is_opened_once_for_its_analysis(
+    deliveries: dict[str, Path], tmp_path: Path
+) -> None:
+    """One open per file (issue 12 item 6): the walk opens a file once to sniff its type, the
+    analysis once (read-only, never through a link) and every reader reads that descriptor:
+    the C2PA SDK, Pillow, PyAV and MediaInfo never open the path again, so a file swapped
+    mid-scan cannot bring another file's bytes into the report."""
+    delivery = deliveries["clean"]
+    trace = tmp_path / "trace.txt"
+    strace = (*STRACE, "-o", str(trace))
+    out = tmp_path / "out"
+    _scan(delivery, out, "--jobs", "2", prefix=strace)
+    report = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+    assets = [a["path"] for a in report["assets"] if a["size"] > 0 and a["format"] != "UNKNOWN"]
+    kinds = {a["kind"] for a in report["assets"]}
+    assert {"image", "video", "audio"} <= kinds and len(assets) >= 30
+    opens: dict[str, list[str]] = {}
+    for line in trace.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = STRACE_LINE.match(line)
+        if not match or not match.group(2).startswith("open"):
+            continue
+        for rel in assets:
+            if f'"{delivery / rel}"' in match.group(3):
+                opens.setdefault(rel, []).append(match.group(3))
+    many = {rel: len(calls) for rel, calls in opens.items() if len(calls) != 2}
+    assert many == {}, "files opened other than once to sniff and once to analyse"
+    assert set(opens) == set(assets)
+    assert all("O_NOFOLLOW" in calls[1] for calls in opens.values())
