@@ -1,0 +1,132 @@
+"""The options of `provscan scan`, in groups: what to scan, whose rules, what to compare with,
+how to run, what to report. Each group is one decorator, so a new option lands in its group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from scanner.cli.app import parse_date
+from scanner.report import FORMATS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+delivery_options = _stack(
+    click.argument("delivery", type=click.Path(exists=True, file_okay=False, path_type=Path)),
+    click.option(
+        "--follow-links", is_flag=True, help="Follow symlinks (never outside the delivery)."
+    ),
+)
+
+rules_options = _stack(
+    click.option(
+        "--approvals",
+        "approvals_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Approvals register (CSV, YAML or JSON).",
+    ),
+    click.option(
+        "--policy",
+        "policy_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Delivery policy file, outside the delivery (default: the user's "
+        "~/.config/provscan/policy.toml, else the site's /etc/xdg/provscan/policy.toml, else "
+        "everything is final).",
+    ),
+    click.option(
+        "--policy-from-delivery",
+        is_flag=True,
+        help="Honour provscan.toml at the delivery root: the vendor's own policy (the reports "
+        "say so). Without it no policy is read from inside the delivery.",
+    ),
+    click.option(
+        "--as-of",
+        callback=parse_date,
+        metavar="YYYY-MM-DD",
+        help="Judge approvals on this date (default: today).",
+    ),
+    click.option(
+        "--strict", is_flag=True, help="Assets needing review fail the gate too (exit 1)."
+    ),
+)
+
+reference_options = _stack(
+    click.option(
+        "--trust-anchors",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="PEM trust anchors: C2PA signers chaining to them count as 'trusted'.",
+    ),
+    click.option(
+        "--known-ai",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="Folder of the production's generated/temp material, matched by fingerprint.",
+    ),
+    click.option(
+        "--archive-source",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="Folder of original archival scans the archival area must match.",
+    ),
+)
+
+engine_options = _stack(
+    click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Worker processes (default: all cores).",
+    ),
+    click.option(
+        "--cache",
+        "cache_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Incremental cache file (default: in the user's cache folder).",
+    ),
+    click.option("--no-cache", is_flag=True, help="Read every file again; use no cache."),
+    click.option("--no-fingerprints", is_flag=True, help="Skip perceptual hashes and thumbnails."),
+    click.option(
+        "--time-bound",
+        type=click.FloatRange(min=1),
+        default=None,
+        metavar="SECONDS",
+        help="Per-asset analysis time bound, flat (default: 120 s + 60 s per GiB of file).",
+    ),
+    click.option(
+        "--memory-bound",
+        type=click.IntRange(min=256),
+        default=None,
+        metavar="MIB",
+        help="Per-asset analysis memory bound in MiB (default 1024).",
+    ),
+)
+
+report_options = _stack(
+    click.option(
+        "--format",
+        "formats",
+        multiple=True,
+        type=click.Choice(FORMATS),
+        help="Report format; repeat for several (default: json).",
+    ),
+    click.option(
+        "-o",
+        "--output",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder for provscan.{json,csv,html}. Without it one format goes to stdout.",
+    ),
+    click.option("-q", "--quiet", is_flag=True, help="No summary or progress on stderr."),
+)
