@@ -14,6 +14,7 @@ import ctypes.util
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import struct
 import subprocess
@@ -59,9 +60,16 @@ def build_delivery(root: Path, ca) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def delivery_template(tmp_path_factory: pytest.TempPathFactory, ca) -> Path:
+    return build_delivery(tmp_path_factory.mktemp("template") / "delivery", ca)
+
+
 @pytest.fixture
-def delivery(tmp_path: Path, ca) -> Path:
-    return build_delivery(tmp_path / "delivery", ca)
+def delivery(tmp_path: Path, delivery_template: Path) -> Path:
+    """A fresh copy per test (new inodes, the same bytes and old mtimes): built once, since
+    signing and encoding it is the slow part."""
+    return Path(shutil.copytree(delivery_template, tmp_path / "delivery"))
 
 
 def media_files(root: Path) -> list[Path]:
