@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from scanner.discover.media import MediaFile
 from scanner.engine.bounds import Limits
-from scanner.engine.cluster.worker import BatchJob, WorkerMismatch, run_batch
+from scanner.engine.cluster.worker import BatchJob, WorkerMismatch, hold, run_batch
 from scanner.engine.workers import Failed, PoolStats, Task
 from scanner.errors import ConfigError, ScannerError
 
@@ -91,12 +91,18 @@ class ClusterPool(Generic[R]):
         self._pending.clear()
         if futures:
             self._client.cancel(futures)
+        self._options.release()
 
     def _finish(
         self, future: Any, batch: list[tuple[int, MediaFile]], results: list[tuple[int, R]]
     ) -> None:
         from distributed import KilledWorker
 
+        if future.status in ("lost", "pending"):
+            # done, then its result was lost with the worker holding it: the scheduler is
+            # computing it again; wait for that
+            self._running[future] = batch
+            return
         if future.status == "finished":
             results.extend(future.result())
             future.release()
@@ -185,7 +191,10 @@ def new_pool(
     path_map: Any,
     threads: int,
 ) -> ClusterPool[R]:
-    """Scatter `options` to every worker once, then a pool whose batches refer to them."""
-    options_future = client.scatter(options, broadcast=True, hash=False)
-    job = BatchJob(task, failed, str(options_future.key), limits, identity, path_map)
+    """`options` become one task's result that every batch depends on: each worker fetches
+    them once (not with every batch), and the scheduler can compute them again when the
+    workers holding them are lost (scattered data would be gone with them)."""
+    key = f"provscan-options-{uuid.uuid4().hex[:12]}"
+    options_future = client.submit(hold, options, key=key, pure=False)
+    job = BatchJob(task, failed, key, limits, identity, path_map)
     return ClusterPool(client, job, options_future, threads=threads)

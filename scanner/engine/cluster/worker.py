@@ -107,6 +107,11 @@ class ProvscanWorkerPlugin(WorkerPlugin):  # type: ignore[misc]  # distributed h
         _POOLS.close_all()
 
 
+def hold(value: R) -> R:
+    """A task whose result is its argument: the scan's options, held on the workers."""
+    return value
+
+
 def run_batch(
     batch: list[tuple[int, MediaFile]], job: BatchJob[R], options: Any
 ) -> list[tuple[int, R]]:
