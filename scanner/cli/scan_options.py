@@ -125,9 +125,9 @@ engine_options = _stack(
         "--path-map",
         "path_maps",
         multiple=True,
-        metavar="CLIENT_PREFIX=WORKER_PREFIX",
-        help="Where the cluster's workers see a folder this machine sees at CLIENT_PREFIX; "
-        "repeat for several.",
+        metavar="FROM=TO",
+        help="The cluster's workers see this machine's folder FROM at TO "
+        "(CLIENT_PREFIX=WORKER_PREFIX); repeat for several.",
     ),
 )
 
