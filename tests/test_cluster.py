@@ -289,3 +289,43 @@ def test_cluster_without_the_extra_says_what_to_install(tmp_path: Path) -> None:
     stderr = done.stderr.decode(errors="replace")
     assert done.returncode == 2, stderr
     assert "pip install 'provscan[cluster]'" in stderr
+
+
+def test_a_tls_cluster_takes_the_users_tls_files_and_refuses_without(tmp_path: Path) -> None:
+    """A scheduler and worker that speak only TLS with client certificates: the scan works
+    with the [tls] table of the user's config.toml, and without it is refused (exit 2)."""
+    from distributed.security import Security
+
+    security = Security.temporary()
+    files = {}
+    for name, pem in (("ca_file", security.tls_ca_file), ("cert", security.tls_client_cert),
+                      ("key", security.tls_client_key)):  # fmt: skip
+        files[name] = tmp_path / f"{name}.pem"
+        files[name].write_text(pem, encoding="ascii")
+    config_home = tmp_path / "config"
+    (config_home / "provscan").mkdir(parents=True)
+    table = "".join(f'{name} = "{path}"\n' for name, path in files.items())
+    (config_home / "provscan" / "config.toml").write_text(f"[tls]\n{table}", encoding="utf-8")
+    delivery = tmp_path / "delivery"
+    _stills(delivery, 3)
+    with dask.config.set({"distributed.worker.daemon": False}), distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, protocol="tls://",
+        security=security, dashboard_address=None,
+    ) as tls_cluster:  # fmt: skip
+        address = tls_cluster.scheduler_address
+        assert address.startswith("tls://")
+        with_files = subprocess.run(
+            hostile.scan_command(delivery, tmp_path / "out", "--cluster", address),
+            capture_output=True, timeout=SCAN_TIMEOUT,
+            env={**os.environ, "XDG_CONFIG_HOME": str(config_home)},
+        )  # fmt: skip
+        without = subprocess.run(
+            hostile.scan_command(delivery, tmp_path / "out2", "--cluster", address),
+            capture_output=True, timeout=SCAN_TIMEOUT,
+        )  # fmt: skip
+    assert with_files.returncode in (0, 1, 3), with_files.stderr.decode(errors="replace")[-3000:]
+    report = hostile.read_report(tmp_path / "out")
+    assert report["tool"]["cluster"] == address
+    assert [a["path"] for a in report["assets"]] == [f"stills/s{i:04d}.jpg" for i in range(3)]
+    assert without.returncode == 2
+    assert "a tls:// cluster needs TLS files" in without.stderr.decode(errors="replace")
