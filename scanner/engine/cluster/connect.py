@@ -94,7 +94,13 @@ def connect(settings: ClusterSettings, delivery_root: str) -> ClusterBackend:
             ) from exc
         identity = local_identity()
         root = settings.path_map.to_worker(delivery_root) if delivery_root else ""
-        reports = client.run(report_for, root)
+        try:
+            reports = client.run(report_for, root)
+        except Exception as exc:  # noqa: BLE001 - e.g. provscan not installed on a worker
+            raise ConfigError(
+                f"a worker of the cluster at {settings.address} cannot say which provscan it "
+                f"runs ({type(exc).__name__}: {exc}); nothing was scanned"
+            ) from exc
         refuse_unfit(identity, reports, root)
         client.register_plugin(ProvscanWorkerPlugin(), name=PLUGIN_NAME)
     except BaseException:
