@@ -273,6 +273,7 @@ class ToolInfo:
     version: str
     catalog_version: str
     c2pa_version: str = ""
+    cluster: str = ""  # the Dask scheduler the analysis ran on ("": this machine's workers)
 
 
 @dataclass(frozen=True)

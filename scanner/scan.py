@@ -18,6 +18,7 @@ from scanner.common.globset import DEFAULT_MATCH_SECONDS, Deadline
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import count_items, walk
 from scanner.engine.analyse import AnalyseOptions, analyse
+from scanner.engine.backend import Backend
 from scanner.engine.bounds import Limits
 from scanner.engine.cache import opened as cache_opened
 from scanner.engine.runner import KnownMedia, run_analyses
@@ -66,16 +67,19 @@ class ScanConfig:
     # Bound on matching one asset's path against the policy's and register's globs; past it
     # the asset is not-inspected (a glob a register can hold is linear, so this is a backstop).
     match_seconds: float = DEFAULT_MATCH_SECONDS
+    # Where the cache misses are analysed: None for this machine's workers, or a connected
+    # Dask cluster (scanner.engine.cluster); the caller opens and closes it.
+    backend: Backend | None = None
 
 
-def tool_info() -> ToolInfo:
+def tool_info(cluster: str = "") -> ToolInfo:
     import c2pa
 
     try:
         c2pa_version = c2pa.sdk_version()
     except Exception:  # noqa: BLE001 - the version string is informational only
         c2pa_version = ""
-    return ToolInfo("provscan", __version__, CATALOG_VERSION, c2pa_version)
+    return ToolInfo("provscan", __version__, CATALOG_VERSION, c2pa_version, cluster)
 
 
 def analyse_options(config: ScanConfig) -> AnalyseOptions:
@@ -145,6 +149,7 @@ def _scan_into(
             cache=cache,
             analyse=analyse,
             limits=config.limits,
+            backend=config.backend,
         )
         # closing(): the runner's pool stops and its last results are stored before the cache
         # closes, also when judging an asset raises
@@ -162,7 +167,7 @@ def _scan_into(
         delivery=str(root),
         scanned_at=scanned_at,
         as_of=config.as_of.isoformat(),
-        tool=tool_info(),
+        tool=tool_info(config.backend.description if config.backend else ""),
         assets=spool,
         skipped=tuple(skipped),
         unused_approvals=unused_approvals(approvals, matched),

@@ -217,3 +217,42 @@ def test_scan_without_any_network_gives_the_same_report(delivery: Path, tmp_path
     )
     assert second.returncode == first.returncode, second.stderr.decode(errors="replace")[-3000:]
     assert _comparable(hostile.read_report(offline)) == _comparable(hostile.read_report(online))
+
+
+CLUSTER_SCAN = """
+import sys
+import dask, distributed
+from scanner.cli import main
+
+with dask.config.set({"distributed.worker.daemon": False}), distributed.LocalCluster(
+    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+) as cluster:
+    sys.argv = ["provscan", *sys.argv[1:], "--cluster", cluster.scheduler_address]
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+sys.exit(code)
+"""
+LOOPBACK = re.compile(r'inet_addr\("127\.|inet_pton\(AF_INET6, "::1"')
+
+
+@pytest.mark.cluster
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_cluster_scan_connects_to_nothing_but_its_cluster_on_loopback(
+    delivery: Path, tmp_path: Path, listener: Listener
+):
+    """Issue 17: the client, the scheduler, both Dask workers and their analysis children all
+    run under `strace -f`; every connection they make is to the cluster on 127.0.0.1."""
+    pytest.importorskip("distributed", reason="distributed (the cluster extra) missing")
+    trace, out = tmp_path / "trace.txt", tmp_path / "out"
+    scan = hostile.scan_command(delivery, out)[1:]  # "scan DELIVERY ...": the program is ours
+    done = _strace([sys.executable, "-c", CLUSTER_SCAN, *scan], trace)
+    assert done.returncode in (1, 3), done.stderr.decode(errors="replace")[-3000:]
+    calls = _network_calls(trace)
+    assert calls, "strace saw no connection at all: the cluster's own should be there"
+    assert [call for call in calls if not LOOPBACK.search(call)] == []
+    assert listener.connections == 0
+    report = hostile.read_report(out)
+    assert report["tool"]["cluster"].startswith("tcp://127.0.0.1:")
+    _check_report(report)

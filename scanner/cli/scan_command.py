@@ -56,7 +56,11 @@ def scan(delivery: Path, **options: Any) -> None:
         if out_dir is not None:
             check_output_folder(out_dir, formats, outside=delivery)
         config = build_config(rules, options)
-        result = _scan_with_progress(delivery, config, show=not quiet)
+        try:
+            result = _scan_with_progress(delivery, config, show=not quiet)
+        finally:
+            if config.backend is not None:
+                config.backend.close()
 
     with result:  # frees the scan's spool file, also when a writer fails
         source = report_source(result)

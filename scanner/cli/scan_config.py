@@ -16,6 +16,8 @@ from scanner.errors import ConfigError
 if TYPE_CHECKING:
     from scanner.approvals import Register
     from scanner.engine.bounds import Limits
+    from scanner.engine.cluster.connect import ClusterBackend
+    from scanner.engine.cluster.settings import ClusterSettings
     from scanner.fingerprint.library import Library
     from scanner.policy.areas import Policy
     from scanner.scan import ScanConfig
@@ -29,11 +31,14 @@ class Rules:
     register: Register | None
     policy: Policy
     cache_file: Path | None
+    cluster: ClusterSettings | None = None  # --cluster, PROVSCAN_CLUSTER or the user config
+    delivery: Path | None = None
 
 
 def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
     from scanner.approvals import load_register
     from scanner.engine.cache import default_cache_path
+    from scanner.engine.cluster.settings import cluster_settings
     from scanner.policy.load import load_policy
 
     approvals_file: Path | None = options["approvals_file"]
@@ -45,23 +50,53 @@ def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
     cache_file = None if options["no_cache"] else (cache_path or default_cache_path())
     if cache_file is not None:
         _refuse_cache_inside(delivery, cache_file, given=cache_path is not None)
-    return Rules(register, policy, cache_file)
+    cluster = cluster_settings(
+        options["cluster"], options["path_maps"], disabled=options["no_cluster"]
+    )
+    return Rules(register, policy, cache_file, cluster, delivery)
 
 
 def build_config(rules: Rules, options: dict[str, Any]) -> ScanConfig:
-    """The rest: reference libraries fingerprinted (may take minutes), bounds, trust anchors."""
+    """The rest: the cluster connected and checked, reference libraries fingerprinted (may
+    take minutes; on the cluster when there is one), bounds, trust anchors. The caller closes
+    `backend` when the scan is done."""
+    workers: int = options["jobs"] or os.cpu_count() or 1
+    limits = _limits(options["time_bound"], options["memory_bound"])
+    backend = _connect(rules)
+    try:
+        return _with_references(rules, options, workers, limits, backend)
+    except BaseException:
+        if backend is not None:
+            backend.close()
+        raise
+
+
+def _connect(rules: Rules) -> ClusterBackend | None:
+    """The checked cluster connection (the caller closes it: `ScanConfig.backend`)."""
+    if rules.cluster is None:
+        return None
+    from scanner.engine.cluster.connect import connect
+
+    return connect(rules.cluster, str(rules.delivery or ""))
+
+
+def _with_references(
+    rules: Rules,
+    options: dict[str, Any],
+    workers: int,
+    limits: Limits | None,
+    backend: ClusterBackend | None,
+) -> ScanConfig:
     from scanner.engine.libraries import load_references
     from scanner.scan import ScanConfig
 
     register = rules.register
-    workers: int = options["jobs"] or os.cpu_count() or 1
-    limits = _limits(options["time_bound"], options["memory_bound"])
     references = None
     if register is not None and any(a.reference for a in register.approvals):
         # a bad reference image is a register error: exit 2 before anything is scanned
-        references = load_references(register, jobs=workers, limits=limits)
+        references = load_references(register, jobs=workers, limits=limits, backend=backend)
     libraries = {
-        name: _load_library(folder, name, workers, limits, options["quiet"])
+        name: _load_library(folder, name, workers, limits, options["quiet"], backend)
         for name, folder in (
             ("--known-ai", options["known_ai"]),
             ("--archive-source", options["archive_source"]),
@@ -82,6 +117,7 @@ def build_config(rules: Rules, options: dict[str, Any]) -> ScanConfig:
         jobs=workers,
         cache_path=rules.cache_file,
         limits=limits,
+        backend=backend,
     )
 
 
@@ -99,12 +135,17 @@ def _limits(time_bound: float | None, memory_bound: int | None) -> Limits | None
 
 
 def _load_library(
-    folder: Path, option: str, jobs: int, limits: Limits | None, quiet: bool
+    folder: Path,
+    option: str,
+    jobs: int,
+    limits: Limits | None,
+    quiet: bool,
+    backend: ClusterBackend | None = None,
 ) -> Library:
     from scanner.common.safetext import terminal_safe
     from scanner.engine.libraries import build_library
 
-    library = build_library(folder, jobs=jobs, limits=limits)
+    library = build_library(folder, jobs=jobs, limits=limits, backend=backend)
     if not quiet:
         click.echo(
             f"{option} {terminal_safe(str(folder))}: {library.files} media files, "

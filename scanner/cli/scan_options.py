@@ -111,6 +111,24 @@ engine_options = _stack(
         metavar="MIB",
         help="Per-asset analysis memory bound in MiB (default 1024).",
     ),
+    click.option(
+        "--cluster",
+        metavar="tcp://HOST:PORT",
+        help="Analyse on this Dask scheduler's workers (needs: pip install "
+        "'provscan[cluster]'; default: PROVSCAN_CLUSTER, else `cluster` in the user's "
+        "~/.config/provscan/config.toml). See docs/cluster.md.",
+    ),
+    click.option(
+        "--no-cluster", is_flag=True, help="Analyse on this machine whatever the config says."
+    ),
+    click.option(
+        "--path-map",
+        "path_maps",
+        multiple=True,
+        metavar="FROM=TO",
+        help="The cluster's workers see this machine's folder FROM at TO "
+        "(CLIENT_PREFIX=WORKER_PREFIX); repeat for several.",
+    ),
 )
 
 report_options = _stack(

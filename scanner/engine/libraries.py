@@ -14,6 +14,7 @@ from typing import Any
 
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
+from scanner.engine.backend import Backend, Pool
 from scanner.engine.bounds import BOUND_SOURCE, Limits
 from scanner.engine.workers import WorkerPool
 from scanner.fingerprint.hashing import FingerprintResult, fingerprint_media
@@ -40,18 +41,29 @@ def fingerprint_failed(_media: MediaFile, message: str) -> FingerprintResult:
 
 
 def fingerprint_all(
-    medias: Sequence[MediaFile], *, jobs: int, limits: Limits | None = None
+    medias: Sequence[MediaFile],
+    *,
+    jobs: int,
+    limits: Limits | None = None,
+    backend: Backend | None = None,
 ) -> list[FingerprintResult]:
-    """Each file's fingerprints, in the order given, from `jobs` bounded workers."""
+    """Each file's fingerprints, in the order given, from `jobs` bounded workers (or the
+    cluster's, with `backend`)."""
     if not medias:
         return []
-    pool: WorkerPool[FingerprintResult] = WorkerPool(
-        fingerprint_task,
-        None,
-        size=max(1, min(jobs, len(medias))),
-        limits=limits or Limits(),
-        failed=fingerprint_failed,
-    )
+    pool: Pool[FingerprintResult]
+    if backend is not None:
+        pool = backend.pool(
+            fingerprint_task, None, limits=limits or Limits(), failed=fingerprint_failed
+        )
+    else:
+        pool = WorkerPool(
+            fingerprint_task,
+            None,
+            size=max(1, min(jobs, len(medias))),
+            limits=limits or Limits(),
+            failed=fingerprint_failed,
+        )
     results: list[FingerprintResult | None] = [None] * len(medias)
     try:
         for index, media in enumerate(medias):
@@ -66,17 +78,27 @@ def fingerprint_all(
     return [r for r in results if r is not None]
 
 
-def build_library(folder: Path, *, jobs: int = 1, limits: Limits | None = None) -> Library:
+def build_library(
+    folder: Path,
+    *,
+    jobs: int = 1,
+    limits: Limits | None = None,
+    backend: Backend | None = None,
+) -> Library:
     """Fingerprint every still and video under `folder` the way a scan does."""
     medias = library_media(folder)
-    return library_from_results(
-        str(folder), medias, fingerprint_all(medias, jobs=jobs, limits=limits)
-    )
+    results = fingerprint_all(medias, jobs=jobs, limits=limits, backend=backend)
+    return library_from_results(str(folder), medias, results)
 
 
 def load_references(
-    register: RegisterLike, *, jobs: int = 1, limits: Limits | None = None
+    register: RegisterLike,
+    *,
+    jobs: int = 1,
+    limits: Limits | None = None,
+    backend: Backend | None = None,
 ) -> References:
     """The register's reference images, fingerprinted; RegisterError for a bad one."""
     medias = reference_media(register)
-    return References.build(register, medias, fingerprint_all(medias, jobs=jobs, limits=limits))
+    results = fingerprint_all(medias, jobs=jobs, limits=limits, backend=backend)
+    return References.build(register, medias, results)

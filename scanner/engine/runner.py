@@ -20,6 +20,7 @@ from typing import Any
 from scanner.discover.media import MediaFile
 from scanner.discover.sniff import UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
 from scanner.discover.walk import read_head
+from scanner.engine.backend import Backend, Pool
 from scanner.engine.bounds import Limits, failed_analysis
 from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, Unusable, result_scope
 from scanner.engine.report_caps import approx_bytes
@@ -62,6 +63,7 @@ def run_analyses(
     stats: RunStats | None = None,
     in_process: bool = False,
     window: int | None = None,
+    backend: Backend | None = None,
 ) -> Generator[AssetAnalysis, None, None]:
     """Yield one analysis per media file, in the order given. `medias` is read lazily, no more
     than `window` files ahead of the results.
@@ -70,23 +72,24 @@ def run_analyses(
     `in_process=True` runs `analyse` in this process without bounds (profiling, debugging).
     `cache`: an open ResultCache (the caller opens and closes it, so the walk can share it),
     None for no cache. `analyse` must be a module-level function (it is sent to the workers by
-    reference).
+    reference). `backend`: run the misses there instead (a Dask cluster: `engine.cluster`),
+    under the same bounds; the cache, the window and the order stay here.
     """
     stats = stats if stats is not None else RunStats()
     limits = limits or Limits()
-    window = window or max(MIN_WINDOW, WINDOW_PER_JOB * max(jobs, 1))
+    # Enough handed out to keep every worker busy (one running, one ready, one to spare).
+    ahead = backend.capacity if backend is not None else 3 * max(jobs, 1)
+    window = window or max(MIN_WINDOW, WINDOW_PER_JOB * max(jobs, 1), 2 * ahead)
     if cache is not None:
         stats.cache = cache.stats
     scope = scope_for(options, analyse) if cache is not None and cache.enabled else ""
 
-    pool: WorkerPool[AssetAnalysis] | _InProcess | None = None
+    pool: Pool[AssetAnalysis] | None = None
     entries: deque[_Entry] = deque()  # in input order
     unsent: deque[tuple[int, _Entry]] = deque()  # looked up, missed, not yet handed out
     waiting: dict[int, _Entry] = {}  # by input index, the ones a worker has
     to_store: list[tuple[FileIdentity, AssetAnalysis]] = []
     held = Held()  # estimated bytes of the results in `entries` and `to_store`
-    # Enough handed out to keep every worker busy (one running, one ready, one to spare).
-    ahead = 3 * max(jobs, 1)
     source = iter(enumerate(medias))
     exhausted = False
     try:
@@ -111,7 +114,7 @@ def run_analyses(
             while unsent and len(waiting) < ahead and held.bytes < MAX_HELD_BYTES:
                 index, entry = unsent.popleft()
                 if pool is None:
-                    pool = _make_pool(analyse, options, jobs, limits, in_process)
+                    pool = _make_pool(analyse, options, jobs, limits, in_process, backend)
                     stats.pool = pool.stats
                 waiting[index] = entry
                 pool.submit(index, entry.media)
@@ -277,10 +280,17 @@ class KnownMedia:
 
 
 def _make_pool(
-    analyse: Analyse, options: Any, jobs: int, limits: Limits, in_process: bool
-) -> WorkerPool[AssetAnalysis] | _InProcess:
+    analyse: Analyse,
+    options: Any,
+    jobs: int,
+    limits: Limits,
+    in_process: bool,
+    backend: Backend | None,
+) -> Pool[AssetAnalysis]:
     if in_process:
         return _InProcess(analyse, options)
+    if backend is not None:
+        return backend.pool(analyse, options, limits=limits, failed=failed_analysis)
     return WorkerPool(analyse, options, size=max(1, jobs), limits=limits, failed=failed_analysis)
 
 

@@ -92,6 +92,8 @@ def _worker_main(
         except MemoryError:
             conn.send((index, failed(media, memory_bound_message(memory_limit)), True))
             return
+        except OSError:  # the parent is gone (a Dask worker killed under us): nobody to tell
+            return
         if retire:  # memory may be fragmented or a native reader half-initialised: start afresh
             return
 

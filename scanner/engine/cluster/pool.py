@@ -1,0 +1,200 @@
+"""The client's side of a cluster run: files in batches to the Dask workers, results back.
+
+Same interface as the local `WorkerPool` (submit, collect, close), so the runner keeps the
+cache, the window, the held-bytes bound and the order. Misses go out in batches (up to
+BATCH_FILES files or BATCH_BYTES of them: a task costs the scheduler about 2 ms, a file a few)
+with earlier batches first (Dask priority). A worker lost mid-batch: the scheduler runs the
+batch elsewhere; a batch lost on `allowed-failures + 1` workers in a row is split into
+one-file tasks, and a file whose own task is lost that often becomes an `error` finding
+("worker lost while analysing, N times"), so every file gets exactly one result.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from scanner.discover.media import MediaFile
+from scanner.engine.bounds import Limits
+from scanner.engine.cluster.worker import BatchJob, WorkerMismatch, hold, run_batch
+from scanner.engine.workers import Failed, PoolStats, Task
+from scanner.errors import ConfigError, ScannerError
+
+R = TypeVar("R")
+BATCH_FILES = 64
+BATCH_BYTES = 1 << 30  # a batch of masters is split sooner: a batch runs on one thread
+BATCHES_PER_THREAD = 2  # one running, one waiting on the worker: no thread waits for us
+NO_WORKER_LIMIT_S = 300.0  # files waiting and no worker in the cluster for this long: give up
+RETRY_PRIORITY = 1 << 40  # a lost batch's files run before anything newer
+
+
+@dataclass
+class ClusterStats(PoolStats):
+    batches: int = 0  # tasks sent (batches and one-file retries)
+    split: int = 0  # batches lost too often and split into one-file tasks
+    lost: int = 0  # files given up after their own task was lost too often
+
+
+class ClusterPool(Generic[R]):
+    """Run `task(media, options)` on the cluster's workers, BatchJob by BatchJob."""
+
+    def __init__(
+        self,
+        client: Any,
+        job: BatchJob[R],
+        options_future: Any,
+        *,
+        threads: int,
+    ) -> None:
+        self._client = client
+        self._job = job
+        self._options = options_future
+        self._threads = max(1, threads)
+        self._pending: list[tuple[int, MediaFile]] = []
+        self._running: dict[Any, list[tuple[int, MediaFile]]] = {}
+        self._sequence = 0
+        self._prefix = f"provscan-{uuid.uuid4().hex[:12]}"
+        self._idle_since: float | None = None
+        self.stats = ClusterStats()
+
+    def submit(self, index: int, media: MediaFile) -> None:
+        self._pending.append((index, media))
+
+    def collect(self, timeout: float | None = None) -> list[tuple[int, R]]:
+        """Send what is pending, wait until some batch finishes (or `timeout`), return its
+        results."""
+        from distributed import wait
+
+        self._flush()
+        if not self._running:
+            return []
+        try:
+            with self._client.as_current():  # `wait` uses the current client: ours
+                done, _rest = wait(list(self._running), timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            self._check_workers()
+            return []
+        self._idle_since = None
+        results: list[tuple[int, R]] = []
+        for future in done:
+            batch = self._running.pop(future)
+            self._finish(future, batch, results)
+        self.stats.analysed += len(results)
+        return results
+
+    def close(self) -> None:
+        futures = list(self._running)
+        self._running.clear()
+        self._pending.clear()
+        if futures:
+            self._client.cancel(futures)
+        self._options.release()
+
+    def _finish(
+        self, future: Any, batch: list[tuple[int, MediaFile]], results: list[tuple[int, R]]
+    ) -> None:
+        from distributed import KilledWorker
+
+        if future.status in ("lost", "pending"):
+            # done, then its result was lost with the worker holding it: the scheduler is
+            # computing it again; wait for that
+            self._running[future] = batch
+            return
+        if future.status == "finished":
+            results.extend(future.result())
+            future.release()
+            return
+        if future.status != "error":
+            raise ScannerError(
+                "lost the cluster: a batch was cancelled (the scheduler went away?); no verdict"
+            )
+        error = future.exception()
+        future.release()
+        if isinstance(error, WorkerMismatch):
+            raise ConfigError(f"a cluster worker does not match this provscan: {error}")
+        if not isinstance(error, KilledWorker):
+            raise ScannerError(f"a cluster batch failed: {type(error).__name__}: {error}")
+        times = int(error.allowed_failures) + 1
+        if len(batch) > 1:
+            self.stats.split += 1
+            for one in batch:
+                self._send([one], priority=RETRY_PRIORITY)
+            return
+        index, media = batch[0]
+        self.stats.lost += 1
+        self.stats.crashes += 1
+        message = (
+            f"worker lost while analysing, {times} times: the Dask worker holding this file "
+            "died each time (out of memory, pre-empted, crashed)"
+        )
+        results.append((index, self._job.failed(media, message)))
+
+    def _flush(self) -> None:
+        """Pending files out in batches: full ones, and the rest spread over the threads that
+        have room, so a small run still uses every worker."""
+        if not self._pending:
+            return
+        room = max(1, BATCHES_PER_THREAD * self._threads - len(self._running))
+        size = min(BATCH_FILES, max(1, math.ceil(len(self._pending) / room)))
+        batch: list[tuple[int, MediaFile]] = []
+        batch_bytes = 0
+        for item in self._pending:
+            batch.append(item)
+            batch_bytes += item[1].size
+            if len(batch) >= size or batch_bytes >= BATCH_BYTES:
+                self._send(batch)
+                batch, batch_bytes = [], 0
+        if batch:
+            self._send(batch)
+        self._pending = []
+
+    def _send(self, batch: list[tuple[int, MediaFile]], *, priority: int | None = None) -> None:
+        self._sequence += 1
+        future = self._client.submit(
+            run_batch,
+            batch,
+            self._job,
+            self._options,
+            key=f"{self._prefix}-{self._sequence}",
+            priority=-self._sequence if priority is None else priority,
+            pure=False,
+        )
+        self._running[future] = batch
+        self.stats.batches += 1
+
+    def _check_workers(self) -> None:
+        """Files waiting and no worker left for NO_WORKER_LIMIT_S: no verdict, not a hang."""
+        if self._client.nthreads():
+            self._idle_since = None
+            return
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+        elif now - self._idle_since > NO_WORKER_LIMIT_S:
+            raise ScannerError(
+                f"the cluster has had no worker for {NO_WORKER_LIMIT_S:.0f} s with files "
+                "waiting; no verdict"
+            )
+
+
+def new_pool(
+    client: Any,
+    task: Task[R],
+    options: Any,
+    *,
+    limits: Limits,
+    failed: Failed[R],
+    identity: Any,
+    path_map: Any,
+    threads: int,
+) -> ClusterPool[R]:
+    """`options` become one task's result that every batch depends on: each worker fetches
+    them once (not with every batch), and the scheduler can compute them again when the
+    workers holding them are lost (scattered data would be gone with them)."""
+    key = f"provscan-options-{uuid.uuid4().hex[:12]}"
+    options_future = client.submit(hold, options, key=key, pure=False)
+    job = BatchJob(task, failed, key, limits, identity, path_map)
+    return ClusterPool(client, job, options_future, threads=threads)
