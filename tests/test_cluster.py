@@ -211,7 +211,7 @@ def test_bounds_hold_on_the_workers_and_a_worker_killing_file_is_an_error(
                 jobs=2,
                 cache=None,
                 analyse=analyse_or_misbehave,
-                limits=Limits(time_s=3.0),
+                limits=Limits(time_s=8.0),  # slack for a loaded machine: ordinary stills take ms
                 backend=backend,
             )
         )
@@ -223,7 +223,7 @@ def test_bounds_hold_on_the_workers_and_a_worker_killing_file_is_an_error(
         path: [p.message for p in by_path[path].problems if p.fatal]
         for path in ("stills/abort.jpg", "stills/hang.jpg", "stills/kills-worker.jpg")
     }
-    assert problems["stills/hang.jpg"] == ["analysis exceeded the 3 s time bound"]
+    assert problems["stills/hang.jpg"] == ["analysis exceeded the 8 s time bound"]
     assert len(problems["stills/abort.jpg"]) == 1
     assert problems["stills/abort.jpg"][0].startswith("analysis process was killed by SIGABRT")
     assert len(problems["stills/kills-worker.jpg"]) == 1
