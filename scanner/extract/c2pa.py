@@ -222,7 +222,7 @@ def _from_reader(reader: c2pa_sdk.Reader, *, trust_checked: bool) -> Extracted:
     state = raw_state if isinstance(raw_state, str) else ""
     failures, informational, successes = validation_codes(store)
     summary = summarise_store(store)
-    rubric = _rubric(reader)
+    rubric, rubric_problem = _rubric(reader)
     manifests = tuple(replace(m, rubric=rubric.get(m.label, ())) for m in summary.manifests)
     rubric_evidence = tuple(
         Evidence(SOURCE, f"manifest[{m.label[:200]}]/c2pa.rubric", signal)
@@ -238,18 +238,24 @@ def _from_reader(reader: c2pa_sdk.Reader, *, trust_checked: bool) -> Extracted:
         informational_codes=informational,
         signer_problems=signer_problems(failures, trust_checked=trust_checked),
     )
-    return Extracted(evidence=summary.evidence + rubric_evidence, c2pa=report)
+    problems = (rubric_problem,) if rubric_problem else ()
+    return Extracted(evidence=summary.evidence + rubric_evidence, c2pa=report, problems=problems)
 
 
-def _rubric(reader: c2pa_sdk.Reader) -> dict[str, tuple[str, ...]]:
-    """Each manifest's Asset Rubrics signals, from the SDK's crJSON ({} when it has none)."""
+def _rubric(reader: c2pa_sdk.Reader) -> tuple[dict[str, tuple[str, ...]], Problem | None]:
+    """Each manifest's Asset Rubrics signals, from the SDK's crJSON. A crJSON that cannot be
+    read leaves the rubric's "possibly GenAI" unknown: an incomplete problem, not silence."""
     try:
         text = reader.crjson()
-        if not isinstance(text, str) or len(text) > MAX_STORE_JSON_CHARS:
-            return {}
-        return store_signals(json.loads(text))
-    except (ValueError, RecursionError, c2pa_sdk.C2paError):
-        return {}
+    except Exception as exc:  # noqa: BLE001 - the SDK is native code: any failure is a Problem
+        return {}, limit(SOURCE, f"C2PA rubric not computed: the SDK gave no crJSON ({exc})")
+    if not isinstance(text, str) or len(text) > MAX_STORE_JSON_CHARS:
+        why = f"C2PA rubric not computed: crJSON over the {MAX_STORE_JSON_CHARS:,} characters read"
+        return {}, limit(SOURCE, why)
+    try:
+        return store_signals(json.loads(text)), None
+    except (ValueError, RecursionError) as exc:
+        return {}, limit(SOURCE, f"C2PA rubric not computed: crJSON unreadable ({exc})")
 
 
 def _with_sidecar(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
