@@ -26,7 +26,7 @@ from fixtures.c2pa_documents import (
 )
 from fixtures.c2pa_sign import action
 from fixtures.ca import make_ca
-from scanner.discover.sniff import sniff
+from scanner.discover.sniff import ALL_TYPES, sniff
 from scanner.engine.analyse import CREDENTIALS_ONLY, AnalyseOptions, analyse
 from tests.extract_helpers import media_for
 
@@ -78,6 +78,20 @@ def test_c2pa_capable_types_are_sniffed_with_the_sdk_mime(name, head, mime, fmt)
     assert (found.media_type, found.format) == (mime, fmt)
     if found.kind == "document":
         assert mime in c2pa.Reader.get_supported_mime_types()
+
+
+# What the SDK calls some extensions, in provscan's format names.
+FORMAT_OF_EXTENSION = {"jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "c2pa": "C2PA"}
+
+
+def test_every_extension_the_sdk_reads_has_a_format_here():
+    formats = {t.format for t in ALL_TYPES}
+    missing = [
+        ext
+        for ext in c2pa.Reader.get_supported_mime_types()
+        if "/" not in ext and FORMAT_OF_EXTENSION.get(ext, ext.upper()) not in formats
+    ]
+    assert missing == []
 
 
 def test_text_and_html_are_not_documents():

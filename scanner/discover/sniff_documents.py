@@ -7,7 +7,9 @@ Their kind is `document`: provscan reads only their content credentials (the C2P
 these types), takes no perceptual fingerprint of them and does not look at the pictures
 inside, so one without a C2PA store is not-inspected (`scanner.engine.analyse`). MIME types
 are the exact strings c2pa-python 0.38.1 takes: the SDK finds SVG and ZIP-based containers
-only by that name (`application/zip` is not one of them: `application/x-zip` is).
+only by that name (`application/zip` is not one of them: `application/x-zip` is). Fonts are
+not among the types c2pa-python 0.38.1 reads (`font/woff2` is NotSupported): they stay "not
+media" until the SDK reads them.
 """
 
 from __future__ import annotations
