@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 # Evidence sources (contract: they appear in the JSON report).
-SOURCES = ("c2pa", "xmp", "exif", "png-text", "container", "fingerprint")
+SOURCES = ("c2pa", "xmp", "exif", "png-text", "container", "fingerprint", "comment", "stealth")
 
 # Assessment axes (contract).
 AI_VALUES = ("generated", "composite", "none")
@@ -42,7 +42,7 @@ STATUSES = ("violation", "error", "review", "approved", "clean")
 KNOWN_AI_RULE_ID = "FP-KNOWN-AI"
 
 # Asset kinds.
-KINDS = ("image", "video", "audio", "other")
+KINDS = ("image", "video", "audio", "other", "document")
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,9 @@ class C2paManifest:
     actions: tuple[C2paAction, ...] = ()
     ingredients: tuple[C2paIngredient, ...] = ()
     assertion_labels: tuple[str, ...] = ()
+    # The C2PA Asset Rubrics 1.0 signals this manifest fires on its own, e.g.
+    # "inception:signal_fullyGenAIMedia" (scanner.extract.c2pa_rubric).
+    rubric: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,13 @@ class C2paReport:
     informational_codes: tuple[str, ...] = ()
     remote_url: str = ""
     error: str = ""
+    # Signer-certificate codes among the failures (untrusted, invalid, expired, revoked): the
+    # claim is intact, the signer is not vouched for. Review reasons, never `invalid`.
+    signer_problems: tuple[str, ...] = ()
+    # Where the store was read: "" embedded in the asset, "sidecar" from the `.c2pa` file
+    # beside it (validated against the asset's bytes), "unbound" a store with no asset.
+    binding: str = ""
+    sidecar: str = ""  # the sidecar's delivery-relative path, when binding is "sidecar"
 
 
 @dataclass(frozen=True)
@@ -277,6 +287,17 @@ class ToolInfo:
 
 
 @dataclass(frozen=True)
+class TrustListInfo:
+    """A trust list a scan checked C2PA signers against (the gatekeeper's, never the delivery's)."""
+
+    name: str  # "official", or the file as given
+    source: str
+    issued: str = ""  # ISO date the list says it was issued, "" when it does not say
+    anchors: int = 0
+    stale: bool = False  # issued more than six months before the scan
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """A whole scan. `assets` is a tuple, or for a live scan a spool (`scanner.report.spool`) that
     reads each result back from a temporary file: iterate it, index it, close the result
@@ -292,6 +313,7 @@ class ScanResult:
     policy: str = ""
     as_of: str = ""
     policy_origin: str = ""  # how the policy was chosen: scanner.policy.load.ORIGINS
+    trust_lists: tuple[TrustListInfo, ...] = ()  # C2PA trust lists used (plus --trust-anchors)
 
     def close(self) -> None:
         """Free what holds the assets (a live scan's spool file); nothing to do for a tuple."""

@@ -37,6 +37,7 @@ from scanner.model import (
     ScanResult,
     Skipped,
     ToolInfo,
+    TrustListInfo,
 )
 from scanner.policy.areas import Policy, area_for
 from scanner.policy.decide import decide
@@ -55,7 +56,8 @@ class ScanConfig:
     policy: Policy
     as_of: date
     register: Register | None = None
-    trust_anchors_pem: str = ""
+    trust_anchors_pem: str = ""  # every C2PA trust anchor: the lists' and --trust-anchors'
+    trust_lists: tuple[TrustListInfo, ...] = ()  # what the report says about the lists
     follow_links: bool = False
     fingerprints: bool = True
     known_ai: Library | None = None
@@ -174,6 +176,7 @@ def _scan_into(
         register=config.register.file if config.register else "",
         policy=config.policy.source,
         policy_origin=config.policy.origin,
+        trust_lists=config.trust_lists,
     )
 
 

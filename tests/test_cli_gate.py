@@ -52,7 +52,12 @@ class Scan:
 
 
 @pytest.fixture
-def scan(tmp_path: Path) -> Callable[..., Scan]:
+def scan(tmp_path: Path, ca) -> Callable[..., Scan]:
+    # The gatekeeper trusts the vendor's CA (as the demo does): these tests are about the
+    # register and the policy, not about who signed (tests/test_signers.py is).
+    anchors = tmp_path / "vendor-root.pem"
+    anchors.write_bytes(ca.root_pem)
+
     def run(delivery: Path, rows: list[str], *extra: str, policy: bool = True) -> Scan:
         register = tmp_path / "register.csv"
         register.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
@@ -63,7 +68,7 @@ def scan(tmp_path: Path) -> Callable[..., Scan]:
         args = ["scan", str(delivery), "--approvals", str(register), "--as-of", AS_OF,
                 *(["--policy", str(policy_file)] if policy_file.exists() else []),
                 "--format", "json", "-o", str(out), "--no-cache", "-j", "1", "-q",
-                *extra]  # fmt: skip
+                "--trust-anchors", str(anchors), *extra]  # fmt: skip
         result = CliRunner().invoke(cli, args)
         report = out / "provscan.json"
         doc = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
@@ -363,7 +368,8 @@ def test_sample_delivery_shows_every_status(register: str, tmp_path: Path) -> No
     out = tmp_path / "out"
     args = ["scan", str(SAMPLE), "--approvals", str(REPO / "fixtures" / register), "--as-of",
             AS_OF, "--policy", str(REPO / "fixtures" / "policy.toml"), "--format", "json",
-            "-o", str(out), "--no-cache", "-q"]  # fmt: skip
+            "-o", str(out), "--no-cache", "-q",
+            "--trust-anchors", str(REPO / "fixtures" / "ca" / "root.pem")]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1, result.output
     doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))

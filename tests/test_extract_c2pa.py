@@ -430,7 +430,10 @@ def test_unsupported_or_unknown_types_are_not_read(tmp_path):
         ("Invalid", ["timeStamp.mismatch", "claimSignature.outsideValidity"], [], "valid"),
         ("Invalid", ["assertion.bmffHash.mismatch"], [], "invalid"),
         ("Trusted", ["ingredient.manifest.mismatch"], [], "invalid"),
-        ("Invalid", ["signingCredential.ocsp.revoked"], [], "invalid"),
+        # Signer-certificate problems are not tampering (issue 14): valid, with review reasons.
+        ("Invalid", ["signingCredential.ocsp.revoked"], [], "valid"),
+        ("Invalid", ["signingCredential.untrusted", "signingCredential.invalid"], [], "valid"),
+        ("Invalid", ["signingCredential.invalid", "assertion.dataHash.mismatch"], [], "invalid"),
         ("Invalid", ["some.future.code"], [], "invalid"),
         ("Invalid", [], [], "invalid"),
         ("", [], [], "invalid"),

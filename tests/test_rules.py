@@ -139,6 +139,10 @@ STABLE_IDS = {
     "CONTAINER-COMFYUI-PROMPT", "CONTAINER-COMFYUI-WORKFLOW", "CONTAINER-A1111-PARAMS",
     "CONTAINER-COPYRIGHT-GENAI-CREATED", "CONTAINER-COPYRIGHT-GENAI-EDITED",
     "CONTAINER-SOFTWARE-GENAI", "CONTAINER-TOPAZ-VIDEO-AI", "CONTAINER-C2PA-PRESENT",
+    # issue 14: generation parameters by structure, stealth metadata, the C2PA rubric
+    "XMP-GENPARAMS", "EXIF-GENPARAMS", "PNG-GENPARAMS", "PNG-GENPARAMS-KEYS",
+    "CONTAINER-GENPARAMS", "COMMENT-GENPARAMS", "STEALTH-GENPARAMS", "STEALTH-SIGNATURE",
+    "C2PA-RUBRIC-POSSIBLY-GENAI", "C2PA-RUBRIC-GENAI", "C2PA-RUBRIC-SIGNAL",
 }  # fmt: skip
 
 
@@ -148,7 +152,7 @@ def test_catalog_ids_are_stable_and_complete():
     assert len(ids) == len(set(ids))
     # Removing or renaming an id breaks reports and caches: retire ids, never reuse them.
     assert set(ids) == STABLE_IDS
-    assert CATALOG_VERSION == catalog.version == "2026.11.3"
+    assert CATALOG_VERSION == catalog.version == "2026.12.1"
     for rule in catalog.rules:
         assert rule.meaning in MEANINGS and rule.strength in STRENGTHS
         assert rule.description and rule.reference.startswith("markers.md")
@@ -182,7 +186,8 @@ def test_rules_table_lists_every_rule_for_the_cli():
             ("present = true\nfallback", "present = false\nfallback", 1),
             "'present' can only be true",
         ),
-        (('catalog_version = "2026.11.3"', "", 1), "catalog_version"),
+        (('catalog_version = "2026.12.1"', "", 1), "catalog_version"),
+        (('detector = "generation-parameters"', 'detector = "vibes"', 1), "detector must be"),
         (("<<genai_tools>>", "<<nope>>", 1), "unknown pattern <<nope>>"),
     ],
 )
@@ -269,6 +274,7 @@ def test_c2pa_training_mining_is_not_an_ai_signal():
         "C2PA-TRAINING-MINING",
         "C2PA-SOFT-BINDING",
         "C2PA-CLAIM-GENERATOR",
+        "C2PA-RUBRIC-SIGNAL",  # the C2PA rubric: non-editorial (watermarked) actions
     }
     assert {s.meaning for s in signals} == {"info"}
 
@@ -293,6 +299,7 @@ def test_c2pa_legacy_metadata_and_capture_assertions(tmp_path):
         ("C2PA-DST-COMPOSITE-AI", "ai-composite", ""),  # an edit's claim generator is the editor
         ("C2PA-IPTC-AI-SYSTEM", "ai-generated", "Midjourney"),
         ("C2PA-CLAIM-GENERATOR", "info", ""),
+        ("C2PA-RUBRIC-SIGNAL", "info", ""),  # the rubric: captured media (the created action)
     }
 
 
@@ -641,7 +648,7 @@ def test_signals_are_deduplicated_and_sorted_most_telling_first():
 
 def test_evidence_of_another_source_or_empty_value_never_matches():
     evidence = [
-        Evidence("exif", "parameters", A1111),  # png-text rule, exif source
+        Evidence("exif", "fooocus_scheme", "fooocus"),  # png-text rule, exif source
         Evidence("png-text", "Software", "   "),
         Evidence("fingerprint", "phash", "NovelAI"),
     ]

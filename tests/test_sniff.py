@@ -200,8 +200,6 @@ def test_transport_streams() -> None:
     [
         b"",
         b"hello world\n",
-        b"%PDF-1.7\n",
-        b"PK\x03\x04" + b"\x00" * 40,
         b"RIFF\x10\x00\x00\x00XXXX" + b"\x00" * 8,  # RIFF of no media form
         b"BM" + b"\x00" * 40,  # "BM" text, not a bitmap header
         b"\x89PNG",  # cut signature

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from scanner.engine.cluster.connect import ClusterBackend
     from scanner.engine.cluster.settings import ClusterSettings
     from scanner.fingerprint.library import Library
+    from scanner.model import TrustListInfo
     from scanner.policy.areas import Policy
     from scanner.scan import ScanConfig
 
@@ -104,11 +105,13 @@ def _with_references(
         if folder is not None
     }
     trust_anchors: Path | None = options["trust_anchors"]
+    trust_pem, trust_lists = _trust(options["trust_lists"], trust_anchors)
     return ScanConfig(
         policy=rules.policy,
         as_of=options["as_of"] or date.today(),
         register=register,
-        trust_anchors_pem=_read_pem(trust_anchors) if trust_anchors else "",
+        trust_anchors_pem=trust_pem,
+        trust_lists=trust_lists,
         follow_links=options["follow_links"],
         fingerprints=not options["no_fingerprints"],
         known_ai=libraries.get("--known-ai"),
@@ -169,6 +172,23 @@ def _refuse_cache_inside(delivery: Path, cache_file: Path, *, given: bool) -> No
         f"cache file {cache_file}{where} is inside the delivery: provscan never writes there; "
         "give --cache PATH outside it, or --no-cache"
     )
+
+
+def _trust(
+    values: tuple[str, ...], anchors_file: Path | None
+) -> tuple[str, tuple[TrustListInfo, ...]]:
+    """The PEM anchors the C2PA reader gets (the lists, then --trust-anchors) and what the
+    report says about the lists."""
+    from scanner.extract.c2pa_trust import combined_pem, is_stale, load_trust_lists
+    from scanner.model import TrustListInfo
+
+    lists = load_trust_lists(values)
+    today = date.today()
+    infos = tuple(
+        TrustListInfo(t.name, t.source, t.issued, len(t.anchors), is_stale(t, today)) for t in lists
+    )
+    extra = _read_pem(anchors_file) if anchors_file else ""
+    return combined_pem(lists, extra), infos
 
 
 def _read_pem(path: Path) -> str:

@@ -70,6 +70,15 @@ reference_options = _stack(
         help="PEM trust anchors: C2PA signers chaining to them count as 'trusted'.",
     ),
     click.option(
+        "--trust-list",
+        "trust_lists",
+        multiple=True,
+        metavar="official|none|FILE",
+        help="C2PA trust lists signers are checked against; repeat for several (default: "
+        "official, the C2PA conformance list shipped with provscan; none: not that list; "
+        "FILE: a PEM bundle or a C2PA JSON trust list). See `provscan trust`.",
+    ),
+    click.option(
         "--known-ai",
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         help="Folder of the production's generated/temp material, matched by fingerprint.",

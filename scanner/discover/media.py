@@ -14,5 +14,9 @@ class MediaFile:
     rel: str  # relative to the delivery root, POSIX style
     media_type: str  # MIME type from the bytes, e.g. image/jpeg
     format: str  # short name, e.g. JPEG, PNG, MP4, MOV, WAV
-    kind: str  # image | video | audio | other
+    kind: str  # image | video | audio | document | other
     size: int
+    # The C2PA sidecar the walk bound to this file (scanner.discover.sidecars): its path, to
+    # open, and its delivery-relative path as reports show it. "" when none.
+    sidecar: str = ""
+    sidecar_rel: str = ""

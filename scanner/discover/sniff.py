@@ -16,6 +16,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from scanner.discover.sniff_documents import DOCUMENT_TYPES, sniff_document
+
 HEAD_BYTES = 64 * 1024
 
 MXF_PARTITION_KEY = bytes.fromhex("060e2b34020501010d01020101")  # + 02 = header partition
@@ -75,17 +77,23 @@ BMP = _t("image/bmp", "BMP", "image", readable=False)  # no metadata container a
 CR3 = _t("image/x-canon-cr3", "CR3", "image", readable=False)
 R3D = _t("video/x-red-r3d", "R3D", "video", readable=False)
 ARRIRAW = _t("image/x-arri-raw", "ARRIRAW", "image", readable=False)
+# TIFF-based camera raws the C2PA SDK reads (read-only): Nikon and Sony, told by IFD0's Make.
+NEF = _t("image/x-nikon-nef", "NEF", "image")
+ARW = _t("image/x-sony-arw", "ARW", "image")
+# Documents, vector graphics, archives and bare manifest stores: read for C2PA only (kind
+# "document", see scanner.discover.sniff_documents).
+DOCUMENTS = {d.format: _t(d.media_type, d.format, "document") for d in DOCUMENT_TYPES}
 
 ALL_TYPES = (
     JPEG, PNG, APNG, TIFF, DNG, WEBP, HEIC, HEIF, AVIF, GIF, JXL, MP4, M4V, M4A, MOV, THREE_GP,
     AVI, WAV, MP3, AAC, FLAC, MKV, WEBM, OGG, AIFF, MXF, MPEG_TS, MPEG_PS, ASF, EXR, DPX, CINEON,
-    PSD, JP2, J2K, BMP, CR3, R3D, ARRIRAW,
+    PSD, JP2, J2K, BMP, CR3, R3D, ARRIRAW, NEF, ARW, *DOCUMENTS.values(),
 )  # fmt: skip
 _READABLE_FORMATS = frozenset(t.format for t in ALL_TYPES if t.readable)
 
 # Formats by container structure: which bounded parser (extract/formats) walks them.
 PNG_FORMATS = frozenset(t.format for t in (PNG, APNG))
-TIFF_FORMATS = frozenset(t.format for t in (TIFF, DNG))
+TIFF_FORMATS = frozenset(t.format for t in (TIFF, DNG, NEF, ARW))
 RIFF_FORMATS = frozenset(t.format for t in (WEBP, WAV, AVI))
 BMFF_FORMATS = frozenset(t.format for t in (MP4, M4V, M4A, MOV, THREE_GP, HEIC, HEIF, AVIF))
 
@@ -131,7 +139,7 @@ def _jpeg(head: bytes) -> MediaType | None:
 
 def _tiff(head: bytes) -> MediaType | None:
     if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return DNG if _tiff_has_dng_tag(head) else TIFF
+        return DNG if _tiff_has_dng_tag(head) else _camera_raw(head) or TIFF
     if head[:4] in (b"II+\x00", b"MM\x00+"):  # BigTIFF
         return TIFF
     return None
@@ -156,6 +164,34 @@ def _tiff_has_dng_tag(head: bytes) -> bool:
         if tag > TIFF_DNG_VERSION_TAG:  # entries are sorted by tag
             return False
     return False
+
+
+def _camera_raw(head: bytes) -> MediaType | None:
+    """NEF or ARW by IFD0's Make tag (0x010F), when its value lies inside `head`."""
+    endian = "<" if head[:2] == b"II" else ">"
+    if len(head) < 8:
+        return None
+    (ifd,) = struct.unpack(endian + "I", head[4:8])
+    if ifd + 2 > len(head):
+        return None
+    (count,) = struct.unpack(endian + "H", head[ifd : ifd + 2])
+    for i in range(min(count, 512)):
+        entry = head[ifd + 2 + 12 * i : ifd + 14 + 12 * i]
+        if len(entry) < 12:
+            return None
+        tag, _type, size = struct.unpack(endian + "HHI", entry[:8])
+        if tag != 0x010F:
+            continue
+        (offset,) = struct.unpack(endian + "I", entry[8:12])
+        make = entry[8 : 8 + size] if size <= 4 else head[offset : offset + min(size, 64)]
+        text = make.upper()
+        return NEF if text.startswith(b"NIKON") else ARW if text.startswith(b"SONY") else None
+    return None
+
+
+def _document(head: bytes) -> MediaType | None:
+    found = sniff_document(head)
+    return DOCUMENTS[found.format] if found else None
 
 
 def _riff(head: bytes) -> MediaType | None:
@@ -320,4 +356,4 @@ def _transport_stream(head: bytes) -> bool:
     return False
 
 
-_CHECKS = (_jpeg, _png, _tiff, _riff, _bmff, _simple, _mp3)
+_CHECKS = (_jpeg, _png, _tiff, _riff, _bmff, _simple, _document, _mp3)

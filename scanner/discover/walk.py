@@ -28,12 +28,19 @@ Policy (each choice is on purpose):
   JSON-safe and says exactly which byte it was); `path` keeps the real name for opening.
   A literal backslash is left as is, so in theory `a\\x80` (text) and `a<0x80>` (byte) look
   alike in reports; both are still scanned.
+- C2PA sidecars (`NAME.EXT.c2pa`, or `NAME.c2pa` beside a single `NAME.<ext>`: the rules are
+  in `scanner.discover.sidecars`) are bound to their asset from the folder's names: the asset
+  carries the sidecar's path (its analysis reads it), and the sidecar itself is listed as
+  skipped, naming its asset, rather than as "not media". A file whose bytes are no known type
+  but which has a sidecar is an asset (format FILE, kind document): its credentials are read.
+  A sidecar bound to no asset is sniffed like any file (a manifest store is an asset).
 - Nothing is written and files are opened read-only, without following a final symlink and
   without blocking (a file swapped for a FIFO after `lstat` cannot hang the scan).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
@@ -42,7 +49,8 @@ from pathlib import Path
 
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size, open_readonly
-from scanner.discover.sniff import HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
+from scanner.discover.sidecars import Pairing, pair_sidecars
+from scanner.discover.sniff import DOCUMENTS, HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
 from scanner.model import UNREADABLE_FOLDER, Skipped
 
 # Extensions that make an empty or unrecognised file an asset (an error finding) rather than
@@ -66,6 +74,7 @@ SKIP_LINK_AGAIN = "symlink to a folder already scanned through another symlink"
 SKIP_NOT_MEDIA = "not media"
 SKIP_EMPTY = "empty file, not media"
 SKIP_SPECIAL = "special file (FIFO, socket or device), not opened"
+SKIP_SIDECAR = "C2PA sidecar of"  # + " <asset>: read with it, reported on it"
 
 
 KnownHook = Callable[[Path, str, os.stat_result], "MediaFile | None"]
@@ -128,16 +137,22 @@ class _Walker:
             yield Skipped(where, f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
             return
         names.sort(key=lambda name: _order_key(name, name in folders))
+        pairing = Pairing() if self.count_only else pair_sidecars(names, folders)
         for name in names:
             if self.count_only and name not in folders:
                 yield _COUNTED  # one item, whatever the file turns out to be
                 continue
-            yield from self.entry(folder / name, (*parts, name), ancestors)
+            yield from self.entry(folder / name, (*parts, name), ancestors, pairing)
 
     def entry(
-        self, path: Path, rel_parts: tuple[str, ...], ancestors: tuple[tuple[int, int], ...]
+        self,
+        path: Path,
+        rel_parts: tuple[str, ...],
+        ancestors: tuple[tuple[int, int], ...],
+        pairing: Pairing | None = None,
     ) -> Iterator[MediaFile | Skipped]:
         rel = _rel(rel_parts)
+        listed = path
         try:
             info = _lstat(path)
         except OSError as exc:
@@ -172,8 +187,19 @@ class _Walker:
         elif stat.S_ISREG(info.st_mode) and self.count_only:
             yield _COUNTED  # listed as a folder, now a file: count it, do not read it
         elif stat.S_ISREG(info.st_mode):
+            name = rel_parts[-1]
+            if pairing is not None and name in pairing.asset_of:
+                asset = display_name(pairing.asset_of[name])
+                yield Skipped(rel, f"{SKIP_SIDECAR} {asset}: read with it, reported on it")
+                return
             cached = self.known(path, rel, info) if self.known else None
-            yield cached or _media_file(path, rel, info.st_size)
+            media = cached or _media_file(path, rel, info.st_size)
+            sidecar = pairing.sidecar_of.get(name) if pairing is not None else None
+            yield (
+                _with_sidecar(media, path, rel, listed.parent / sidecar, rel_parts)
+                if sidecar
+                else media
+            )
         else:
             yield Skipped(rel, SKIP_SPECIAL)
 
@@ -275,6 +301,25 @@ def _media_file(path: Path, rel: str, size: int) -> MediaFile | Skipped:
     if _named_like_media(path.name):
         return MediaFile(path, rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", size)
     return Skipped(rel, SKIP_EMPTY if size == 0 else SKIP_NOT_MEDIA)
+
+
+def _with_sidecar(
+    media: MediaFile | Skipped, path: Path, rel: str, sidecar: Path, rel_parts: tuple[str, ...]
+) -> MediaFile:
+    """The asset with its sidecar; a file no type was found for becomes a FILE document, since
+    what carries a manifest is an asset."""
+    if isinstance(media, Skipped):
+        found = DOCUMENTS["FILE"]
+        media = MediaFile(path, rel, found.media_type, found.format, found.kind, _size_of(path))
+    sidecar_rel = _rel((*rel_parts[:-1], sidecar.name))
+    return dataclasses.replace(media, sidecar=str(sidecar), sidecar_rel=sidecar_rel)
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def read_head(path: Path, limit: int = HEAD_BYTES) -> tuple[bytes, int]:

@@ -25,14 +25,19 @@ from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import has_reader
 from scanner.engine.report_caps import cap_for_report
-from scanner.extract import c2pa, container, exif, integrity, png_text, xmp
+from scanner.extract import c2pa, comment, container, exif, integrity, png_text, stealth, xmp
 from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, FrameHash, Problem
 from scanner.rules.assess import assess
+from scanner.rules.rubric import rubric_notes
 from scanner.rules.signals import signals_for
 
 NO_READER = "no provenance reader for this format: nothing in it was looked at"
+CREDENTIALS_ONLY = (
+    "only C2PA content credentials are read in a file of this kind, and it carries none: "
+    "the pictures and media inside it were not looked at"
+)
 HASH_CHUNK = 1024 * 1024
 
 Extractor = Callable[[MediaFile, BinaryIO, ExtractOptions], Extracted]
@@ -43,6 +48,8 @@ EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
     ("exif", exif.extract),
     ("png-text", png_text.extract),
     ("container", container.extract),
+    ("comment", comment.extract),
+    ("stealth", stealth.extract),
     ("file", integrity.extract),  # metadata region cut short or broken: fatal
 )
 
@@ -154,6 +161,8 @@ def _read_everything(
     evidence, problems, report = _run_extractors(media, handle, options.extract)
     if not has_reader(media.format):
         problems.append(Problem("file", f"{media.format}: {NO_READER}", incomplete=True))
+    elif media.kind == "document" and report is None:
+        problems.append(Problem("file", f"{media.format}: {CREDENTIALS_ONLY}", incomplete=True))
 
     frames: tuple[FrameHash, ...] = ()
     thumbnail = ""
@@ -170,9 +179,11 @@ def _read_everything(
 
     # The rules see every value whole; the report keeps them capped (cap_for_report).
     signals = signals_for(evidence)
+    assessment = assess(signals, report)
     return dataclasses.replace(
         base,
-        assessment=assess(signals, report),
+        assessment=assessment,
+        notes=rubric_notes(assessment, report),
         evidence=tuple(evidence),
         c2pa=report,
         fingerprints=tuple(frames),

@@ -184,7 +184,8 @@ class _Entry:
 def _look_up(
     batch: list[tuple[int, MediaFile]], cache: ResultCache | None, scope: str
 ) -> list[tuple[int, _Entry]]:
-    identities = [FileIdentity.of(media.path) for _index, media in batch]
+    # An asset read with a C2PA sidecar depends on two files: never cached (no identity).
+    identities = [None if media.sidecar else FileIdentity.of(media.path) for _i, media in batch]
     if cache is None:
         found: list[AssetAnalysis | Unusable | None] = [None] * len(batch)
     else:

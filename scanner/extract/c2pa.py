@@ -6,27 +6,26 @@ identity validation would otherwise look up `did:web` issuers in DNS), so it nev
 network call: a manifest that lives at a URL is reported as `remote` with that URL, never
 fetched, and an identity that needs the network reads `cawg.ica.did_unavailable`.
 
-The credentials axis (DESIGN.md) is decided here, from the validation codes, not from the SDK's
-`validation_state` alone:
-
-- `invalid` when any failure code is an integrity failure: content or assertion hash mismatch,
-  claim signature mismatch or missing, malformed or missing claim, ingredient manifest missing
-  or mismatched, revoked or invalid signing credential, any code this module does not know; and
-  when the store itself cannot be read (pre-release C2PA, broken JUMBF): the reason goes into
-  `C2paReport.error`. A broken store is also a fatal Problem: whatever it claimed (AI, say)
-  cannot be read, so the asset must not pass as merely "to review" (issue 7). A pre-release
-  store is a known old format, not damage: it stays a non-fatal Problem.
-- Signer-certificate problems alone do NOT make a manifest invalid: `signingCredential.untrusted`
-  (no trust list, or a signer not on it), `signingCredential.expired` (no usable timestamp),
-  OCSP skipped/inaccessible/unknown (offline), `claimSignature.outsideValidity`, timestamp
-  codes. Neither do CAWG identity failures (`cawg.*`, e.g. `cawg.ica.did_unavailable`: an
-  identity DID that cannot be resolved offline): identity is a separate layer over an intact claim.
-- `trusted` when the SDK says `Trusted` (the signer chains to a configured trust anchor) or
-  reports `signingCredential.trusted`, with no integrity failure; otherwise `valid`.
+The credentials axis (DESIGN.md) is decided from the validation codes (`c2pa_codes`), not from
+the SDK's `validation_state` alone: `invalid` for integrity failures only (hash mismatches, bad
+or missing claim signatures, malformed or missing claims and ingredients, unknown codes) and
+for a store that cannot be read (pre-release C2PA, broken JUMBF: the reason goes into
+`C2paReport.error`; a broken store is also a fatal Problem, since whatever it claimed cannot be
+read, while a pre-release store is a known old format and stays non-fatal). Signer-certificate
+problems (untrusted, invalid, expired, revoked) leave the manifest `valid` and are listed in
+`C2paReport.signer_problems` for the policy's review reasons; `trusted` when the SDK says the
+signer chains to a trust anchor (the official C2PA list by default, `c2pa_trust`).
 The SDK's raw state and every code are kept in the report beside that decision.
 
 When the SDK cannot parse the file itself (a container cut short, lying box sizes) the result
 is a fatal Problem and no report: whether the file holds credentials cannot be known.
+
+A store may also come from a sidecar (`c2pa_sidecar`): read with the asset's bytes as the
+asset stream, so its hard binding is checked against them; an asset that also embeds a store
+has both read (the sidecar's validation is reported, as the SDK prefers it; the embedded
+store's claims still count). A manifest store bound to no asset (`.c2pa` with nothing beside
+it) is read unverified, for what it claims, and reported as `unbound`. Each manifest's C2PA
+Asset Rubrics signals come from the SDK's crJSON (`c2pa_rubric`).
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, BinaryIO
 
@@ -43,10 +41,20 @@ import c2pa as c2pa_sdk
 
 from scanner.discover.media import MediaFile
 from scanner.discover.sniff import BMFF_FORMATS
+from scanner.extract.c2pa_codes import (
+    decide_credentials,
+    is_tolerated_failure,
+    signer_problems,
+)
+from scanner.extract.c2pa_rubric import store_signals
+from scanner.extract.c2pa_sidecar import read_sidecar
 from scanner.extract.c2pa_summary import summarise_store, validation_codes
+from scanner.extract.c2pa_trust import ACCEPTED_EKUS
 from scanner.extract.formats import bmff
 from scanner.extract.interface import MAX_VALUE_CHARS, Extracted, ExtractOptions, cap, limit
 from scanner.model import C2paReport, Evidence, Problem
+
+__all__ = ["decide_credentials", "extract", "integrity_failures", "is_tolerated_failure"]
 
 SOURCE = "c2pa"
 MAX_STORE_JSON_CHARS = 64 * 1024 * 1024  # a summary bigger than this is not summarised
@@ -61,18 +69,6 @@ MAX_VERIFIED_BYTES = 512 * 1024 * 1024
 # its whole time bound there).
 MAX_SDK_BOXES = 50_000
 
-TOLERATED_FAILURES = frozenset(
-    {
-        "signingCredential.untrusted",
-        "signingCredential.expired",
-        "signingCredential.ocsp.skipped",
-        "signingCredential.ocsp.inaccessible",
-        "signingCredential.ocsp.unknown",
-        "claimSignature.outsideValidity",
-    }
-)
-TOLERATED_FAILURE_PREFIXES = ("timeStamp.", "timeOfSigning.", "cawg.")
-
 # Sniffed MIME types the SDK knows under another name.
 _MIME_ALIASES = {
     "image/mpo": "image/jpeg",  # multi-picture JPEG (cameras): a JPEG with extra frames
@@ -80,6 +76,14 @@ _MIME_ALIASES = {
     "audio/x-wave": "audio/wav",
     "video/x-quicktime": "video/quicktime",
 }
+# What the SDK is told a sidecar's asset is when it does not read the format itself: a sidecar's
+# data hash covers the asset's bytes whatever they are (checked on EXR, DPX, MXF bytes).
+ANY_ASSET = "application/octet-stream"
+STORE_MIME = "application/c2pa"
+UNBOUND = (
+    "a C2PA manifest store with no asset beside it to check it against (a sidecar NAME.EXT.c2pa "
+    "binds to NAME.EXT, NAME.c2pa to the one file NAME.<ext>): its claims were read unverified"
+)
 _URL_RE = re.compile(r"https?://[^\s\"'<>]+")
 _PARSE_FAILURE_RE = re.compile(r"could not be parsed|could not parse", re.IGNORECASE)
 
@@ -89,11 +93,25 @@ _supported: frozenset[str] | None = None
 
 
 def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
-    """Read the C2PA store of one file. Never raises; returns `c2pa=None` when there is none.
-    The SDK reads the analysis' own open file (a stream), never the path."""
+    """Read the C2PA store of one file (or of its sidecar). Never raises; returns `c2pa=None`
+    when there is none. The SDK reads the analysis' own open file (a stream), never the path."""
+    if media.sidecar:
+        return _with_sidecar(media, handle, options)
+    if media.format == "C2PA":
+        return _unbound(media, handle, options)
     mime = reader_mime(media.media_type)
     if not mime:
         return Extracted()
+    return _read(media, handle, options, mime)
+
+
+def _read(
+    media: MediaFile,
+    handle: BinaryIO,
+    options: ExtractOptions,
+    mime: str,
+    sidecar: bytes | None = None,
+) -> Extracted:
     try:
         size = os.fstat(handle.fileno()).st_size
         if media.format in BMFF_FORMATS:
@@ -107,11 +125,11 @@ def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extr
         verify = size <= MAX_VERIFIED_BYTES
         context = context_for(options.trust_anchors_pem, verify=verify)
         handle.seek(0)
-        reader = c2pa_sdk.Reader.try_create(mime, handle, context=context)
+        reader = c2pa_sdk.Reader.try_create(mime, handle, sidecar, context=context)
         if reader is None:
             return Extracted()
         try:
-            result = _from_reader(reader)
+            result = _from_reader(reader, trust_checked=bool(options.trust_anchors_pem.strip()))
         finally:
             reader.close()
         return result if verify else _unverified(result, size)
@@ -163,27 +181,15 @@ def context_for(trust_anchors_pem: str, verify: bool = True) -> c2pa_sdk.Context
                 # No host at all: CAWG identity checks would otherwise resolve did:web issuers.
                 "core": {"allowed_network_hosts": []},
             }
+            # Flat keys (c2pa-rs 0.91.3 ignores `trust_config` inside `trust.anchors`, and an
+            # unknown key silently turns trust off: tests read a fixture back as Trusted).
+            trust: dict[str, str] = {"trust_config": "\n".join(ACCEPTED_EKUS) + "\n"}
             if key[0]:
-                settings["trust"] = {"trust_anchors": key[0] + "\n"}
+                trust["trust_anchors"] = key[0] + "\n"
+            settings["trust"] = trust
             ctx = c2pa_sdk.Context.from_dict(settings)
             _contexts[key] = ctx
         return ctx
-
-
-def decide_credentials(state: str, failures: Iterable[str], successes: Iterable[str] = ()) -> str:
-    """trusted / valid / invalid from the SDK state and codes (rules in the module docstring)."""
-    failures = list(failures)
-    if any(not is_tolerated_failure(code) for code in failures):
-        return "invalid"
-    if state == "Trusted" or "signingCredential.trusted" in successes:
-        return "trusted"
-    if state not in ("Valid", "Trusted") and not failures:
-        return "invalid"  # the SDK says not valid and gives no tolerable reason
-    return "valid"
-
-
-def is_tolerated_failure(code: str) -> bool:
-    return code in TOLERATED_FAILURES or code.startswith(TOLERATED_FAILURE_PREFIXES)
 
 
 def integrity_failures(report: C2paReport) -> tuple[str, ...]:
@@ -191,7 +197,7 @@ def integrity_failures(report: C2paReport) -> tuple[str, ...]:
     return tuple(c for c in report.failure_codes if not is_tolerated_failure(c))
 
 
-def _from_reader(reader: c2pa_sdk.Reader) -> Extracted:
+def _from_reader(reader: c2pa_sdk.Reader, *, trust_checked: bool) -> Extracted:
     text = reader.json()
     state = _safe_state(reader)
     if len(text) > MAX_STORE_JSON_CHARS:
@@ -216,15 +222,95 @@ def _from_reader(reader: c2pa_sdk.Reader) -> Extracted:
     state = raw_state if isinstance(raw_state, str) else ""
     failures, informational, successes = validation_codes(store)
     summary = summarise_store(store)
+    rubric, rubric_problem = _rubric(reader)
+    manifests = tuple(replace(m, rubric=rubric.get(m.label, ())) for m in summary.manifests)
+    rubric_evidence = tuple(
+        Evidence(SOURCE, f"manifest[{m.label[:200]}]/c2pa.rubric", signal)
+        for m in manifests
+        for signal in m.rubric
+    )
     report = C2paReport(
         credentials=decide_credentials(state, failures, successes),
         state=cap(state),
         active_manifest=summary.active_manifest,
-        manifests=summary.manifests,
+        manifests=manifests,
         failure_codes=failures,
         informational_codes=informational,
+        signer_problems=signer_problems(failures, trust_checked=trust_checked),
     )
-    return Extracted(evidence=summary.evidence, c2pa=report)
+    problems = (rubric_problem,) if rubric_problem else ()
+    return Extracted(evidence=summary.evidence + rubric_evidence, c2pa=report, problems=problems)
+
+
+def _rubric(reader: c2pa_sdk.Reader) -> tuple[dict[str, tuple[str, ...]], Problem | None]:
+    """Each manifest's Asset Rubrics signals, from the SDK's crJSON. A crJSON that cannot be
+    read leaves the rubric's "possibly GenAI" unknown: an incomplete problem, not silence."""
+    try:
+        text = reader.crjson()
+    except Exception as exc:  # noqa: BLE001 - the SDK is native code: any failure is a Problem
+        return {}, limit(SOURCE, f"C2PA rubric not computed: the SDK gave no crJSON ({exc})")
+    if not isinstance(text, str) or len(text) > MAX_STORE_JSON_CHARS:
+        why = f"C2PA rubric not computed: crJSON over the {MAX_STORE_JSON_CHARS:,} characters read"
+        return {}, limit(SOURCE, why)
+    try:
+        return store_signals(json.loads(text)), None
+    except (ValueError, RecursionError) as exc:
+        return {}, limit(SOURCE, f"C2PA rubric not computed: crJSON unreadable ({exc})")
+
+
+def _with_sidecar(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
+    """The sidecar's store validated against the asset's bytes; an embedded store is read too
+    (its claims must not hide behind a sidecar)."""
+    data, problem = read_sidecar(media)
+    if problem is not None:
+        return Extracted(problems=(problem,))
+    try:
+        mime = reader_mime(media.media_type)
+    except C2paUnavailable as exc:
+        return Extracted(problems=(Problem(SOURCE, str(exc), fatal=True),))
+    embedded = _read(media, handle, options, mime) if mime else Extracted()
+    result = _read(media, handle, options, mime or ANY_ASSET, sidecar=data)
+    if result.c2pa is None:
+        return result
+    report = replace(result.c2pa, binding="sidecar", sidecar=media.sidecar_rel)
+    problems = result.problems
+    if embedded.c2pa is not None:
+        note = (
+            f"the asset embeds a C2PA store and has the sidecar {media.sidecar_rel}: the "
+            "sidecar's validation is shown (the C2PA SDK prefers it); both stores' claims count"
+        )
+        problems += (*embedded.problems, Problem(SOURCE, note))
+    evidence = result.evidence + tuple(e for e in embedded.evidence if e not in result.evidence)
+    return Extracted(evidence=evidence, c2pa=report, problems=problems)
+
+
+def _unbound(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
+    """A bare manifest store: what it claims, read without verification (there are no asset
+    bytes to check its hashes against), reported `invalid` with the reason, binding unbound."""
+    try:
+        handle.seek(0)
+        context = context_for(options.trust_anchors_pem, verify=False)
+        reader = c2pa_sdk.Reader.try_create(STORE_MIME, handle, context=context)
+        if reader is None:
+            return Extracted(problems=(Problem(SOURCE, f"{UNBOUND}; no manifest found in it"),))
+        try:
+            result = _from_reader(reader, trust_checked=False)
+        finally:
+            reader.close()
+    except Exception as exc:  # noqa: BLE001 - the SDK is native code: any failure is a Problem
+        return _from_error(exc)
+    if result.c2pa is None:
+        return result
+    report = replace(
+        result.c2pa,
+        credentials="invalid",
+        state="",
+        failure_codes=(),
+        signer_problems=(),
+        binding="unbound",
+        error=UNBOUND,
+    )
+    return replace(result, c2pa=report, problems=(*result.problems, Problem(SOURCE, UNBOUND)))
 
 
 def _unverified(result: Extracted, size: int) -> Extracted:

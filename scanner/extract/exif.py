@@ -53,6 +53,9 @@ IFD0_TAGS = {
     0x9C9D: "XPAuthor",
     0x9C9E: "XPKeywords",
     0x9C9F: "XPSubject",
+    # Not an IFD0 tag by the standard, but where ComfyUI savers and some front-ends put their
+    # generation record: read like the EXIF IFD's UserComment (same field name).
+    0x9286: "UserComment",
 }
 EXIF_TAGS = {
     0x9003: "DateTimeOriginal",

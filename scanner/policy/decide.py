@@ -25,7 +25,11 @@ scanner.policy.reasons):
   judged as AI material. Weak ones decide nothing (they stay in the signals for people).
   In a temporary area they are clean, like AI material.
 * C2PA credentials `invalid` -> `credentials-invalid`, `remote` -> `credentials-remote` (review),
-  whatever the area: the integrity of what was delivered is always worth a look.
+  whatever the area: the integrity of what was delivered is always worth a look. Signer
+  problems beside intact credentials (`C2paReport.signer_problems`): `signingCredential.untrusted`
+  -> `signer-untrusted`, any other (invalid, expired, revoked) -> `signer-invalid` (review), the
+  SDK codes in the detail. A manifest store bound to no asset -> `sidecar-unbound` (review)
+  instead of `credentials-invalid`: nothing was there to check it against.
 * Archival fingerprint outcomes (`archival` argument): unverified / altered -> review.
 * A fatal read problem -> `unreadable` (error); a violation found in what could be read wins.
 Matches are kept on the finding only for assets with an AI or ai-possible signal, so an
@@ -40,12 +44,14 @@ from datetime import date
 from scanner.approvals.coverage import AI_MEANINGS, ai_generators
 from scanner.approvals.tools import tools_covered
 from scanner.approvals.validate import SENSITIVE_FIELDS
+from scanner.extract.c2pa_codes import UNTRUSTED
 from scanner.model import (
     KNOWN_AI_RULE_ID,
     Approval,
     ApprovalMatch,
     ArchivalCheck,
     AssetAnalysis,
+    C2paReport,
     Finding,
     Reason,
 )
@@ -232,6 +238,9 @@ def _what(analysis: AssetAnalysis) -> str:
 def _credential_reasons(analysis: AssetAnalysis) -> list[Reason]:
     credentials = analysis.assessment.credentials
     report = analysis.c2pa
+    if report is not None and report.binding == "unbound":
+        return [Reason("sidecar-unbound", report.error)]
+    reasons = _signer_reasons(report) if credentials in ("valid", "trusted") else []
     if credentials == "invalid":
         codes = report.failure_codes if report else ()
         detail = ", ".join(codes[:MAX_DETAIL_ITEMS]) or (report.error if report else "")
@@ -239,7 +248,30 @@ def _credential_reasons(analysis: AssetAnalysis) -> list[Reason]:
     if credentials == "remote":
         url = report.remote_url if report else ""
         return [Reason("credentials-remote", f"manifest at {url}" if url else "remote manifest")]
-    return []
+    return reasons
+
+
+def _signer_reasons(report: C2paReport | None) -> list[Reason]:
+    if report is None or not report.signer_problems:
+        return []
+    signer = _signer_of(report)
+    reasons = []
+    if UNTRUSTED in report.signer_problems:
+        reasons.append(Reason("signer-untrusted", f"{UNTRUSTED}{signer}"))
+    others = [c for c in report.signer_problems if c != UNTRUSTED]
+    if others:
+        reasons.append(Reason("signer-invalid", ", ".join(others[:MAX_DETAIL_ITEMS]) + signer))
+    return reasons
+
+
+def _signer_of(report: C2paReport) -> str:
+    active = next((m for m in report.manifests if m.label == report.active_manifest), None)
+    if active is None:
+        return ""
+    parts = [f"signer {active.signer_name}" if active.signer_name else ""]
+    parts.append(f"issuer {active.signer_issuer}" if active.signer_issuer else "")
+    who = ", ".join(p for p in parts if p)
+    return f" ({who})" if who else ""
 
 
 def _archival_reasons(check: ArchivalCheck) -> list[Reason]:

@@ -49,7 +49,24 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "ai-possible": (
         "review",
-        "may hold AI material (composite or screen-capture source type): a person must look",
+        "may hold AI material (composite or screen-capture source type, or a C2PA rubric "
+        "'possibly GenAI' signal): a person must look",
+    ),
+    "signer-untrusted": (
+        "review",
+        "C2PA manifest intact, but its signer is on none of the trust lists in use (the "
+        "official C2PA list, --trust-list, --trust-anchors): who signed it is not vouched for",
+    ),
+    "signer-invalid": (
+        "review",
+        "C2PA manifest intact, but the signer's certificate is invalid (e.g. lacks a required "
+        "extended key usage), expired without a trusted timestamp, or revoked; the SDK code is "
+        "in the detail. What the manifest claims still counts",
+    ),
+    "sidecar-unbound": (
+        "review",
+        "a C2PA manifest store (.c2pa sidecar) with no single asset beside it to check it "
+        "against: what it claims is shown unverified",
     ),
     "tool-unknown": (
         "review",

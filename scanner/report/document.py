@@ -27,6 +27,7 @@ from scanner.model import (
     ScanResult,
     Skipped,
     ToolInfo,
+    TrustListInfo,
 )
 from scanner.report.spool import tally
 
@@ -156,6 +157,7 @@ def report_source(result: ScanResult) -> ReportSource:
         "register": result.register or None,
         "policy": result.policy or None,
         "policy_origin": result.policy_origin or None,
+        "trust_lists": to_plain(result.trust_lists),
         "summary": summarise(result),
         "skipped": to_plain(result.skipped),
         "unused_approvals": list(result.unused_approvals),
@@ -218,6 +220,7 @@ def from_document(doc: Any) -> ScanResult:
             register=doc.get("register") or "",
             policy=doc.get("policy") or "",
             policy_origin=doc.get("policy_origin") or "",
+            trust_lists=tuple(from_plain(TrustListInfo, t) for t in doc.get("trust_lists") or []),
             assets=tuple(asset_from_plain(a) for a in doc["assets"]),
             skipped=tuple(from_plain(Skipped, s) for s in doc.get("skipped", [])),
             unused_approvals=tuple(doc.get("unused_approvals", [])),

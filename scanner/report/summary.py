@@ -22,6 +22,7 @@ def render_summary(source: ReportSource) -> str:
         f"{summary['assets']} assets, {summary['skipped']} skipped, "
         f"in {terminal_safe(doc['delivery'])}",
         _policy_line(doc),
+        *_trust_lines(doc),
         "  " + "  ".join(f"{s}: {summary['by_status'][s]}" for s in STATUSES),
         "  AI: "
         + "  ".join(f"{k}: {v}" for k, v in summary["by_ai"].items()).replace(
@@ -42,6 +43,27 @@ def _policy_line(doc: dict[str, Any]) -> str:
     if policy_from_delivery(doc):
         return f"  POLICY FROM THE DELIVERY ITSELF: {text}"
     return f"  policy: {text}"
+
+
+def _trust_lines(doc: dict[str, Any]) -> list[str]:
+    """Which C2PA trust lists signers were checked against; a warning for a stale one."""
+    lists = doc.get("trust_lists") or []
+    if not lists:
+        return []
+    shown = "; ".join(
+        f"{t['name']} ({t['anchors']} anchors"
+        + (f", issued {t['issued']})" if t["issued"] else ")")
+        for t in lists
+    )
+    lines = [f"  C2PA trust lists: {terminal_safe(shown)}"]
+    for t in lists:
+        if t.get("stale"):
+            lines.append(
+                f"  WARNING: C2PA trust list {terminal_safe(t['name'])} was issued {t['issued']}, "
+                "over six months ago: signers added since read untrusted (update provscan, or "
+                "give a newer list with --trust-list FILE)"
+            )
+    return lines
 
 
 def _worst_offenders(source: ReportSource) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from scanner.errors import ConfigError
 from scanner.model import MEANINGS, SOURCES, STRENGTHS
+from scanner.rules.genparams import DETECTORS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,6 +32,7 @@ _RULE_KEYS = {
     "match",
     "terms",
     "present",
+    "detector",
     "exclude",
     "fallback",
     "meaning",
@@ -66,6 +68,7 @@ class Rule:
     description: str
     reference: str
     match_text: str  # the matcher as written, for `provscan rules`
+    detector: str = ""  # a structural detector by name (scanner.rules.genparams.DETECTORS)
 
     def field_matches(self, field: str) -> bool:
         return any(r.fullmatch(field) for r in self.field_res)
@@ -160,9 +163,9 @@ def _build_rule(
         raise _fail(where, f"strength must be one of {STRENGTHS}")
     fields = _as_list(raw.get("field"), where, "field")
 
-    matchers = [k for k in ("match", "terms", "present") if k in raw]
+    matchers = [k for k in ("match", "terms", "present", "detector") if k in raw]
     if len(matchers) != 1:
-        raise _fail(where, "needs exactly one of 'match', 'terms', 'present'")
+        raise _fail(where, "needs exactly one of 'match', 'terms', 'present', 'detector'")
     matches: tuple[re.Pattern[str], ...] = ()
     terms: frozenset[str] = frozenset()
     if "match" in raw:
@@ -177,6 +180,10 @@ def _build_rule(
             raise _fail(where, f"unknown digital source type terms {bad}")
         terms = frozenset(written)
         match_text = "digital source type in: " + ", ".join(written)
+    elif "detector" in raw:
+        if raw["detector"] not in DETECTORS:
+            raise _fail(where, f"detector must be one of {DETECTORS}")
+        match_text = f"structure: {raw['detector']}"
     else:
         if raw["present"] is not True:
             raise _fail(where, "'present' can only be true")
@@ -211,6 +218,7 @@ def _build_rule(
         description=_text(raw, "description", where),
         reference=_text(raw, "reference", where),
         match_text=match_text,
+        detector=raw.get("detector", ""),
     )
 
 

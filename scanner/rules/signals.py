@@ -7,7 +7,10 @@ from collections.abc import Iterable
 
 from scanner.model import MEANINGS, SOURCES, STRENGTHS, Evidence, Signal
 from scanner.rules.catalog import Catalog, Rule, load_catalog, normalise_dst
+from scanner.rules.genparams import DETECTOR, KEYS_DETECTOR, Detection, detect, detect_keys
 from scanner.rules.names import normalise_generator
+
+Match = re.Match[str] | Detection | bool
 
 # The element of a structured field: everything up to the last `]` that is followed by `.` or
 # `/`, e.g. `manifest[urn:x]/c2pa.actions.v2/actions[0]` in `…/actions[0].digitalSourceType`.
@@ -39,20 +42,43 @@ def signals_for(evidence: Iterable[Evidence], catalog: Catalog | None = None) ->
         if not hits:
             hits = [(r, m) for r in rules if r.fallback for m in [_accepts(r, ev, catalog)] if m]
         for rule, match in hits:
-            generator = _generator(rule, ev, match, siblings, catalog)
-            found.add(
-                Signal(
-                    rule_id=rule.id,
-                    meaning=rule.meaning,
-                    strength=rule.strength,
-                    source=ev.source,
-                    field=ev.field,
-                    value=ev.value,
-                    generator=generator,
-                    description=rule.description,
-                )
-            )
+            found.add(_signal(rule, ev, _generator(rule, ev, match, siblings, catalog)))
+    for rule in catalog.rules:
+        if rule.detector == KEYS_DETECTOR:
+            found.update(_keys_signals(rule, items, catalog))
     return tuple(sorted(found, key=signal_sort_key))
+
+
+def _signal(rule: Rule, ev: Evidence, generator: str) -> Signal:
+    return Signal(
+        rule_id=rule.id,
+        meaning=rule.meaning,
+        strength=rule.strength,
+        source=ev.source,
+        field=ev.field,
+        value=ev.value,
+        generator=generator,
+        description=rule.description,
+    )
+
+
+def _keys_signals(rule: Rule, items: list[Evidence], catalog: Catalog) -> list[Signal]:
+    """The keys detector over one source's fields (those the rule's field globs take)."""
+    fields = {
+        ev.field: ev.value
+        for ev in items
+        if ev.source == rule.source and rule.field_matches(ev.field) and ev.value.strip()
+    }
+    found = detect_keys(fields)
+    if found is None:
+        return []
+    keys = sorted(fields, key=lambda name: (name.strip().lower() not in _PROMPT_FIELDS, name))
+    shown = Evidence(rule.source, keys[0], fields[keys[0]])
+    name = normalise_generator(found.tool, catalog) if found.tool else rule.generator
+    return [_signal(rule, shown, name)]
+
+
+_PROMPT_FIELDS = ("prompt", "positive_prompt", "negative_prompt", "negative prompt")
 
 
 def signal_sort_key(s: Signal) -> tuple[int, int, int, str, str, str, str]:
@@ -68,14 +94,17 @@ def signal_sort_key(s: Signal) -> tuple[int, int, int, str, str, str, str]:
     )
 
 
-def _accepts(rule: Rule, ev: Evidence, catalog: Catalog) -> re.Match[str] | bool:
-    """Truthy when the rule fires: the first regex match (for generator groups) or True."""
-    if not rule.field_matches(ev.field) or not ev.value.strip():
+def _accepts(rule: Rule, ev: Evidence, catalog: Catalog) -> Match:
+    """Truthy when the rule fires: the first regex match (for generator groups), the detector's
+    finding (it may name the tool) or True."""
+    if rule.detector == KEYS_DETECTOR or not rule.field_matches(ev.field) or not ev.value.strip():
         return False
     if rule.exclude is not None and rule.exclude.search(ev.value):
         return False
     if rule.present:
         return True
+    if rule.detector == DETECTOR:
+        return detect(ev.field, ev.value) or False
     if rule.terms:
         return normalise_dst(ev.value, catalog.dst_canonical) in rule.terms
     first: re.Match[str] | None = None
@@ -90,7 +119,7 @@ def _accepts(rule: Rule, ev: Evidence, catalog: Catalog) -> re.Match[str] | bool
 def _generator(
     rule: Rule,
     ev: Evidence,
-    match: re.Match[str] | bool,
+    match: Match,
     siblings: dict[tuple[str, str], str],
     catalog: Catalog,
 ) -> str:
@@ -98,6 +127,8 @@ def _generator(
         value = siblings.get((ev.source, sibling_field(ev.field, name)), "")
         if value.strip():
             return normalise_generator(value, catalog)
+    if isinstance(match, Detection) and match.tool:
+        return normalise_generator(match.tool, catalog)
     if isinstance(match, re.Match) and "generator" in match.re.groupindex:
         raw = match.group("generator") or ""
         if raw.strip():
