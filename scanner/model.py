@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 # Evidence sources (contract: they appear in the JSON report).
-SOURCES = ("c2pa", "xmp", "exif", "png-text", "container", "fingerprint")
+# exr, dpx (also Cineon), mxf, psd, jp2 (also J2K codestreams), bwf: studio formats' own headers.
+SOURCES = ("c2pa", "xmp", "exif", "png-text", "container", "fingerprint",
+           "exr", "dpx", "mxf", "psd", "jp2", "bwf")  # fmt: skip
 
 # Assessment axes (contract).
 AI_VALUES = ("generated", "composite", "none")
