@@ -25,7 +25,7 @@ from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import has_reader
 from scanner.engine.report_caps import cap_for_report
-from scanner.extract import c2pa, container, exif, integrity, png_text, xmp
+from scanner.extract import c2pa, container, exif, exr, integrity, png_text, xmp
 from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, FrameHash, Problem
@@ -43,6 +43,7 @@ EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
     ("exif", exif.extract),
     ("png-text", png_text.extract),
     ("container", container.extract),
+    ("exr", exr.extract),
     ("file", integrity.extract),  # metadata region cut short or broken: fatal
 )
 
