@@ -65,7 +65,7 @@ MPEG_TS = _t("video/mp2t", "MPEG-TS", "video")
 MPEG_PS = _t("video/mpeg", "MPEG-PS", "video")
 ASF = _t("video/x-ms-asf", "ASF", "video")
 # Media we recognise but have no provenance reader for.
-EXR = _t("image/x-exr", "EXR", "image", readable=False)
+EXR = _t("image/x-exr", "EXR", "image")
 DPX = _t("image/x-dpx", "DPX", "image", readable=False)
 CINEON = _t("image/x-cineon", "CINEON", "image", readable=False)
 PSD = _t("image/vnd.adobe.photoshop", "PSD", "image", readable=False)
