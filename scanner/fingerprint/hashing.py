@@ -2,7 +2,8 @@
 
 Stills: Pillow, decoding no more than needed (JPEG `draft` decodes at 1/2..1/8 scale in the
 DCT domain); HEIC/HEIF through pillow_heif; `Image.MAX_IMAGE_PIXELS` is checked from the
-header before any pixel is decoded. Video: `video.py`. Audio and anything else: nothing.
+header before any pixel is decoded. EXR, DPX and Cineon: OpenImageIO (`studio.py`).
+Video: `video.py`. Audio and anything else: nothing.
 Never raises for what a file contains: what went wrong becomes a `Problem`.
 """
 
@@ -19,7 +20,8 @@ from typing import BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from scanner.discover.media import MediaFile
-from scanner.fingerprint import picture
+from scanner.discover.safe_open import descriptor_path
+from scanner.fingerprint import picture, studio
 from scanner.fingerprint.picture import SOURCE, pixel_bound_problem
 from scanner.model import FrameHash, Problem
 
@@ -95,6 +97,12 @@ def fingerprint_still(media: MediaFile, handle: BinaryIO) -> FingerprintResult:
 
 def decode_still(media: MediaFile, handle: BinaryIO) -> tuple[Image.Image | None, Problem | None]:
     """The first frame of a still, upright, RGB, fitted in WORK_SIZE; or the reason it is not."""
+    if media.format in studio.FORMATS:
+        try:
+            picture_read, problem = studio.decode(media.format, descriptor_path(handle))
+            return (picture.fit(picture_read) if picture_read else None), problem
+        except OSError as exc:
+            return None, Problem(SOURCE, f"cannot decode image: {exc}", fatal=True)
     try:
         handle.seek(0)
         with warnings.catch_warnings():
