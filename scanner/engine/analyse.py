@@ -25,7 +25,7 @@ from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import has_reader
 from scanner.engine.report_caps import cap_for_report
-from scanner.extract import c2pa, container, exif, exr, integrity, png_text, xmp
+from scanner.extract import c2pa, container, dpx, exif, exr, integrity, mxf, png_text, xmp
 from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, FrameHash, Problem
@@ -44,6 +44,8 @@ EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
     ("png-text", png_text.extract),
     ("container", container.extract),
     ("exr", exr.extract),
+    ("dpx", dpx.extract),
+    ("mxf", mxf.extract),
     ("file", integrity.extract),  # metadata region cut short or broken: fatal
 )
 

@@ -76,8 +76,20 @@ def fingerprint_media(media: MediaFile, handle: BinaryIO) -> FingerprintResult:
 
         sampled = sample_video(handle)
         thumbnail = picture.thumbnail_uri(sampled.poster) if sampled.poster else ""
-        return FingerprintResult(sampled.frames, thumbnail, sampled.problems)
+        problems = sampled.problems
+        if media.format == "MXF":
+            problems = tuple(_essence_not_decoded(p) for p in problems)
+        return FingerprintResult(sampled.frames, thumbnail, problems)
     return FingerprintResult()
+
+
+def _essence_not_decoded(problem: Problem) -> Problem:
+    """An MXF whose essence no decoder reads (ACES, IMF App 5) is not an error: its metadata
+    was read by the readers; the report says its frames could not be decoded (issue 15)."""
+    if not problem.fatal:
+        return problem
+    message = f"the essence frames could not be decoded, so no fingerprint: {problem.message}"
+    return Problem(SOURCE, message[:500])
 
 
 def fingerprint_still(media: MediaFile, handle: BinaryIO) -> FingerprintResult:
