@@ -21,29 +21,12 @@ from scanner.discover.safe_open import file_size
 from scanner.extract.exr import header_evidence
 from scanner.extract.formats import exr, mxf
 from scanner.extract.formats.binio import read_at
+from scanner.extract.formats.window import Window
 from scanner.extract.interface import Extracted, ExtractOptions, as_problem, read_failed
 from scanner.model import Evidence, Problem
 
 SOURCE = "mxf"
 FORMATS = frozenset({"MXF"})
-
-
-class Window:
-    """A read-only view of part of an open file, as a file of its own (for the EXR parser)."""
-
-    def __init__(self, handle: BinaryIO, start: int, length: int) -> None:
-        self.handle, self.start, self.length, self.position = handle, start, length, 0
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self.position = offset if whence == 0 else self.length + offset
-        return self.position
-
-    def read(self, count: int = -1) -> bytes:
-        left = max(0, self.length - self.position)
-        count = left if count < 0 else min(count, left)
-        data = read_at(self.handle, self.start + self.position, count)
-        self.position += len(data)
-        return data
 
 
 def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
