@@ -25,7 +25,20 @@ from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import has_reader
 from scanner.engine.report_caps import cap_for_report
-from scanner.extract import c2pa, container, dpx, exif, exr, integrity, mxf, png_text, xmp
+from scanner.extract import (
+    bwf,
+    c2pa,
+    container,
+    dpx,
+    exif,
+    exr,
+    integrity,
+    jp2,
+    mxf,
+    png_text,
+    psd,
+    xmp,
+)
 from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, FrameHash, Problem
@@ -46,6 +59,9 @@ EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
     ("exr", exr.extract),
     ("dpx", dpx.extract),
     ("mxf", mxf.extract),
+    ("psd", psd.extract),
+    ("jp2", jp2.extract),
+    ("bwf", bwf.extract),
     ("file", integrity.extract),  # metadata region cut short or broken: fatal
 )
 

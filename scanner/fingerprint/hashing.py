@@ -145,10 +145,17 @@ def decode_still(media: MediaFile, handle: BinaryIO) -> tuple[Image.Image | None
 
 
 def _draft(image: Image.Image) -> None:
-    """Ask the JPEG decoder for the smallest DCT scale still at least WORK_SIZE on its long side."""
+    """Ask the JPEG decoder for the smallest DCT scale still at least WORK_SIZE on its long side,
+    the JPEG 2000 decoder for the smallest resolution level (`reduce`: 2048 px wide at 254 ms
+    whole, 27 ms at a quarter)."""
+    width, height = image.size
+    if image.format == "JPEG2000":
+        levels = int(math.log2(max(width, height, 1) / picture.WORK_SIZE)) if width else 0
+        image.reduce = max(0, levels)  # type: ignore[assignment,method-assign]
+        image.load()  # the size becomes the reduced one only once decoded
+        return
     if image.format != "JPEG":
         return
-    width, height = image.size
     scale = picture.WORK_SIZE / max(width, height, 1)
     if scale < 1:
         image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
