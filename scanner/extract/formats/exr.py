@@ -41,6 +41,10 @@ class _Short(Exception):
     """The buffer ended inside a header: read more of the file."""
 
 
+class _Limit(Exception):
+    """A count cap was reached: the rest of the header is not read."""
+
+
 @dataclass(frozen=True)
 class Attribute:
     name: bytes  # raw, as in the file
@@ -96,6 +100,9 @@ def read_header(handle: BinaryIO, size: int) -> ExrHeader:
                 return result
             want = min(want * 4, MAX_HEADER_BYTES)
             continue
+        except _Limit as exc:
+            result.problems.append(limit_reached(str(exc)))
+            return result
         except ValueError as exc:
             result.problems.append(f"corrupt: {exc}")
             return result
@@ -137,7 +144,7 @@ def _parse(buffer: bytes, result: ExrHeader, size: int) -> tuple[list[list[Attri
                 raise _Short
             count += 1
             if count > MAX_ATTRIBUTES:
-                raise ValueError(f"more than {MAX_ATTRIBUTES:,} attributes")
+                raise _Limit(f"more than {MAX_ATTRIBUTES:,} OpenEXR attributes: the rest not read")
             attributes.append(Attribute(name, kind, buffer[pos : pos + length]))
             pos += length
         if not attributes and parts:
@@ -148,7 +155,7 @@ def _parse(buffer: bytes, result: ExrHeader, size: int) -> tuple[list[list[Attri
         if not result.flags & MULTIPART:
             break
         if len(parts) > MAX_PARTS:
-            raise ValueError(f"more than {MAX_PARTS:,} parts")
+            raise _Limit(f"more than {MAX_PARTS:,} OpenEXR parts: the rest not read")
     return parts, pos
 
 

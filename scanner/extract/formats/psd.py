@@ -220,7 +220,7 @@ def _records(handle: BinaryIO, start: int, length: int, result: PsdScan) -> None
         return
     count = abs(struct.unpack(">h", count_data)[0])
     if count > MAX_LAYERS:
-        result.broken = f"corrupt: {count:,} layers"
+        result.problems.append(limit_reached(f"{count:,} layers: over {MAX_LAYERS:,}, not read"))
         return
     window = Window(handle, start + 2, min(length, MAX_RECORDS_BYTES))
     try:
