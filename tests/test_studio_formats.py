@@ -156,7 +156,8 @@ def test_dpx_headers_industry_fields_and_user_data(tmp_path: Path) -> None:
     assert found["copyright"] == ["(c) ACME"]  # the bytes that are not text are gone
     assert found["input_device"] == ["ARRI ALEXA 35"] and found["film.frame_id"] == ["1001"]
     assert found["film.slate_info"] == ["sc12 tk3"] and found["tv.timecode"] == ["10:00:00:00"]
-    assert found["user_data"] == ["provscan-fixture note: final grade"]
+    assert found["user_data.id"] == ["provscan-fixture"]
+    assert found["user_data"] == ["note: final grade"]
     little = studio.write_dpx(tmp_path / "le.dpx", PICTURE, creator="Nuke", big_endian=False)
     assert fields(run(dpx, little))["creator"] == ["Nuke"]
 

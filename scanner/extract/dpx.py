@@ -3,7 +3,8 @@
 Fields (source `dpx`, for both formats): `creator`, `project`, `copyright`, `file_name`,
 `creation_time`, `input_device`, `input_device_serial`, `source_file_name`,
 `element[N].description`, and when the header declares them the industry fields
-(`film.format`, `film.frame_id`, `film.slate_info`, `tv.timecode`) and `user_data`; Cineon
+(`film.format`, `film.frame_id`, `film.slate_info`, `tv.timecode`), `user_data.id` and
+`user_data`; Cineon
 adds `label`, `input_device_model`, `creation_date`. Values are the fields' printable text
 only (`formats.dpx.clean_text`): padding, 0xFF fill and binary bytes never reach a report.
 

@@ -12,7 +12,8 @@ origination (712-1023), film information (1024-2047), user data, image data.
 Text fields are ASCII, padded with NULs, and writers leave undefined ones as 0xFF: each is cut
 at its first NUL, and only its printable runs of 2 or more characters are kept (joined with a
 space), so neither padding nor a stray binary byte reaches a report. User data is free-form:
-its printable runs of 4 or more characters are kept.
+its 32-byte user id when it is text, then its printable runs of 4 or more characters (line
+breaks kept).
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ class FilmHeader:
     broken: str = ""  # why the file is not whole ("" when it is)
 
 
-def clean_text(raw: bytes, min_run: int = MIN_TEXT_RUN) -> str:
-    """Printable ASCII runs of a field (cut at its first NUL), joined by a space."""
+def clean_text(raw: bytes, min_run: int = MIN_TEXT_RUN, keep_breaks: bool = False) -> str:
+    """Printable ASCII runs of a field (cut at its first NUL), joined by a space; line breaks
+    and tabs kept inside a run with `keep_breaks`, else made spaces."""
     raw = raw.split(b"\x00", 1)[0]
     runs: list[str] = []
     current = bytearray()
@@ -74,7 +76,7 @@ def clean_text(raw: bytes, min_run: int = MIN_TEXT_RUN) -> str:
             current.append(byte)
             continue
         if byte in (0x09, 0x0A, 0x0D) and current:
-            current.append(0x20)
+            current.append(byte if keep_breaks else 0x20)
             continue
         text = current.decode("ascii").strip()
         if len(text) >= min_run:
@@ -83,10 +85,18 @@ def clean_text(raw: bytes, min_run: int = MIN_TEXT_RUN) -> str:
     return " ".join(runs)
 
 
-def user_text(raw: bytes) -> str:
-    """The printable runs of free-form user data (NULs and binary between them dropped)."""
-    runs = [clean_text(part, MIN_USER_RUN) for part in raw.split(b"\x00")]
-    return " ".join(r for r in runs if r)
+def user_fields(raw: bytes) -> list[tuple[str, str]]:
+    """User data: a 32-byte user id (when the first 32 bytes are NUL-padded text) and the
+    printable runs of the rest (NULs and binary between them dropped, line breaks kept)."""
+    out = []
+    if len(raw) > 32 and b"\x00" in raw[:32] and clean_text(raw[:32]):
+        out.append(("user_data.id", clean_text(raw[:32])))
+        raw = raw[32:]
+    runs = [clean_text(part, MIN_USER_RUN, keep_breaks=True) for part in raw.split(b"\x00")]
+    text = " ".join(r for r in runs if r)
+    if text:
+        out.append(("user_data", text))
+    return out
 
 
 def read_header(handle: BinaryIO, size: int) -> FilmHeader:
@@ -155,9 +165,7 @@ def _user_data(handle: BinaryIO, result: FilmHeader, start: int, length: int, en
         result.problems.append(
             limit_reached(f"user data of {length:,} bytes: only the first {MAX_USER_DATA:,} read")
         )
-    text = user_text(data)
-    if text:
-        result.fields.append(("user_data", text))
+    result.fields += user_fields(data)
 
 
 def _bcd_timecode(value: int) -> str:
