@@ -181,35 +181,9 @@ def test_dpx_cut_short_is_an_error(tmp_path: Path) -> None:
         assert any(expected in m for m in fatal(run(dpx, path))), keep
 
 
-def cineon_bytes(width: int = 8, height: int = 4) -> bytes:
-    """A minimal Cineon file (the layout OpenImageIO reads; it has no Cineon writer)."""
-    head = bytearray(b"\xff" * 2048)
-
-    def text(at: int, length: int, value: str) -> None:
-        head[at : at + length] = value.encode().ljust(length, b"\x00")
-
-    head[0:24] = struct.pack(">6I", 0x802A5FD7, 2048, 1024, 1024, 0, 2048 + width * height * 4)
-    text(24, 8, "V4.5")
-    text(32, 100, "frame.0001.cin")
-    text(132, 12, "2026:01:02")
-    text(144, 12, "03:04:05")
-    head[156:192] = b"\x00" * 36
-    head[192:196] = bytes([0, 3, 0xFF, 0xFF])
-    for channel in range(3):
-        spec = struct.pack(">BBBBIIIfIf", 0, channel + 1, 10, 0, width, height, 0, 0.0, 1023, 2.048)
-        head[196 + 28 * channel : 196 + 28 * (channel + 1)] = spec
-    text(452, 200, "label text")
-    head[680:692] = bytes([0, 5, 0, 0]) + struct.pack(">II", 0, 0)
-    head[712:720] = struct.pack(">ii", 0, 0)
-    text(844, 64, "Northlight scanner")
-    text(908, 32, "model-7")
-    pixel = struct.pack(">I", (512 << 22) | (256 << 12) | (128 << 2))
-    return bytes(head) + pixel * (width * height)
-
-
 def test_cineon_origination_fields_and_pixels(tmp_path: Path) -> None:
     path = tmp_path / "scan.0001.cin"
-    path.write_bytes(cineon_bytes())
+    path.write_bytes(studio.cineon_bytes())
     found = fields(run(dpx, path))
     assert found["input_device"] == ["Northlight scanner"]
     assert found["input_device_model"] == ["model-7"] and found["label"] == ["label text"]
