@@ -1,5 +1,7 @@
-"""Broadcast WAV extractor: the `bext` chunk (originator, description, coding history,
-loudness, UMID) and every element of the `iXML` chunk (project, scene, take, notes, tracks).
+"""Broadcast WAV extractor: every field of the `bext` chunk and every element of `iXML`.
+
+The `bext` chunk gives originator, description, coding history, loudness and UMID; the `iXML`
+chunk project, scene, take, notes and tracks.
 
 Fields (source `bwf`): `bext.description`, `bext.originator`, `bext.originator_reference`,
 `bext.origination_date`, `bext.origination_time`, `bext.time_reference`, `bext.version`,

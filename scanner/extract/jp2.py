@@ -1,5 +1,6 @@
-"""JPEG 2000 extractor: codestream comments, JPX labels, `xml ` boxes that are not XMP, and
-the other `uuid` boxes (their presence and size). The XMP packet (`uuid` box with Adobe's XMP
+"""JPEG 2000 extractor: codestream comments, JPX labels, non-XMP `xml ` and `uuid` boxes.
+
+Other `uuid` boxes are shown by presence and size. The XMP packet (`uuid` box with Adobe's XMP
 UUID, or an `xml ` box holding one) is read by the xmp extractor.
 
 Fields (source `jp2`): `comment`, `label`, `xml`, `uuid[<hex>]`. Integrity (fatal): a box

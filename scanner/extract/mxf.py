@@ -1,5 +1,6 @@
-"""MXF extractor: every Identification set (one per tool that wrote or re-wrapped the file),
-package names, descriptive metadata text, and the header of OpenEXR essence frames.
+"""MXF extractor: every Identification set, package names, DM text, ACES frames' EXR header.
+
+An Identification set is appended by each tool that wrote or re-wrapped the file.
 
 Fields (source `mxf`): `identification[N].company_name`, `.product_name`, `.version_string`,
 `.product_version`, `.toolkit_version`, `.platform`, `.modification_date`, `.product_uid`,

@@ -1,6 +1,7 @@
-"""Photoshop PSD/PSB extractor: layer names and kinds, IPTC text, version info, the image
-resources present. The XMP packet (resource 1060: document ancestors, history, CreatorTool,
-digital source type) is read by the xmp extractor.
+"""Photoshop PSD/PSB extractor: layer names and kinds, IPTC text, version info, resources.
+
+The image resources present are listed. The XMP packet (resource 1060: document ancestors,
+history, CreatorTool, digital source type) is read by the xmp extractor.
 
 Fields (source `psd`): `layer[N].name` and `layer[N].kind` (N in Photoshop's record order,
 bottom layer first, group starts and ends included), `iptc.<dataset>` (caption, byline,

@@ -1,5 +1,7 @@
-"""DPX (SMPTE 268M) and Cineon headers: fixed offsets, text fields cleaned, industry headers
-trusted only when the header says they are there.
+"""DPX (SMPTE 268M) and Cineon headers at fixed offsets, industry headers only where declared.
+
+Text fields are cleaned; the industry headers are trusted only when the header says they are
+there.
 
 DPX: magic `SDPX` (big-endian) or `XPDS` (little-endian). The generic header (file, image,
 orientation: 1664 bytes) is always read; the film and TV industry headers (384 bytes from

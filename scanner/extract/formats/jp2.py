@@ -1,5 +1,6 @@
-"""JPEG 2000 boxes (JP2/JPX) and codestream main headers (J2K): XMP, uuid and xml boxes,
-labels, and the codestream's comment (COM) markers.
+"""JPEG 2000 boxes (JP2/JPX) and codestream main headers (J2K): XMP, uuid, labels, comments.
+
+XMP, uuid and xml boxes, JPX labels, and the codestream's comment (COM) markers.
 
 A box is `uint32 length, 4-char type` (length 1: a uint64 length follows; 0: to the end of
 the file). XMP sits in a top-level `uuid` box with Adobe's XMP UUID, or in an `xml ` box;

@@ -1,5 +1,6 @@
-"""MXF header metadata (SMPTE ST 377-1): every Identification set, package names, descriptive
-metadata text, and where the first essence element is.
+"""MXF header metadata (SMPTE ST 377-1): every Identification set, package names, DM text.
+
+Also where the first essence element is (an ACES file's first OpenEXR frame).
 
 MediaInfo and FFmpeg report only the last Identification set of a file (checked on a file with
 two), but every tool that writes or re-wraps an MXF appends one: the first generation is the
