@@ -338,3 +338,29 @@ def test_bwf_ixml_with_entities_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bomb.wav"
     path.write_bytes(studio.bwf_bytes(originator="x", ixml=bomb))
     assert any("iXML refused" in m for m in fatal(run(bwf, path)))
+
+
+@pytest.mark.parametrize("mipmap", [False, True], ids=["tiled", "tiled-mipmap"])
+def test_exr_tiled_and_mipmapped_frames_read_and_hash(tmp_path: Path, mipmap: bool) -> None:
+    """Tiled files (OpenImageIO's writer: tiles 64x32, or a mipmapped texture) pass the offset
+    check, whose tile count follows the level mode and rounding, and decode by tiles."""
+    import numpy as np
+    import OpenImageIO as oiio
+
+    still = tmp_path / "still.png"
+    PICTURE.save(still)
+    linear = studio.srgb_to_linear(PICTURE).astype(np.float32)
+    path = tmp_path / "tiled.exr"
+    spec = oiio.ImageSpec(PICTURE.width, PICTURE.height, 3, "half")
+    spec.tile_width, spec.tile_height = 64, 32
+    if mipmap:
+        buffer = oiio.ImageBuf(spec)
+        buffer.set_pixels(oiio.ROI(), linear)
+        assert oiio.ImageBufAlgo.make_texture(oiio.MakeTxTexture, buffer, str(path))
+    else:
+        output = oiio.ImageOutput.create(str(path))
+        assert output.open(str(path), spec) and output.write_image(linear)
+        output.close()
+    found = run(exr, path)
+    assert not found.problems and fields(found)["tiles"][0].startswith("64x")
+    assert phash_of(path) == phash_of(still)

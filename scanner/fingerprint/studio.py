@@ -5,8 +5,8 @@ damaged files (the OpenEXR bindings return "success" with no parts on 30 of them
 path, so it reads the analysis' open descriptor (`descriptor_path`), and finds the format by
 the bytes (the path has no extension); the reader it picked must be the format sniffed.
 
-Memory stays flat whatever the frame size: the picture is read in strips of scanlines (at
-most STRIP_BYTES of float samples each) and each strip is box-averaged by an integer factor
+Memory stays flat whatever the frame size: the picture is read in strips of scanlines, or of
+rows of tiles for a tiled file (about STRIP_BYTES of float samples each) and each strip is box-averaged by an integer factor
 as it arrives, down to at most REDUCED_SIZE on the long side.
 
 Which picture: the first part (subimage) with R, G and B channels; in a multi-view file the
@@ -156,15 +156,23 @@ def _read_reduced(image_input: object, chosen: Channels) -> tuple[np.ndarray | N
     factor = reduction_factor(width, height)
     # Strips of whole blocks and whole EXR chunks (32 scanlines at most per chunk but for
     # DWAB/HTJ2K256), so no chunk is decoded twice.
-    unit = factor * CHUNK_LINES // math.gcd(factor, CHUNK_LINES)
+    tiled = int(spec.tile_width) > 0 and int(spec.tile_height) > 0
+    lines = int(spec.tile_height) if tiled else CHUNK_LINES
+    unit = factor * lines // math.gcd(factor, lines)
     rows = max(1, STRIP_BYTES // (width * (last - first) * 4))
     rows = max(unit, rows // unit * unit)
     strips: list[np.ndarray] = []
     for top in range(0, height, rows):
         bottom = min(height, top + rows)
-        strip = reader.read_scanlines(  # type: ignore[attr-defined]
-            chosen.subimage, 0, spec.y + top, spec.y + bottom, spec.z, first, last, "float"
-        )
+        if tiled:  # OpenImageIO reads a tiled EXR by tiles only (no scanline emulation)
+            strip = reader.read_tiles(  # type: ignore[attr-defined]
+                chosen.subimage, 0, spec.x, spec.x + width, spec.y + top, spec.y + bottom,
+                spec.z, spec.z + max(1, int(spec.depth)), first, last, "float",
+            )  # fmt: skip
+        else:
+            strip = reader.read_scanlines(  # type: ignore[attr-defined]
+                chosen.subimage, 0, spec.y + top, spec.y + bottom, spec.z, first, last, "float"
+            )
         error = reader.geterror()  # type: ignore[attr-defined]
         if strip is None or error:
             return None, error or "pixel data unreadable"
