@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size
-from scanner.extract.formats import bwf, riff
+from scanner.extract.formats import bwf, is_limit, riff
 from scanner.extract.interface import Extracted, ExtractOptions, as_problem, read_failed
 from scanner.model import Evidence, Problem
 
@@ -32,7 +32,7 @@ def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extr
     problems: list[Problem] = []
     try:
         scan = riff.scan(handle, file_size(handle))
-        problems += [as_problem(SOURCE, p) for p in scan.problems if p.startswith("limit")]
+        problems += [as_problem(SOURCE, p) for p in scan.problems if is_limit(p)]
         for chunk in scan.chunks:
             if chunk.fourcc not in (b"bext", b"iXML"):
                 continue

@@ -6,8 +6,8 @@ path, so it reads the analysis' open descriptor (`descriptor_path`), and finds t
 the bytes (the path has no extension); the reader it picked must be the format sniffed.
 
 Memory stays flat whatever the frame size: the picture is read in strips of scanlines, or of
-rows of tiles for a tiled file (about STRIP_BYTES of float samples each) and each strip is box-averaged by an integer factor
-as it arrives, down to at most REDUCED_SIZE on the long side.
+rows of tiles for a tiled file (about STRIP_BYTES of float samples each), and each strip is
+box-averaged by an integer factor as it arrives, down to at most REDUCED_SIZE on the long side.
 
 Which picture: the first part (subimage) with R, G and B channels; in a multi-view file the
 default view (the first name of `multiView`: unprefixed `R,G,B`, else `<view>.R` ...), then
