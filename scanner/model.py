@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 # Evidence sources (contract: they appear in the JSON report).
-SOURCES = ("c2pa", "xmp", "exif", "png-text", "container", "fingerprint", "comment", "stealth")
+# comment: file comments (JPEG COM); stealth: parameters hidden in pixel LSBs; exr, dpx (also
+# Cineon), mxf, psd, jp2 (also J2K codestreams), bwf: studio formats' own headers.
+SOURCES = ("c2pa", "xmp", "exif", "png-text", "container", "fingerprint", "comment", "stealth",
+           "exr", "dpx", "mxf", "psd", "jp2", "bwf")  # fmt: skip
 
 # Assessment axes (contract).
 AI_VALUES = ("generated", "composite", "none")

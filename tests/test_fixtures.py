@@ -46,7 +46,7 @@ pillow_heif.register_heif_opener()
 def test_layout_is_exactly_the_plan():
     files = {p.relative_to(DELIVERY).as_posix() for p in DELIVERY.rglob("*") if p.is_file()}
     assert files == set(BY_PATH)  # no provscan.toml: the policy lives outside the delivery
-    assert len(EXPECTED) == 38
+    assert len(EXPECTED) == 54
 
 
 def test_the_sample_policy_is_outside_the_delivery_and_written_from_the_plan():
@@ -268,16 +268,39 @@ def test_audio_decodes(rel, codec):
 @pytest.mark.parametrize(
     "rel, magic, codec",
     [
-        ("final/vfx/shot010_v001.exr", bytes.fromhex("762f3101"), "exr"),
-        ("final/vfx/shot010_v001.dpx", b"SDPX", "dpx"),
-        ("final/vfx/master.mxf", bytes.fromhex("060e2b34020501010d01020101020400"), "mpeg2video"),
+        ("final/vfx/sh010/sh010_comp_v003.1001.exr", bytes.fromhex("762f3101"), "exr"),
+        ("final/vfx/sh020/sh020_plate.1001.dpx", b"SDPX", "dpx"),
+        ("final/masters/ep104_master.mxf", bytes.fromhex("060e2b34020501010d01020101020400"),
+         "mpeg2video"),
     ],
-)
+)  # fmt: skip
 def test_vfx_formats_are_real_files(rel, magic, codec):
+    """FFmpeg, not provscan, decodes the studio files the fixture library wrote itself."""
     assert delivered(rel).read_bytes().startswith(magic)
     with av.open(str(delivered(rel))) as container:
         assert container.streams.video[0].codec_context.name == codec
-        assert next(container.decode(video=0)).width in (160, 320)
+        assert next(container.decode(video=0)).width in (192, 320)
+
+
+def test_studio_files_read_back_with_their_own_libraries():
+    """psd-tools, OpenEXR and the stdlib wave reader (not provscan) see what the plan says."""
+    import wave
+
+    import OpenEXR
+    from psd_tools import PSDImage
+
+    psd = PSDImage.open(delivered("final/stills/keyart_layers.psd"))
+    assert [layer.name for layer in psd.descendants()] == [
+        "Background",
+        "Sky",
+        "Generative Layer 1",
+    ]
+    header = OpenEXR.File(str(delivered("final/vfx/sh010/sh010_comp_v003.1004.exr"))).header()
+    assert '"class_type": "KSampler"' in header["nuke/comfyui_graph"]
+    assert header["software"] == "Nuke 15.1v3"
+    with wave.open(str(delivered("final/audio/stems/DX_stem_bwf.wav"))) as stem:
+        assert (stem.getframerate(), stem.getsampwidth()) == (48000, 3)
+    assert delivered("final/stills/._camera_001.jpg").read_bytes()[:4] == bytes.fromhex("00051607")
 
 
 def test_broken_files():

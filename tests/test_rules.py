@@ -143,6 +143,12 @@ STABLE_IDS = {
     "XMP-GENPARAMS", "EXIF-GENPARAMS", "PNG-GENPARAMS", "PNG-GENPARAMS-KEYS",
     "CONTAINER-GENPARAMS", "COMMENT-GENPARAMS", "STEALTH-GENPARAMS", "STEALTH-SIGNATURE",
     "C2PA-RUBRIC-POSSIBLY-GENAI", "C2PA-RUBRIC-GENAI", "C2PA-RUBRIC-SIGNAL",
+    "EXR-SOFTWARE-GENAI", "EXR-SOFTWARE-UPSCALER", "EXR-COMFYUI-GRAPH", "EXR-COMFYUI-WORKFLOW",
+    "EXR-A1111-PARAMS", "EXR-PROMPT-ATTRIBUTE", "EXR-TEXT-GENAI-NAME", "DPX-CREATOR-GENAI",
+    "DPX-COMFYUI-RECORD", "DPX-A1111-PARAMS", "DPX-TEXT-GENAI-NAME", "MXF-IDENTIFICATION-GENAI",
+    "MXF-IDENTIFICATION-UPSCALER", "MXF-TEXT-GENAI-NAME", "PSD-LAYER-GENERATIVE",
+    "PSD-IPTC-PROGRAM-GENAI", "PSD-TEXT-GENAI-NAME", "JP2-COMMENT-GENAI", "JP2-TEXT-GENAI-NAME",
+    "BWF-ORIGINATOR-GENAI", "BWF-CODING-HISTORY-GENAI", "BWF-TEXT-GENAI-NAME",
 }  # fmt: skip
 
 
@@ -152,7 +158,7 @@ def test_catalog_ids_are_stable_and_complete():
     assert len(ids) == len(set(ids))
     # Removing or renaming an id breaks reports and caches: retire ids, never reuse them.
     assert set(ids) == STABLE_IDS
-    assert CATALOG_VERSION == catalog.version == "2026.12.1"
+    assert CATALOG_VERSION == catalog.version == "2026.12.16"
     for rule in catalog.rules:
         assert rule.meaning in MEANINGS and rule.strength in STRENGTHS
         assert rule.description and rule.reference.startswith("markers.md")
@@ -186,7 +192,7 @@ def test_rules_table_lists_every_rule_for_the_cli():
             ("present = true\nfallback", "present = false\nfallback", 1),
             "'present' can only be true",
         ),
-        (('catalog_version = "2026.12.1"', "", 1), "catalog_version"),
+        (('catalog_version = "2026.12.16"', "", 1), "catalog_version"),
         (('detector = "generation-parameters"', 'detector = "vibes"', 1), "detector must be"),
         (("<<genai_tools>>", "<<nope>>", 1), "unknown pattern <<nope>>"),
     ],

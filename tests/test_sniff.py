@@ -45,7 +45,7 @@ def pillow_bytes(fmt: str, **options) -> bytes:
         ("GIF", {}, ("GIF", "image/gif", "image", True)),
         ("BMP", {}, ("BMP", "image/bmp", "image", False)),
         ("AVIF", {}, ("AVIF", "image/avif", "image", True)),
-        ("JPEG2000", {}, ("JP2", "image/jp2", "image", False)),
+        ("JPEG2000", {}, ("JP2", "image/jp2", "image", True)),
     ],
 )
 def test_pillow_images(fmt: str, options: dict, expected: tuple) -> None:
@@ -159,12 +159,12 @@ def test_bmff_brands(data: bytes, fmt: str) -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"\x76\x2f\x31\x01\x02\x00\x00\x00channels", ("EXR", "image/x-exr", "image", False)),
-        (b"SDPX" + b"\x00" * 60, ("DPX", "image/x-dpx", "image", False)),
-        (b"XPDS" + b"\x00" * 60, ("DPX", "image/x-dpx", "image", False)),
-        (b"\x80\x2a\x5f\xd7" + b"\x00" * 60, ("CINEON", "image/x-cineon", "image", False)),
-        (b"8BPS\x00\x01" + b"\x00" * 60, ("PSD", "image/vnd.adobe.photoshop", "image", False)),
-        (b"\xff\x4f\xff\x51" + b"\x00" * 60, ("J2K", "image/x-jp2-codestream", "image", False)),
+        (b"\x76\x2f\x31\x01\x02\x00\x00\x00channels", ("EXR", "image/x-exr", "image", True)),
+        (b"SDPX" + b"\x00" * 60, ("DPX", "image/x-dpx", "image", True)),
+        (b"XPDS" + b"\x00" * 60, ("DPX", "image/x-dpx", "image", True)),
+        (b"\x80\x2a\x5f\xd7" + b"\x00" * 60, ("CINEON", "image/x-cineon", "image", True)),
+        (b"8BPS\x00\x01" + b"\x00" * 60, ("PSD", "image/vnd.adobe.photoshop", "image", True)),
+        (b"\xff\x4f\xff\x51" + b"\x00" * 60, ("J2K", "image/x-jp2-codestream", "image", True)),
         (b"\xff\x0a" + b"\x00" * 60, ("JXL", "image/jxl", "image", True)),
         (b"\x00\x00\x00\x0cJXL \r\n\x87\n" + b"\x00" * 40, ("JXL", "image/jxl", "image", True)),
         (
@@ -212,7 +212,7 @@ def test_non_media_is_none(data: bytes) -> None:
 
 def test_has_reader() -> None:
     assert [f for f in ("JPEG", "MOV", "MXF", "EXR", "DPX", "BMP", "PSD", "UNKNOWN")
-            if has_reader(f)] == ["JPEG", "MOV", "MXF"]  # fmt: skip
+            if has_reader(f)] == ["JPEG", "MOV", "MXF", "EXR", "DPX", "PSD"]  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)

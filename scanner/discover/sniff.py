@@ -6,8 +6,9 @@ format. MIME types are the ones c2pa-python accepts where it reads the format, s
 reader can be handed `media_type` as is.
 
 `readable` says whether any provscan reader looks for provenance in the format: C2PA (the
-c2pa-python SDK), XMP/EXIF/PNG text (our parsers) or container tags (MediaInfo). Formats
-without one (EXR, DPX, Cineon, PSD, JPEG 2000, BMP, CR3) are still assets: the report says
+c2pa-python SDK), XMP/EXIF/PNG text (our parsers), container tags (MediaInfo) or a studio
+format's own header (EXR, DPX, Cineon, MXF, PSD, JPEG 2000, BWF). Formats without one (BMP,
+CR3, R3D, ARRIRAW) are still assets: the report says
 that no reader exists, so "no AI signal" there means nothing was looked at.
 """
 
@@ -66,13 +67,14 @@ MXF = _t("application/mxf", "MXF", "video")
 MPEG_TS = _t("video/mp2t", "MPEG-TS", "video")
 MPEG_PS = _t("video/mpeg", "MPEG-PS", "video")
 ASF = _t("video/x-ms-asf", "ASF", "video")
-# Media we recognise but have no provenance reader for.
-EXR = _t("image/x-exr", "EXR", "image", readable=False)
-DPX = _t("image/x-dpx", "DPX", "image", readable=False)
-CINEON = _t("image/x-cineon", "CINEON", "image", readable=False)
-PSD = _t("image/vnd.adobe.photoshop", "PSD", "image", readable=False)
-JP2 = _t("image/jp2", "JP2", "image", readable=False)
-J2K = _t("image/x-jp2-codestream", "J2K", "image", readable=False)
+# Studio formats with their own readers (issue 15), then media we recognise but have no
+# provenance reader for (readable=False).
+EXR = _t("image/x-exr", "EXR", "image")
+DPX = _t("image/x-dpx", "DPX", "image")
+CINEON = _t("image/x-cineon", "CINEON", "image")
+PSD = _t("image/vnd.adobe.photoshop", "PSD", "image")
+JP2 = _t("image/jp2", "JP2", "image")
+J2K = _t("image/x-jp2-codestream", "J2K", "image")
 BMP = _t("image/bmp", "BMP", "image", readable=False)  # no metadata container at all
 CR3 = _t("image/x-canon-cr3", "CR3", "image", readable=False)
 R3D = _t("video/x-red-r3d", "R3D", "video", readable=False)

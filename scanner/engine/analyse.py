@@ -25,7 +25,22 @@ from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import has_reader
 from scanner.engine.report_caps import cap_for_report
-from scanner.extract import c2pa, comment, container, exif, integrity, png_text, stealth, xmp
+from scanner.extract import (
+    bwf,
+    c2pa,
+    comment,
+    container,
+    dpx,
+    exif,
+    exr,
+    integrity,
+    jp2,
+    mxf,
+    png_text,
+    psd,
+    stealth,
+    xmp,
+)
 from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, FrameHash, Problem
@@ -50,6 +65,12 @@ EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
     ("container", container.extract),
     ("comment", comment.extract),
     ("stealth", stealth.extract),
+    ("exr", exr.extract),
+    ("dpx", dpx.extract),
+    ("mxf", mxf.extract),
+    ("psd", psd.extract),
+    ("jp2", jp2.extract),
+    ("bwf", bwf.extract),
     ("file", integrity.extract),  # metadata region cut short or broken: fatal
 )
 

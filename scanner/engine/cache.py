@@ -63,7 +63,7 @@ _KNOWN_TYPE = (
 MAX_TYPE_CHARS = 200
 # Libraries whose version changes what a file reads as.
 RESULT_LIBRARIES = ("c2pa-python", "pillow", "pillow-heif", "exifread", "pymediainfo",
-                    "imagehash", "av", "defusedxml")  # fmt: skip
+                    "imagehash", "av", "defusedxml", "openimageio", "psd-tools")  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -12,3 +12,7 @@ with contextlib.suppress(Exception):
     import scipy.fft  # noqa: F401
 
     import scanner.engine.analyse  # noqa: F401
+
+with contextlib.suppress(Exception):  # EXR/DPX pixels and PSD layers: shared, not per worker
+    import OpenImageIO  # noqa: F401
+    import psd_tools.psd.layer_and_mask  # noqa: F401

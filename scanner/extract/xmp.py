@@ -7,6 +7,7 @@ Where the packet is, per format:
 - TIFF/DNG: tag 700. WebP: chunk `XMP `. WAV/AVI: chunk `_PMX`.
 - MP4/M4V/M4A/3GP: top-level `uuid` BE7ACFCB-...; MOV: `moov/udta/XMP_`; HEIC/HEIF/AVIF: the
   metadata item of type application/rdf+xml.
+- PSD/PSB: image resource 1060. JPEG 2000: a `uuid` box BE7ACFCB-..., or an `xml ` box.
 Evidence fields are `prefix:LocalName` (see `xmp_rdf`); a packet that is not well-formed is a
 non-fatal Problem shown to the reviewer. A packet declaring a DTD or entities (XML bomb, external
 entity) is crafted: it is refused, never expanded, and the Problem is fatal, because whatever it
@@ -20,7 +21,7 @@ from typing import BinaryIO
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size
 from scanner.discover.sniff import BMFF_FORMATS, PNG_FORMATS, RIFF_FORMATS, TIFF_FORMATS
-from scanner.extract.formats import bmff, is_limit, jpeg, limit_reached, png, riff, tiff
+from scanner.extract.formats import bmff, is_limit, jp2, jpeg, limit_reached, png, psd, riff, tiff
 from scanner.extract.interface import (
     MAX_PACKET_BYTES,
     Extracted,
@@ -35,6 +36,7 @@ SOURCE = "xmp"
 PNG_XMP_KEYWORD = "XML:com.adobe.xmp"
 EXTENDED_XMP_FIELD = "xmpNote:HasExtendedXMP"
 FORMATS = frozenset({"JPEG"}) | PNG_FORMATS | TIFF_FORMATS | RIFF_FORMATS | BMFF_FORMATS
+FORMATS |= {"PSD", "JP2"}
 
 Packets = list[tuple[str, bytes]]  # (where in the file, packet bytes)
 
@@ -113,6 +115,14 @@ def _packets(
         return app1, jpeg_scan.extended_xmp
     if fmt in PNG_FORMATS:
         return _png_packets(handle, size, problems), {}
+    if fmt == "PSD":
+        psd_scan = psd.scan(handle, size, layers=False)
+        problems.extend(p for p in psd_scan.problems if is_limit(p))
+        return ([("resource 1060", psd_scan.xmp)] if psd_scan.xmp else []), {}
+    if fmt == "JP2":
+        jp2_scan = jp2.scan(handle, size)
+        problems.extend(p for p in jp2_scan.problems if is_limit(p))
+        return jp2_scan.xmp, {}
     if fmt in TIFF_FORMATS:
         found = tiff.scan(handle, 0, size, {"IFD0": frozenset({tiff.XMP_TAG})}, MAX_PACKET_BYTES)
         problems.extend(p for p in found.problems if is_limit(p))

@@ -1,0 +1,366 @@
+"""Issue 15: the studio-format readers (EXR, DPX/Cineon, MXF, PSD, JPEG 2000, BWF) on files
+written by the formats' own tools (OpenEXR, psd-tools, OpenJPEG, FFmpeg) or by the fixture
+library, and on the real files of ../shared/promedia (skipped cleanly where absent)."""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+
+import pytest
+
+from fixtures import media, pictures, studio
+from scanner.extract import bwf, container, dpx, exr, jp2, mxf, psd, xmp
+from scanner.extract.formats import exr as exr_format
+from scanner.extract.interface import Extracted
+from scanner.fingerprint import studio as studio_pixels
+from scanner.fingerprint.hashing import fingerprint_media
+from tests.extract_helpers import call_opened, media_for, run
+
+PROMEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "promedia"
+EXR_IMAGES = PROMEDIA / "AcademySoftwareFoundation+openexr-images"
+PHOTON = PROMEDIA / "Netflix+photon/src/test/resources/TestIMP"
+PICTURE = pictures.photo(5, (320, 180))
+PHOTON_REL = "Netflix+photon/src/test/resources/TestIMP"
+HT_VIDEO = f"{PHOTON_REL}/HT/IMP/VIDEO_6ed567b7-c030-46d6-9c1c-0f09bab4b962.mxf"
+APP5_REEL = f"{PHOTON_REL}/Application5/PhotonApp5Test/reel1.mxf"
+
+
+def promedia(rel: str) -> Path:
+    path = PROMEDIA / rel
+    if not path.exists():
+        pytest.skip(f"../shared/promedia not present: {rel}")
+    return path
+
+
+def fields(result: Extracted) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in result.evidence:
+        out.setdefault(item.field, []).append(item.value)
+    return out
+
+
+def fatal(result: Extracted) -> list[str]:
+    return [p.message for p in result.problems if p.fatal]
+
+
+def phash_of(path: Path) -> str:
+    found = call_opened(fingerprint_media, media_for(path))
+    assert found.frames, found.problems
+    return found.frames[0].phash
+
+
+# --- OpenEXR ----------------------------------------------------------------------------------
+
+
+def test_exr_every_attribute_of_every_part_by_its_raw_name(tmp_path: Path) -> None:
+    attributes = {"owner": "ACME Post", "comments": "plate v3", "capDate": "2026:11:20 10:00:00",
+                  "software": "Nuke 15.1v3", "nuke/node_hash": "b2ad4c7e9a",
+                  "custom:prompt": "a lighthouse at dusk", "myStrings": ["left", "right"],
+                  "myInt": 42}  # fmt: skip
+    path = tmp_path / "multi.exr"
+    path.write_bytes(studio.exr_bytes(PICTURE, attributes, extra_parts=2))
+    found = fields(run(exr, path))
+    for name, value in attributes.items():
+        expected = value if isinstance(value, list) else [str(value)]
+        assert found[name] == expected, name
+    assert found["part[1]/name"] == ["depth0"] and found["part[2]/channels"] == ["Z:float"]
+    assert found["compression"] == ["zip"] and found["dataWindow"] == ["0 0 319 179"]
+
+
+def test_exr_latin1_attribute_keeps_the_whole_header(tmp_path: Path) -> None:
+    """OpenEXR's own File API loses every attribute on one string that is not UTF-8."""
+    import OpenEXR
+
+    data = studio.exr_bytes(PICTURE, {"owner": "ACME Post", "software": "Nuke 15"})
+    path = tmp_path / "latin1.exr"
+    path.write_bytes(studio.patch_bytes(data, b"ACME Post", b"ACME P\xf6st"))
+    with pytest.raises(UnicodeDecodeError):
+        OpenEXR.File(str(path), header_only=True)
+    found = fields(run(exr, path))
+    assert found["owner"] == ["ACME Pöst"] and found["software"] == ["Nuke 15"]
+
+
+def test_exr_frames_cut_short_or_with_a_broken_offset_table_are_errors(tmp_path: Path) -> None:
+    data = studio.exr_bytes(PICTURE, {"owner": "ACME Post"})
+    cut = tmp_path / "cut.exr"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    assert any("outside the file" in m for m in fatal(run(exr, cut)))
+    header = exr_format.read_header(io.BytesIO(data), len(data))
+    zeroed = bytearray(data)
+    zeroed[header.end : header.end + 8] = b"\x00" * 8
+    broken = tmp_path / "zeroed.exr"
+    broken.write_bytes(bytes(zeroed))
+    assert fatal(run(exr, broken))
+    headless = tmp_path / "headless.exr"
+    headless.write_bytes(data[:40])
+    assert fatal(run(exr, headless))
+    whole = tmp_path / "whole.exr"
+    whole.write_bytes(data)
+    assert not run(exr, whole).problems
+
+
+def test_exr_missing_required_attribute_is_an_error(tmp_path: Path) -> None:
+    data = studio.exr_bytes(PICTURE)
+    path = tmp_path / "noscreen.exr"
+    path.write_bytes(studio.patch_bytes(data, b"screenWindowWidth\x00", b"screenWindowWidtX\x00"))
+    assert any("screenWindowWidth is missing" in m for m in fatal(run(exr, path)))
+
+
+def test_exr_pixels_hash_like_the_picture_they_came_from(tmp_path: Path) -> None:
+    """Linear half float written from an sRGB picture comes back through the documented
+    display transform (clamp + sRGB curve) as the same picture."""
+    still = tmp_path / "still.png"
+    PICTURE.save(still)
+    for compression in ("ZIP", "PIZ", "NO"):
+        frame = studio.write_exr(tmp_path / f"f_{compression}.exr", PICTURE,
+                                 compression=compression)  # fmt: skip
+        assert phash_of(frame) == phash_of(still), compression
+    multi = tmp_path / "multi.exr"
+    multi.write_bytes(studio.exr_bytes(PICTURE, extra_parts=2))
+    assert phash_of(multi) == phash_of(still)
+
+
+def test_exr_first_view_channels_are_chosen() -> None:
+    names = ["A", "B", "G", "R", "Z", "disparityL.x", "left.A", "left.B", "left.G", "left.R"]
+    assert studio_pixels.pick_channels(names, ["right", "left"]) == (3, 2, 1)
+    assert studio_pixels.pick_channels(["left.R", "left.G", "left.B"], ["left", "right"]) == (
+        0, 1, 2)  # fmt: skip
+    assert studio_pixels.pick_channels(["beauty.B", "beauty.G", "beauty.R"], []) == (2, 1, 0)
+    assert studio_pixels.pick_channels(["Y", "Z"], []) == (0,)
+    assert studio_pixels.view_of("forward.left.u", ["right", "left"]) == "left"
+
+
+def test_exr_real_files_owner_and_stereo() -> None:
+    rec709 = promedia("AcademySoftwareFoundation+openexr-images/Chromaticities/Rec709.exr")
+    assert fields(run(exr, rec709))["owner"] == ["Copyright 2006 Industrial Light & Magic"]
+    stereo = promedia("AcademySoftwareFoundation+openexr-images/Beachball/singlepart.0001.exr")
+    found = run(exr, stereo)
+    assert fields(found)["multiView"] == ["right", "left"] and not found.problems
+    pixels, problem = studio_pixels.decode("EXR", str(stereo))
+    assert problem is None and pixels is not None
+    assert pixels.size == (455, 438)  # the 911x876 data window, box-reduced by 2
+
+
+# --- DPX and Cineon -----------------------------------------------------------------------------
+
+
+def test_dpx_headers_industry_fields_and_user_data(tmp_path: Path) -> None:
+    path = studio.write_dpx(tmp_path / "plate.1001.dpx", PICTURE, creator="Nuke 15.1v3",
+                            project="LIGHTHOUSE", copyright="(c) ACME \xff\xfe", frame_id="1001",
+                            input_device="ARRI ALEXA 35", slate="sc12 tk3",
+                            user_data=b"\x00\x01\x02note: final grade\xff\xfe\x00")  # fmt: skip
+    found = fields(run(dpx, path))
+    assert found["creator"] == ["Nuke 15.1v3"] and found["project"] == ["LIGHTHOUSE"]
+    assert found["copyright"] == ["(c) ACME"]  # the bytes that are not text are gone
+    assert found["input_device"] == ["ARRI ALEXA 35"] and found["film.frame_id"] == ["1001"]
+    assert found["film.slate_info"] == ["sc12 tk3"] and found["tv.timecode"] == ["10:00:00:00"]
+    assert found["user_data.id"] == ["provscan-fixture"]
+    assert found["user_data"] == ["note: final grade"]
+    little = studio.write_dpx(tmp_path / "le.dpx", PICTURE, creator="Nuke", big_endian=False)
+    assert fields(run(dpx, little))["creator"] == ["Nuke"]
+
+
+def test_dpx_without_industry_header_reads_no_industry_fields(tmp_path: Path) -> None:
+    """FFmpeg writes no industry header and puts pixels at byte 1664: whatever bytes sit where
+    the industry fields would be are pixels, never fields."""
+    path = media.dpx_frame(tmp_path / "ffmpeg.dpx", seed=52)
+    head = path.read_bytes()[:32]
+    assert struct.unpack(">I", head[4:8])[0] == 1664 and struct.unpack(">I", head[28:32])[0] == 0
+    found = fields(run(dpx, path))
+    assert found["creator"][0].startswith("Lavc")
+    assert not [f for f in found if f.startswith(("film.", "tv.", "user_data"))]
+
+
+def test_dpx_cut_short_is_an_error(tmp_path: Path) -> None:
+    data = studio.dpx_bytes(PICTURE, creator="Nuke")
+    for keep, expected in ((1000, "truncated"), (len(data) - 500, "truncated")):
+        path = tmp_path / f"cut{keep}.dpx"
+        path.write_bytes(data[:keep])
+        assert any(expected in m for m in fatal(run(dpx, path))), keep
+
+
+def test_cineon_origination_fields_and_pixels(tmp_path: Path) -> None:
+    path = tmp_path / "scan.0001.cin"
+    path.write_bytes(studio.cineon_bytes())
+    found = fields(run(dpx, path))
+    assert found["input_device"] == ["Northlight scanner"]
+    assert found["input_device_model"] == ["model-7"] and found["label"] == ["label text"]
+    pixels, problem = studio_pixels.decode("CINEON", str(path))
+    assert problem is None and pixels is not None and pixels.size == (8, 4)
+
+
+def test_dpx_pixels_hash_like_the_picture(tmp_path: Path) -> None:
+    still = tmp_path / "still.png"
+    PICTURE.save(still)
+    frame = studio.write_dpx(tmp_path / "f.dpx", PICTURE)
+    assert phash_of(frame) == phash_of(still)
+
+
+# --- MXF ----------------------------------------------------------------------------------------
+
+
+def test_mxf_every_identification_set_not_only_the_last(tmp_path: Path) -> None:
+    plain = media.mxf_clip(tmp_path / "plain.mxf", seed=53)
+    path = tmp_path / "rewrapped.mxf"
+    path.write_bytes(studio.add_identification(plain.read_bytes(), "Runway", "Runway Gen-4", "4.0"))
+    found = fields(run(mxf, path))
+    assert found["identification[0].company_name"] == ["FFmpeg"]
+    assert found["identification[1].product_name"] == ["Runway Gen-4"]
+    # MediaInfo (the container source) shows only the last Identification set.
+    seen = " ".join(e.value for e in run(container, path).evidence)
+    assert "Runway" in seen and "OP1a Muxer" not in seen and "FFmpeg" not in seen
+
+
+def test_mxf_photon_identification_and_aces_essence_header() -> None:
+    reel = promedia(
+        "Netflix+photon/src/test/resources/TestIMP/Application5/PhotonApp5Test/reel1.mxf"
+    )
+    found = run(mxf, reel)
+    assert not found.problems
+    values = fields(found)
+    assert values["identification[0].company_name"] == ["WidgetCo"]
+    assert values["identification[0].toolkit_version"] == ["2.10.34.27240.1"]
+    assert values["essence/acesImageContainerFlag"] == ["1"]
+    assert [e.source for e in found.evidence if e.field.startswith("essence/")][0] == "exr"
+    video = PHOTON / "HT/IMP/VIDEO_6ed567b7-c030-46d6-9c1c-0f09bab4b962.mxf"
+    assert fields(run(mxf, video))["identification[0].product_name"] == ["DaVinci Resolve"]
+
+
+def test_mxf_essence_no_decoder_reads_is_a_note_not_an_error() -> None:
+    reel = promedia(
+        "Netflix+photon/src/test/resources/TestIMP/Application5/PhotonApp5Test/reel1.mxf"
+    )
+    found = call_opened(fingerprint_media, media_for(reel))
+    assert not found.frames and found.problems
+    assert not any(p.fatal for p in found.problems)
+    assert "essence frames could not be decoded" in found.problems[0].message
+    video = promedia(HT_VIDEO)
+    assert call_opened(fingerprint_media, media_for(video)).frames  # HTJ2K decodes
+
+
+def test_mxf_header_cut_short_is_an_error(tmp_path: Path) -> None:
+    data = media.mxf_clip(tmp_path / "m.mxf", seed=53).read_bytes()
+    path = tmp_path / "cut.mxf"
+    path.write_bytes(data[:3000])
+    assert any("truncated" in m for m in fatal(run(mxf, path)))
+
+
+# --- PSD ----------------------------------------------------------------------------------------
+
+PSD_XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+    b'xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+    b'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+    b'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" '
+    b'xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#" '
+    b'xmp:CreatorTool="Adobe Photoshop 26.0"><photoshop:DocumentAncestors><rdf:Bag>'
+    b"<rdf:li>xmp.did:0a1b2c</rdf:li></rdf:Bag></photoshop:DocumentAncestors>"
+    b'<xmpMM:History><rdf:Seq><rdf:li stEvt:action="created" '
+    b'stEvt:softwareAgent="Adobe Photoshop 26.0"/></rdf:Seq></xmpMM:History>'
+    b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+)
+
+
+def test_psd_layers_iptc_xmp_and_composite(tmp_path: Path) -> None:
+    layers = [("Background copy", PICTURE), ("Généré 2", PICTURE.crop((0, 0, 90, 60)))]
+    iptc = {65: "Adobe Photoshop", 120: "key art"}
+    path = studio.write_psd(tmp_path / "keyart.psd", PICTURE, layers, xmp=PSD_XMP, iptc=iptc)
+    found = fields(run(psd, path))
+    assert found["layer[0].name"] == ["Background copy"] and found["layer[1].name"] == ["Généré 2"]
+    assert found["layer[1].kind"] == ["pixel"] and found["iptc.caption"] == ["key art"]
+    assert "1060" in found["image_resources"][0]
+    packet = fields(run(xmp, path))
+    assert packet["photoshop:DocumentAncestors"] == ["xmp.did:0a1b2c"]
+    assert packet["xmpMM:History/stEvt:softwareAgent"] == ["Adobe Photoshop 26.0"]
+    still = tmp_path / "still.png"
+    PICTURE.save(still)
+    assert phash_of(path) == phash_of(still)
+
+
+def test_psd_cut_short_is_an_error(tmp_path: Path) -> None:
+    data = studio.write_psd(tmp_path / "a.psd", PICTURE, [("L", PICTURE)]).read_bytes()
+    path = tmp_path / "cut.psd"
+    path.write_bytes(data[:200])
+    assert fatal(run(psd, path))
+
+
+# --- JPEG 2000 ----------------------------------------------------------------------------------
+
+
+def test_jp2_xmp_uuid_boxes_and_comment(tmp_path: Path) -> None:
+    path = tmp_path / "a.jp2"
+    path.write_bytes(studio.jp2_bytes(PICTURE, xmp=PSD_XMP, comment="Graded in Resolve",
+                                      uuid_boxes=((b"\x11" * 16, b"hello"),)))  # fmt: skip
+    found = fields(run(jp2, path))
+    assert found["comment"] == ["Graded in Resolve"] and found["uuid[" + "11" * 16 + "]"]
+    assert fields(run(xmp, path))["xmp:CreatorTool"] == ["Adobe Photoshop 26.0"]
+    still = tmp_path / "still.png"
+    PICTURE.save(still)
+    assert phash_of(path) == phash_of(still)
+    codestream = path.read_bytes()
+    bare = tmp_path / "a.j2k"
+    bare.write_bytes(codestream[codestream.index(b"\xff\x4f\xff\x51") :])
+    assert fields(run(jp2, bare))["comment"] == ["Graded in Resolve"]
+    cut = tmp_path / "cut.jp2"
+    cut.write_bytes(codestream[: len(codestream) - 100])
+    assert fatal(run(jp2, cut))
+
+
+# --- Broadcast WAV ------------------------------------------------------------------------------
+
+IXML = ('<?xml version="1.0" encoding="UTF-8"?><BWFXML><IXML_VERSION>2.10</IXML_VERSION>'
+        "<PROJECT>LIGHTHOUSE</PROJECT><SCENE>12A</SCENE><TAKE>3</TAKE><NOTE>boom 2 off</NOTE>"
+        "<TRACK_LIST><TRACK><NAME>VO</NAME></TRACK></TRACK_LIST></BWFXML>")  # fmt: skip
+
+
+def test_bwf_bext_and_ixml(tmp_path: Path) -> None:
+    path = tmp_path / "stem.wav"
+    path.write_bytes(studio.bwf_bytes(description="Dialogue stem", originator="Sound Devices 888",
+                                      originator_reference="USSDVABCD1234",
+                                      coding_history="A=PCM,F=48000,W=24,M=mono,T=888\r\n",
+                                      loudness=(-2300, 500, -100, -1800, -2000),
+                                      time_reference=48_000 * 3600, ixml=IXML))  # fmt: skip
+    found = fields(run(bwf, path))
+    assert found["bext.originator"] == ["Sound Devices 888"]
+    assert found["bext.description"] == ["Dialogue stem"]
+    assert found["bext.coding_history"] == ["A=PCM,F=48000,W=24,M=mono,T=888"]
+    assert found["bext.loudness_value"] == ["-23.00"]
+    assert found["bext.time_reference"] == [str(48_000 * 3600)]
+    assert found["ixml/PROJECT"] == ["LIGHTHOUSE"]
+    assert found["ixml/TRACK_LIST/TRACK/NAME"] == ["VO"]
+
+
+def test_bwf_ixml_with_entities_is_refused(tmp_path: Path) -> None:
+    bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><BWFXML><NOTE>&a;</NOTE></BWFXML>'
+    path = tmp_path / "bomb.wav"
+    path.write_bytes(studio.bwf_bytes(originator="x", ixml=bomb))
+    assert any("iXML refused" in m for m in fatal(run(bwf, path)))
+
+
+@pytest.mark.parametrize("mipmap", [False, True], ids=["tiled", "tiled-mipmap"])
+def test_exr_tiled_and_mipmapped_frames_read_and_hash(tmp_path: Path, mipmap: bool) -> None:
+    """Tiled files (OpenImageIO's writer: tiles 64x32, or a mipmapped texture) pass the offset
+    check, whose tile count follows the level mode and rounding, and decode by tiles."""
+    import numpy as np
+    import OpenImageIO as oiio
+
+    still = tmp_path / "still.png"
+    PICTURE.save(still)
+    linear = studio.srgb_to_linear(PICTURE).astype(np.float32)
+    path = tmp_path / "tiled.exr"
+    spec = oiio.ImageSpec(PICTURE.width, PICTURE.height, 3, "half")
+    spec.tile_width, spec.tile_height = 64, 32
+    if mipmap:
+        buffer = oiio.ImageBuf(spec)
+        buffer.set_pixels(oiio.ROI(), linear)
+        assert oiio.ImageBufAlgo.make_texture(oiio.MakeTxTexture, buffer, str(path))
+    else:
+        output = oiio.ImageOutput.create(str(path))
+        assert output.open(str(path), spec) and output.write_image(linear)
+        output.close()
+    found = run(exr, path)
+    assert not found.problems and fields(found)["tiles"][0].startswith("64x")
+    assert phash_of(path) == phash_of(still)
