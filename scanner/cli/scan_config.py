@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from scanner.fingerprint.library import Library
     from scanner.policy.areas import Policy
     from scanner.scan import ScanConfig
+    from scanner.timeline.model import TimelineSource
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Rules:
     register: Register | None
     policy: Policy
     cache_file: Path | None
+    timelines: tuple[TimelineSource, ...] = ()
 
 
 def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
@@ -45,17 +47,41 @@ def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
     cache_file = None if options["no_cache"] else (cache_path or default_cache_path())
     if cache_file is not None:
         _refuse_cache_inside(delivery, cache_file, given=cache_path is not None)
-    return Rules(register, policy, cache_file)
+    return Rules(register, policy, cache_file, _timeline_sources(policy, options))
 
 
-def build_config(rules: Rules, options: dict[str, Any]) -> ScanConfig:
-    """The rest: reference libraries fingerprinted (may take minutes), bounds, trust anchors."""
+def _timeline_sources(policy: Policy, options: dict[str, Any]) -> tuple[TimelineSource, ...]:
+    """The policy's timelines, then --timeline's; --timeline-rate for any without a rate."""
+    import dataclasses
+
+    from scanner.timeline.model import TimelineSource
+
+    rate = options["timeline_rate"]
+    sources = [
+        t
+        if t.rate is not None or rate is None
+        else dataclasses.replace(t, rate=rate, rate_from="option")
+        for t in policy.timelines
+    ]
+    sources += [
+        TimelineSource(str(path), rate, "option" if rate else "", "option")
+        for path in options["timeline_files"]
+    ]
+    return tuple(sources)
+
+
+def build_config(rules: Rules, delivery: Path, options: dict[str, Any]) -> ScanConfig:
+    """The rest: timelines read, reference libraries fingerprinted (may take minutes),
+    bounds, trust anchors."""
     from scanner.engine.libraries import load_references
     from scanner.scan import ScanConfig
+    from scanner.timeline.load import read_sources
 
     register = rules.register
     workers: int = options["jobs"] or os.cpu_count() or 1
     limits = _limits(options["time_bound"], options["memory_bound"])
+    # a timeline that cannot be read: exit 2 before the slow work
+    timelines = read_sources(rules.timelines, delivery, jobs=workers, limits=limits)
     references = None
     if register is not None and any(a.reference for a in register.approvals):
         # a bad reference image is a register error: exit 2 before anything is scanned
@@ -82,6 +108,7 @@ def build_config(rules: Rules, options: dict[str, Any]) -> ScanConfig:
         jobs=workers,
         cache_path=rules.cache_file,
         limits=limits,
+        timelines=timelines,
     )
 
 
