@@ -48,6 +48,14 @@ def frame_file(name: str) -> FrameFile | None:
     return FrameFile(match["prefix"], int(match["frame"]), match["suffix"])
 
 
+def numbered_frame(name: str) -> bool:
+    """A file name written the way frames of a sequence are (`sh010.1001.exr`,
+    `plate_1001.dpx`: a dot before the number, or four digits or more), not a still that
+    happens to be numbered (`camera_001.jpg`)."""
+    match = _FRAME_FILE.fullmatch(name)
+    return match is not None and (match["prefix"].endswith(".") or len(match["frame"]) >= 4)
+
+
 def stem(name: str) -> str:
     """A file name without its extension."""
     return name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name

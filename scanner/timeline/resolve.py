@@ -16,7 +16,8 @@ Precedence, first match wins (the report records which step matched, `how`):
    sequences: the frames the clip plays, counted from its first frame.
 5. `package`: an IMF track file, by UUID through the ASSETMAPs of the delivery's packages.
 
-A match on one frame of a sequence (steps 1-2) grows to the frames the clip plays. Several
+A match on one frame of a sequence (steps 1-2: a file named like a frame, `name.0001.exr`, as
+EDLs name sequences) grows to the frames the clip plays. Several
 assets at one step (two files of the same name) all count: the cut holds whichever it is.
 """
 
@@ -27,7 +28,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from scanner.timeline.assets import AssetIndex, SequenceKey, frame_file
+from scanner.timeline.assets import AssetIndex, SequenceKey, frame_file, numbered_frame
 from scanner.timeline.model import Clip
 from scanner.timeline.otio_clips import TimelineProblem
 
@@ -133,9 +134,11 @@ def _tried(clip: Clip) -> str:
 def _grown(
     clip: Clip, index: AssetIndex, found: tuple[str, ...], how: str, what: str
 ) -> Resolution:
-    """A match on one frame of a sequence grows to the frames the clip plays."""
+    """A match on one frame of a sequence grows to the frames the clip plays (a file named
+    like a frame, `name.0001.exr`: an EDL can only name a sequence by its first frame)."""
     detail = f"{what}{_shared(found)}"
-    if len(found) != 1 or clip.source_out - clip.source_in <= 1:
+    name = posixpath.basename(found[0]) if found else ""
+    if len(found) != 1 or clip.source_out - clip.source_in <= 1 or not numbered_frame(name):
         return Resolution(found, how, detail)
     sequence = index.frames_of(found[0])
     single = frame_file(posixpath.basename(found[0]))
