@@ -62,6 +62,14 @@ class Fcp7Tree:
         return [e for e in found if e is not None]
 
 
+def check_items(tree: Fcp7Tree, rate: Fraction) -> None:
+    """Every clip item's <start>/<end> a frame number in range, before the adapter sees the
+    file (its own errors name no line). TimelineProblem with the item's line."""
+    for sequence in tree.sequences():
+        for _label, track, _primary in _tracks(sequence):
+            _items(track, tree, rate)
+
+
 def read_fcp7(
     data: bytes, timeline: Any, tree: Fcp7Tree, *, max_clips: int
 ) -> tuple[Fraction, int, list[Clip], list[str]]:

@@ -15,9 +15,11 @@ stdout captured and logging off; what the adapter printed becomes a note on the 
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import json
 import logging
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -26,7 +28,7 @@ from typing import Any
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import descriptor_path
 from scanner.timeline.edl import line_of, read_edl
-from scanner.timeline.fcp7 import Fcp7Tree, read_fcp7
+from scanner.timeline.fcp7 import Fcp7Tree, check_items, read_fcp7
 from scanner.timeline.model import Clip, ParsedTimeline
 from scanner.timeline.otio_clips import TimelineProblem, record_rate, timeline_clips
 from scanner.timeline.xml_screen import screen_xml
@@ -83,7 +85,15 @@ def sniff_kind(data: bytes) -> str:
 
 
 def read_timeline(request: ReadRequest) -> ParsedTimeline:
-    """Read one timeline; TimelineProblem (with the line, where the format has lines)."""
+    """Read one timeline; TimelineProblem (with the line, where the format has lines). A
+    timeline without a single event is refused: as the cut, it would say nothing ships."""
+    timeline = _read(request)
+    if not timeline.clips:
+        raise TimelineProblem("the timeline holds no event (no clip on any track)")
+    return timeline
+
+
+def _read(request: ReadRequest) -> ParsedTimeline:
     data = request.data
     kind = sniff_kind(data)
     limit = MAX_AAF_BYTES if kind == "aaf" else MAX_TEXT_BYTES
@@ -111,6 +121,13 @@ def read_timeline(request: ReadRequest) -> ParsedTimeline:
         return replace(base, name=title, drop_frame=drop_frame, start=start, clips=tuple(clips))
     if kind == "fcp7-xml":
         screened = screen_xml(data, watch=frozenset({"clipitem", "generatoritem"}))
+        items = _item_lines(screened.lines)
+        if len(items) > MAX_CLIPS:
+            raise TimelineProblem(
+                f"more than {MAX_CLIPS} clip items: over the timeline limit", items[MAX_CLIPS]
+            )
+        tree = Fcp7Tree(data, items)
+        check_items(tree, Fraction(1000))  # the fastest rate: read_fcp7 checks hours again
         timeline = _first_timeline(
             _adapter(
                 lambda: _otio().adapters.read_from_string(
@@ -119,7 +136,6 @@ def read_timeline(request: ReadRequest) -> ParsedTimeline:
                 data,
             )
         )
-        tree = Fcp7Tree(data, _item_lines(screened.lines))
         rate, start, clips, notes = read_fcp7(data, timeline, tree, max_clips=MAX_CLIPS)
         return _finish(base, timeline, rate, start, clips, notes)
     if kind == "fcpxml":
@@ -146,7 +162,31 @@ def read_timeline(request: ReadRequest) -> ParsedTimeline:
         timeline = _first_timeline(_read_aaf(data))
     rate = record_rate(timeline, None)
     start, clips = timeline_clips(timeline, rate, max_clips=MAX_CLIPS)
+    if kind in ("otio", "fcpxml"):
+        clips = _with_lines(clips, data)
     return _finish(base, timeline, rate, start, clips, [])
+
+
+_REFERENCE = re.compile(rb'"target_url(?:_base)?"\s*:\s*"((?:[^"\\]|\\.)*)"|\bsrc="([^"]*)"')
+
+
+def _with_lines(clips: list[Clip], data: bytes) -> list[Clip]:
+    """The line where each clip's media is named (OTIO JSON `target_url`, FCPXML `src`): the
+    adapters keep none, and a clip that names a path out of the delivery is reported by line."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(data.splitlines(), 1):
+        for match in _REFERENCE.finditer(line):
+            raw = match.group(1) if match.group(1) is not None else match.group(2)
+            try:
+                value = (
+                    json.loads(b'"' + raw + b'"') if match.group(1) is not None else raw.decode()
+                )
+            except (ValueError, UnicodeDecodeError):
+                continue
+            lines.setdefault(html.unescape(value), number)
+    return [
+        replace(clip, line=next((lines[m] for m in clip.media if m in lines), 0)) for clip in clips
+    ]
 
 
 def _finish(
