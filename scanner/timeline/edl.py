@@ -16,12 +16,13 @@ policy). Drop-frame follows the timecodes (`;`), as in the adapter; `FCM:` lines
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
 from scanner.timeline.model import Clip
-from scanner.timeline.otio_clips import TimelineProblem, timeline_clips
+from scanner.timeline.otio_clips import TimelineProblem, clip_speed, media_references
 from scanner.timeline.timecode import TimecodeError, drop_frame_of, timecode_frames
 
 # The adapter's channel shorthands (otio_cmx3600_adapter.cmx_3600.channel_map).
@@ -54,6 +55,7 @@ def event_lines(text: str, rate: Fraction, *, max_events: int) -> list[EventLine
     """Every event line, in order; a second line with the same event number (a dissolve or
     wipe) replaces the first, as in the adapter. TimelineProblem at the first bad line."""
     events: list[EventLine] = []
+    limit = int((MAX_HOURS + 1) * 3600 * rate)  # frames of a day: 24:00:00:00 and past
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or not line[0].isdigit():
@@ -68,7 +70,7 @@ def event_lines(text: str, rate: Fraction, *, max_events: int) -> list[EventLine
                 events.pop()
         if len(events) >= max_events:
             raise TimelineProblem(f"more than {max_events} events: over the timeline limit", number)
-        times = [_timecode(value, rate, number) for value in fields[-4:]]
+        times = [_timecode(value, rate, number, limit) for value in fields[-4:]]
         source_in, source_out, record_in, record_out = times
         if record_out < record_in:
             raise TimelineProblem("record out is before record in", number)
@@ -90,12 +92,12 @@ def event_lines(text: str, rate: Fraction, *, max_events: int) -> list[EventLine
     return events
 
 
-def _timecode(value: str, rate: Fraction, line: int) -> int:
+def _timecode(value: str, rate: Fraction, line: int, limit: int) -> int:
     try:
         frames = timecode_frames(value, rate)
     except TimecodeError as exc:
         raise TimelineProblem(str(exc), line) from exc
-    if frames >= (MAX_HOURS + 1) * 3600 * rate:
+    if frames >= limit:
         raise TimelineProblem(f"timecode {value[:40]!r} is past 23:59:59", line)
     return frames
 
@@ -104,12 +106,7 @@ def read_edl(text: str, rate: Fraction, *, max_events: int) -> tuple[str, bool, 
     """(title, drop-frame, clips) of an EDL read at `rate`. TimelineProblem with the line."""
     lines = event_lines(text, rate, max_events=max_events)
     timeline = _adapter_read(text, rate)
-    _start, adapter_clips = timeline_clips(
-        timeline, rate, max_clips=max_events * 3, reel_key="cmx_3600", names_from_tracks=True
-    )
-    queues: dict[str, list[Clip]] = {}
-    for clip in adapter_clips:
-        queues.setdefault(clip.track, []).append(clip)
+    queues = _adapter_clips(timeline)
     clips: list[Clip] = []
     for written in lines:
         for track in written.tracks:
@@ -119,12 +116,47 @@ def read_edl(text: str, rate: Fraction, *, max_events: int) -> tuple[str, bool, 
                     f"event {written.event:03d} on track {track}: the adapter read no clip for it",
                     written.line,
                 )
-            clips.append(_from_line(queue.pop(0), written, track, rate))
+            clips.append(_from_line(queue.popleft(), written, track, rate))
     left = sum(len(q) for q in queues.values())
     if left:
         raise TimelineProblem(f"the adapter read {left} clip(s) no event line accounts for")
     clips.sort(key=lambda c: (_track_order(c.track), c.record_in, c.line))
     return str(timeline.name or ""), any(e.drop_frame for e in lines), clips
+
+
+def _adapter_clips(timeline: Any) -> dict[str, deque[Clip]]:
+    """What the adapter read of each clip (name, media, reel, speed, generator), per track in
+    order; times come from the event lines, so no range is computed here."""
+    import opentimelineio as otio
+
+    queues: dict[str, deque[Clip]] = {}
+    for track in timeline.tracks:
+        queue = queues.setdefault(str(track.name), deque())
+        for item in track:
+            if not isinstance(item, otio.schema.Clip):
+                continue
+            metadata = item.metadata.get("cmx_3600")
+            reference = item.media_reference
+            queue.append(Clip(
+                event="",
+                track=str(track.name),
+                name=str(item.name or ""),
+                record_in=0,
+                record_out=0,
+                source_rate=Fraction(1),
+                source_in=0,
+                source_out=0,
+                media=media_references(item),
+                reel=str(metadata.get("reel") or "") if metadata is not None else "",
+                first_frame=int(reference.start_frame)
+                if isinstance(reference, otio.schema.ImageSequenceReference)
+                else None,
+                speed=clip_speed(item),
+                generator=str(reference.generator_kind or "generator")
+                if isinstance(reference, otio.schema.GeneratorReference)
+                else "",
+            ))  # fmt: skip
+    return queues
 
 
 def _from_line(clip: Clip, written: EventLine, track: str, rate: Fraction) -> Clip:

@@ -36,8 +36,9 @@ class TimelineProblem(Exception):
 def frames(time: Any, rate: Fraction, what: str) -> int:
     """An OTIO RationalTime as whole frames at `rate`; TimelineProblem when it is not finite
     or lies beyond MAX_HOURS."""
-    value = time.value_rescaled_to(float(rate))
-    if not math.isfinite(value) or abs(value) > MAX_HOURS * 3600 * rate:
+    per_second = float(rate)
+    value = time.value_rescaled_to(per_second)
+    if not math.isfinite(value) or abs(value) > MAX_HOURS * 3600 * per_second:
         raise TimelineProblem(f"{what}: {time.value!r} at {time.rate!r} fps is not a usable time")
     return int(round(value))
 
@@ -159,7 +160,7 @@ def _clip(
     duration = (
         frames(source.duration, source_rate, f"clip {name!r} source duration") if source else 0
     )
-    speed = _speed(item)
+    speed = clip_speed(item)
     source_out = source_in + (
         duration if speed is None else 1 if speed == 0 else int(round(duration * abs(speed)))
     )
@@ -223,7 +224,7 @@ def _reference_text(reference: Any) -> str:
     return ""
 
 
-def _speed(clip: Any) -> float | None:
+def clip_speed(clip: Any) -> float | None:
     for effect in clip.effects:
         if isinstance(effect, otio.schema.FreezeFrame):
             return 0.0

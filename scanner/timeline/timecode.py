@@ -15,6 +15,7 @@ timecode. `timecode_text` never raises and never wraps at 24 hours.
 
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 
@@ -51,6 +52,7 @@ def parse_rate(value: object) -> Fraction:
     return normalise_rate(rate)
 
 
+@functools.lru_cache(maxsize=256)  # a timeline has few rates and many clips
 def normalise_rate(rate: Fraction | float) -> Fraction:
     """A rate within 0.006 of an NTSC rate becomes that exact rate; others are kept (floats
     are limited to a small denominator). TimecodeError outside 1-1000 fps."""
@@ -68,11 +70,13 @@ def rate_text(rate: Fraction) -> str:
     return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
 
 
+@functools.lru_cache(maxsize=256)
 def nominal(rate: Fraction) -> int:
     """Frames counted per timecode second: 30 for 29.97, 24 for 23.976."""
     return max(1, round(rate))
 
 
+@functools.lru_cache(maxsize=256)
 def is_drop_frame_rate(rate: Fraction) -> bool:
     return rate in DROP_FRAME_RATES
 
