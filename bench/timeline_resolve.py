@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -124,18 +125,20 @@ def main() -> int:
         events = cut.placed[0]
         found = sum(1 for e in events if e.resolution.assets)
         played = sum(len(e.resolution.assets) for e in events)
-        how: dict[str, int] = {}
-        for event in events:
-            how[event.resolution.how or "missing"] = how.get(event.resolution.how or "missing", 0) + 1
-    print(f"{args.events:,} events, {len(index):,} files ({args.frames:,} frames); "
-          f"median of {args.runs}\n")  # fmt: skip
+        how = Counter(event.resolution.how or "missing" for event in events)
+    print(
+        f"{args.events:,} events, {len(index):,} files ({args.frames:,} frames); "
+        f"median of {args.runs}\n"
+    )
     print("| step | seconds |\n| --- | --- |")
     print(f"| list the delivery + build the index | {listed:.3f} |")
     print(f"| read the EDL (event lines + CMX3600 adapter) | {read:.3f} |")
     print(f"| resolve every clip | {resolved:.3f} |")
     print(f"| **read + index + resolve** | **{listed + read + resolved:.3f}** |")
     print(f"| as a scan does it (worker read, start included, + prepare_cut) | {total:.3f} |")
-    print(f"\nresolved {found:,} of {len(events):,} events to {played:,} asset uses; by: {how}")
+    print(
+        f"\nresolved {found:,} of {len(events):,} events to {played:,} asset uses; by: {dict(how)}"
+    )
     return 0
 
 
