@@ -1,5 +1,7 @@
-"""The cut as CSV (`provscan-cut.csv`, beside `provscan.csv` when the scan had timelines or
-IMF compositions): one row per event, for the supervisor who signs the cut off.
+"""The cut as CSV (`provscan-cut.csv`): one row per timeline event, beside `provscan.csv`.
+
+Written when the scan had timelines or IMF compositions, for the supervisor who signs the
+cut off.
 
 Column order is a contract (docs/csv.md). Cells are neutralised as in `provscan.csv`: every
 name in a timeline is the editor's or the vendor's text.

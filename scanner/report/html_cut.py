@@ -1,5 +1,6 @@
-"""The cut in the HTML report: what the timeline section draws, from the document's
-`timelines` and `packages`.
+"""The cut in the HTML report: what the timeline section draws, from the document.
+
+Reads the document's `timelines` and `packages`.
 
 One strip per timeline, a row per track: each event a box placed by its record in and length
 (an SVG drawn on the server: the page's Content-Security-Policy allows no style attribute, and

@@ -1,5 +1,6 @@
-"""The delivery's assets as a timeline sees them: by path, by file name, by name without its
-extension, and by frame-sequence pattern.
+"""The delivery's assets as a timeline sees them: by path, name, stem and sequence frame.
+
+By path, by file name, by name without its extension, and by frame-sequence pattern.
 
 Built once per scan from the delivery's file paths (`scanner.discover.walk.list_paths`: names
 only, nothing is opened), before any asset is analysed, so every clip is resolved before the

@@ -1,5 +1,6 @@
-"""The cut: every timeline's and composition's clips resolved to the delivery's assets, what
-each asset's packing list says, and (after judging) the report of it all.
+"""The cut: every clip of the timelines and compositions resolved to the delivery's assets.
+
+Also what each track file's packing list says, and (after judging) each asset's verdict.
 
 Built in the scanning process before the first asset is analysed (`Cut.build`), consulted for
 each asset as it is judged (`uses_of`, `cut_uses`, `package_mismatch`), told each verdict

@@ -1,5 +1,7 @@
-"""The cut as the report shows it: each timeline's events with the verdict on what they play,
-and each IMF package with its packing-list checks.
+"""The cut as the report shows it: timelines' events with their verdicts, IMF packages.
+
+Each timeline's events with the verdict on what they play, and each IMF package with its
+packing-list checks.
 
 An event's status is the worst status among its assets. An event whose media the delivery
 lacks (nothing matched, frames of a sequence missing, or the matching file was not scanned)

@@ -1,5 +1,4 @@
-"""CMX3600 EDLs: OpenTimelineIO's adapter for names, reels and media; the event lines for
-timecodes.
+"""CMX3600 EDLs: OpenTimelineIO's adapter for names and media, the event lines for timecodes.
 
 Two passes over the same text. Ours reads each event line as written (line number, event
 number, channels, the four timecodes), checks it and stops at the first bad one, naming its

@@ -1,5 +1,7 @@
-"""IMF XML documents -> values: ASSETMAP (ST 429-9), packing list (ST 429-8, ST 2067-2) and
-composition playlist (ST 2067-3), parsed with defusedxml, no DTD allowed (IMF needs none).
+"""IMF XML documents -> values: ASSETMAP, packing list (PKL), composition playlist (CPL).
+
+ASSETMAP (ST 429-9), packing list (ST 429-8, ST 2067-2) and composition playlist (ST 2067-3),
+parsed with defusedxml, no DTD allowed (IMF needs none).
 
 Elements are matched by local name: the namespaces change with each edition of each standard
 (2067-3/2013 and /2016 CPLs, 2067-2/2013, /2016 and /2020 core constraints for the sequences,
