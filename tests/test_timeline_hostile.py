@@ -263,3 +263,64 @@ def test_a_clean_timeline_passes_the_same_checks(delivery: Path, tmp_path: Path)
         ("", "review"),
         ("path", "clean"),
     ]
+
+
+def _aaf_with_a_lost_clip(path: Path) -> None:
+    """Two clips of one master mob; the second names a slot the mob does not have, so the AAF
+    adapter prints "Unable find slot_id ... creating Gap" and drops it."""
+    import aaf2
+
+    with aaf2.open(str(path), "w") as f:
+        comp = f.create.CompositionMob("lost clip")
+        f.content.mobs.append(comp)
+        code = comp.create_timeline_slot(24)
+        code.segment = f.create.Timecode(24, False)
+        code.segment.start, code.segment.length = 86400, 48
+        code["PhysicalTrackNumber"].value = 1
+        video = comp.create_empty_sequence_slot(24, media_kind="picture")
+        video["PhysicalTrackNumber"].value = 1
+        source = f.create.SourceMob("plate")
+        descriptor = f.create.CDCIDescriptor()
+        for key, value in (
+            ("ComponentWidth", 8),
+            ("HorizontalSubsampling", 2),
+            ("ImageAspectRatio", "16/9"),
+            ("StoredWidth", 64),
+            ("StoredHeight", 64),
+            ("FrameLayout", "FullFrame"),
+            ("VideoLineMap", [42, 0]),
+            ("SampleRate", 24),
+            ("Length", 100),
+        ):
+            descriptor[key].value = value
+        source.descriptor = descriptor
+        f.content.mobs.append(source)
+        slot = source.create_empty_sequence_slot(24, media_kind="picture")
+        slot.segment.components.append(f.create.Filler("picture", 100))
+        master = f.create.MasterMob("plain")
+        f.content.mobs.append(master)
+        master.create_timeline_slot(24).segment = source.create_source_clip(1, 0, 100)
+        video.segment.components.append(master.create_source_clip(1, 0, 24))
+        lost = master.create_source_clip(1, 0, 24)
+        lost["SourceMobSlotID"].value = 9
+        video.segment.components.append(lost)
+
+
+def test_an_aaf_clip_the_adapter_drops_is_a_problem_and_nothing_reaches_stdout(
+    delivery: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "lost.aaf"
+    _aaf_with_a_lost_clip(path)
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(delivery), "--timeline", str(path), "--no-cache", "-q", "--format", "json"],
+    )
+    assert result.exit_code == 3, result.output  # the cut is not wholly read: error
+    doc = json.loads(result.stdout)  # the adapter's print went to the report, not to stdout
+    [timeline] = doc["timelines"]
+    assert [e["clip"] for e in timeline["events"]] == ["plain"]
+    assert timeline["problems"] == [
+        'the adapter lost a clip: Unable find slot_id: 9 in mob <aaf2.mobs.MasterMob "plain" '
+        + timeline["problems"][0].split('"plain" ', 1)[1]
+    ]
+    assert "creating Gap" in timeline["problems"][0]

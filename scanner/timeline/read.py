@@ -294,12 +294,24 @@ def read_task(media: MediaFile, requests: tuple[ReadRequest, ...]) -> ReadResult
         return ReadResult(None, "nested too deeply for the adapter (RecursionError)")
     finally:
         logging.disable(logging.NOTSET)
-    said = [line.strip() for line in printed.getvalue().splitlines() if line.strip()]
+    said = [
+        re.sub(r" at 0x[0-9a-f]+", "", line.strip())  # object addresses: not the same twice
+        for line in printed.getvalue().splitlines()
+        if line.strip()
+    ]
     if said:
-        notes = [f"the adapter said: {line[:300]}" for line in said[:20]]
-        if len(said) > 20:
-            notes.append(f"the adapter said {len(said) - 20} more line(s)")
-        timeline = replace(timeline, notes=(*timeline.notes, *notes))
+        # The AAF adapter replaces a clip it cannot resolve with a gap and says so on stdout:
+        # that clip's media is unknown, so the cut is not wholly read.
+        lost = [f"the adapter lost a clip: {line[:300]}" for line in said if "Gap" in line]
+        notes = [f"the adapter said: {line[:300]}" for line in said if "Gap" not in line]
+        if len(lost) + len(notes) > 20:
+            notes = [*notes[:10], f"the adapter said {len(said) - 10} more line(s)"]
+            lost = lost[:10]
+        timeline = replace(
+            timeline,
+            notes=(*timeline.notes, *notes),
+            problems=(*timeline.problems, *lost),
+        )
     return ReadResult(timeline)
 
 
