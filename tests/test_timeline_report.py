@@ -132,3 +132,13 @@ def test_a_strip_segment_opens_its_asset(scanned: Path, open_report) -> None:
     assert body.locator("button.expand").get_attribute("aria-expanded") == "true"
     page.locator("#cut table.cut-ai a.to-asset").click()
     assert loaded.console_errors == [] and loaded.outside_requests == []
+
+
+def test_the_terminal_summary_names_each_timeline(scanned: Path) -> None:
+    from scanner.report.document import source_of_document
+    from scanner.report.summary import render_summary
+
+    doc = json.loads((scanned / "provscan.json").read_text(encoding="utf-8"))
+    lines = render_summary(source_of_document(doc)).splitlines()
+    cut = [line for line in lines if line.startswith("  cut ")]
+    assert cut == [f"  cut {doc['timelines'][0]['source']}: 3 events, 1 with AI, 1 missing media"]
