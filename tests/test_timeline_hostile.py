@@ -4,9 +4,11 @@ file and, where the format has lines, the line; never a crash (exit 4) or a trac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -324,3 +326,35 @@ def test_an_aaf_clip_the_adapter_drops_is_a_problem_and_nothing_reaches_stdout(
         + timeline["problems"][0].split('"plain" ', 1)[1]
     ]
     assert "creating Gap" in timeline["problems"][0]
+
+
+REEL = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
+
+
+@pytest.mark.parametrize("name", ["reel1.edl", "reel2.xml", "reel3.otio"])
+def test_mutated_timelines_read_or_refuse_never_crash(name: str) -> None:
+    """Bytes flipped, cut and repeated anywhere in a real timeline: a ParsedTimeline or a
+    TimelineProblem, never another exception (in this process; the scan reads in a worker)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from scanner.timeline.otio_clips import TimelineProblem
+    from scanner.timeline.read import ReadRequest, read_timeline
+
+    original = (REEL / name).read_bytes()
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        st.lists(st.tuples(st.integers(0, len(original) - 1), st.integers(0, 255)), max_size=6),
+        st.integers(0, len(original)),
+        st.integers(0, 3),
+    )
+    def check(flips: list[tuple[int, int]], cut: int, repeat: int) -> None:
+        data = bytearray(original)
+        for at, value in flips:
+            data[at] = value
+        mutated = bytes(data[:cut]) + bytes(data[cut:]) * (1 + repeat)
+        with contextlib.suppress(TimelineProblem):
+            read_timeline(ReadRequest(name, mutated, Fraction(24), "option"))
+
+    check()
