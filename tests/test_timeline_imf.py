@@ -140,7 +140,9 @@ def test_a_supplemental_package_plays_its_originals_track_files(tmp_path: Path) 
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
-def test_an_assetmap_never_opens_a_file_outside_the_delivery(tmp_path: Path) -> None:
+def test_an_assetmap_or_a_timeline_never_opens_a_file_outside_the_delivery(
+    tmp_path: Path,
+) -> None:
     delivery = tmp_path / "delivery"
     package = delivery / "IMP"
     package.mkdir(parents=True)
@@ -159,6 +161,12 @@ def test_an_assetmap_never_opens_a_file_outside_the_delivery(tmp_path: Path) -> 
         f'<AssetMap xmlns="http://www.smpte-ra.org/schemas/429-9/2007/AM"><AssetList>{assets}'
         "</AssetList></AssetMap>"
     )
+    edl = tmp_path / "lock.edl"  # the gatekeeper's: names the outside file by its full path
+    edl.write_text(
+        "TITLE: x\n001  R1 V C 00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n"
+        f"* FROM CLIP: {outside / secret}\n",
+        encoding="utf-8",
+    )
     trace = tmp_path / "trace.txt"
     out = tmp_path / "out"
     command = [
@@ -171,7 +179,9 @@ def test_an_assetmap_never_opens_a_file_outside_the_delivery(tmp_path: Path) -> 
         "trace=%file",
         "-o",
         str(trace),
-        *hostile.scan_command(delivery, out, "--jobs", "1"),
+        *hostile.scan_command(
+            delivery, out, "--jobs", "1", "--timeline", str(edl), "--timeline-rate", "24"
+        ),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 1 or done.returncode == 0, done.stderr[-2000:]
@@ -185,7 +195,9 @@ def test_an_assetmap_never_opens_a_file_outside_the_delivery(tmp_path: Path) -> 
         and not re.search(r"= -1 E", line)
     ]
     assert opened == []
-    problems = json.loads((out / "provscan.json").read_text())["packages"][0]["problems"]
+    report = json.loads((out / "provscan.json").read_text())
+    assert report["timelines"][0]["events"][0]["reasons"] == ["missing-media"]
+    problems = report["packages"][0]["problems"]
     leaving = [p for p in problems if "leaves the package folder" in p]
     assert len(leaving) == 3  # the relative climb, the absolute path, the backslash path
     assert any("via/" in p and "cannot be read" in p for p in problems)

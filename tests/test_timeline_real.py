@@ -166,3 +166,33 @@ def test_aaf_clips_are_where_opentimelineio_places_them(path: Path) -> None:
     got = [(c.name, c.record_in, c.record_out) for c in timeline.clips]
     assert sorted(got) == sorted(expected)
     assert got
+
+
+def _seconds(value: str) -> Fraction:
+    return Fraction(value.removesuffix("s")) if value and value != "0s" else Fraction(0)
+
+
+def test_fcpxml_clips_are_where_the_file_says(tmp_path: Path) -> None:
+    """No FCPXML in ../shared: the sample cut's second reel written by OpenTimelineIO's FCPXML
+    writer, held to the file's own spine (offset and duration of each clip, in seconds)."""
+    from fixtures.timelines import reel2
+
+    path = tmp_path / "reel2.fcpxml"
+    path.write_text(otio.adapters.write_to_string(reel2(otio), "fcpx_xml"), encoding="utf-8")
+    root = DefusedET.parse(path).getroot()
+    expected = set()
+    for spine_clip in root.iter("spine"):
+        for clip in spine_clip:
+            first = _seconds(clip.get("offset", "0s")) * 24
+            expected.add(
+                (clip.get("name"), int(first), int(first + _seconds(clip.get("duration")) * 24))
+            )
+            for lane in clip.findall("clip"):  # connected clips: their offset is the parent's
+                start = first + _seconds(lane.get("offset", "0s")) * 24
+                expected.add(
+                    (lane.get("name"), int(start), int(start + _seconds(lane.get("duration")) * 24))
+                )
+    timeline = read_timeline(ReadRequest(str(path), path.read_bytes()))
+    assert timeline.kind == "fcpxml"
+    assert {(c.name, c.record_in, c.record_out) for c in timeline.clips} == expected
+    assert len(expected) == 3
