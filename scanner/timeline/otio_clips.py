@@ -69,13 +69,9 @@ def timeline_clips(
     rate: Fraction,
     *,
     max_clips: int,
-    reel_key: str = "",
-    names_from_tracks: bool = False,
 ) -> tuple[int, list[Clip]]:
     """(record start frame, clips in track order then record order). Tracks are labelled V1,
-    A1, ... by kind, or by their own names (`names_from_tracks`: an EDL's V, A1, A2);
-    `reel_key`: the adapter metadata namespace holding a `reel` (cmx_3600). TimelineProblem
-    past `max_clips`."""
+    A1, ... by kind. TimelineProblem past `max_clips`."""
     start = timeline.global_start_time
     base = frames(start, rate, "timeline start") if start is not None else 0
     clips: list[Clip] = []
@@ -85,11 +81,11 @@ def timeline_clips(
             continue
         kind = "A" if track.kind == otio.schema.TrackKind.Audio else "V"
         counts[kind] += 1
-        label = str(track.name) if names_from_tracks and track.name else f"{kind}{counts[kind]}"
+        label = f"{kind}{counts[kind]}"
         for clip, ordinal, record_in, record_out in _placed(track, base, rate, ""):
             if len(clips) >= max_clips:
                 raise TimelineProblem(f"more than {max_clips} clips: over the timeline limit")
-            clips.append(_clip(clip, label, ordinal, record_in, record_out, reel_key))
+            clips.append(_clip(clip, label, ordinal, record_in, record_out))
     return base, clips
 
 
@@ -122,9 +118,7 @@ def _placed(
                     yield from _placed(sub, inner, rate, f"{label}.")
 
 
-def _clip(
-    item: Any, track: str, ordinal: str, record_in: int, record_out: int, reel_key: str
-) -> Clip:
+def _clip(item: Any, track: str, ordinal: str, record_in: int, record_out: int) -> Clip:
     name = str(item.name or "")
     if isinstance(item, otio.schema.Stack):
         note = (
@@ -169,7 +163,7 @@ def _clip(
         if available is not None
         else None
     )
-    metadata = item.metadata.get(reel_key, {}) if reel_key else {}
+    metadata = item.metadata.get("cmx_3600", {})  # an OTIO file made from an EDL keeps reels
     reel = str(metadata.get("reel") or "") if hasattr(metadata, "get") else ""
     first_frame = None
     if isinstance(reference, otio.schema.ImageSequenceReference):
