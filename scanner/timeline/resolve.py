@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -197,7 +198,7 @@ def _frames(clip: Clip, frames: dict[int, str], first: int, how: str, detail: st
     if not wanted:
         every = sorted(frames)
         return Resolution(
-            tuple(frames[f] for f in every),
+            _unique(frames[f] for f in every),
             how,
             f"{detail}: frames {first}-{first + count - 1} are not in the delivery, so all "
             f"{len(every)} frames it holds ({every[0]}-{every[-1]}) count",
@@ -209,8 +210,13 @@ def _frames(clip: Clip, frames: dict[int, str], first: int, how: str, detail: st
         else ""
     )
     return Resolution(
-        tuple(frames[f] for f in wanted),
+        _unique(frames[f] for f in wanted),
         how,
         f"{detail}: frames {wanted[0]}-{wanted[-1]}",
         gap,
     )
+
+
+def _unique(paths: Iterable[str]) -> tuple[str, ...]:
+    """Each asset once, in frame order: a sequence asset holds many of the frames."""
+    return tuple(dict.fromkeys(paths))
