@@ -31,6 +31,10 @@ demo: $(STAMP)
 		--as-of 2026-11-01 \
 		--known-ai fixtures/known_ai \
 		--archive-source fixtures/archive_source \
+		--timeline fixtures/timelines/reel1.edl \
+		--timeline fixtures/timelines/reel2.xml \
+		--timeline fixtures/timelines/reel3.otio \
+		--timeline-rate 24 \
 		--format json --format csv --format html \
 		-o reports
 	@echo "reports written to reports/ (a non-zero exit above is the demo delivery failing its gate, on purpose)"

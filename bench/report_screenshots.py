@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/report_screenshots.py reports/provscan.html reports/
 
-Writes `report-summary.png` and `report-asset.png` into the output folder. The asset shown is
+Writes `report-summary.png` and `report-asset.png` into the output folder (and
+`report-cut.png`, the timeline strips, when the scan had timelines). The asset shown is
 the first one in the report with the longest C2PA history (worst status first among equals),
 so the screenshot shows the manifests and the ingredient tree. Needs Debian's chromium.
 """
@@ -51,6 +52,8 @@ def main() -> None:
         page.goto(args.report.resolve().as_uri())
         page.wait_for_selector("html[data-ready='true']")
         page.screenshot(path=str(args.out / "report-summary.png"))
+        if page.locator("#cut").count():  # the scan had timelines: their strips, one picture
+            page.locator("#cut").screenshot(path=str(args.out / "report-cut.png"))
 
         data = json.loads(page.text_content("#provscan-data") or "{}")
         assets = data.get("assets") or []

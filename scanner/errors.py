@@ -31,6 +31,18 @@ class RegisterError(ScannerError):
         super().__init__(f"{where}: {message}")
 
 
+class TimelineError(ScannerError):
+    """A timeline (`--timeline`, the policy's `timelines`) that cannot be read or resolved.
+    Names the file and, where the format has lines, the line."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
+        where = f"{file}, line {line}" if line else file
+        super().__init__(f"{where}: {message}")
+
+
 class ReportInputError(ScannerError):
     """A stored JSON scan that cannot be re-rendered."""
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from scanner.model_timeline import CutUse, PackageReport, TimelineReport
+
 # Evidence sources (contract: they appear in the JSON report).
 # comment: file comments (JPEG COM); stealth: parameters hidden in pixel LSBs; exr, dpx (also
 # Cineon), mxf, psd, jp2 (also J2K codestreams), bwf: studio formats' own headers.
@@ -190,6 +192,8 @@ class AssetAnalysis:
     # What the report does not hold of this analysis (over the per-asset evidence caps), e.g.
     # "evidence: 1,200 of 3,400 items kept". The decision was made on all of it.
     truncated: tuple[str, ...] = ()
+    # MXF only: SHA-1 of the same bytes as sha256, base64 (what an IMF packing list records).
+    sha1: str = ""
 
     @property
     def unreadable(self) -> bool:
@@ -257,8 +261,9 @@ class Finding:
     reasons: tuple[Reason, ...] = ()
     approval: str = ""  # request_id the decision used, "" when none
     matches: tuple[ApprovalMatch, ...] = ()
-    area: str = "final"  # final | temporary | archival
+    area: str = "final"  # final | temporary | archival | unused (final = "cut": in no cut)
     archival: ArchivalCheck | None = None
+    cut: tuple[CutUse, ...] = ()  # where the asset plays in the timelines and compositions
 
 
 @dataclass(frozen=True)
@@ -317,6 +322,8 @@ class ScanResult:
     as_of: str = ""
     policy_origin: str = ""  # how the policy was chosen: scanner.policy.load.ORIGINS
     trust_lists: tuple[TrustListInfo, ...] = ()  # C2PA trust lists used (plus --trust-anchors)
+    timelines: tuple[TimelineReport, ...] = ()  # editorial timelines and IMF compositions
+    packages: tuple[PackageReport, ...] = ()  # IMF packages found in the delivery
 
     def close(self) -> None:
         """Free what holds the assets (a live scan's spool file); nothing to do for a tuple."""

@@ -26,7 +26,7 @@ from scanner.errors import ConfigError, GlobTimeBound
 from scanner.extract.formats import limit_reached
 from scanner.extract.interface import ExtractOptions
 from scanner.fingerprint.archive import verify_archival
-from scanner.fingerprint.library import Library, hits_as_evidence, match_known_ai
+from scanner.fingerprint.library import KnownAiHit, Library, hits_as_evidence, match_known_ai
 from scanner.fingerprint.references import References, reference_hits
 from scanner.model import (
     UNREADABLE_FOLDER,
@@ -40,11 +40,16 @@ from scanner.model import (
     TrustListInfo,
 )
 from scanner.policy.areas import Policy, area_for
+from scanner.policy.cut_rules import area_in_cut
 from scanner.policy.decide import decide
-from scanner.policy.gate import exit_code, unused_approvals
+from scanner.policy.gate import cut_statuses, exit_code, unused_approvals
 from scanner.report.spool import AssetSpool, tally
 from scanner.rules.assess import assess
 from scanner.rules.catalog import CATALOG_VERSION
+from scanner.timeline.cut import Cut
+from scanner.timeline.cut_report import reports as cut_reports
+from scanner.timeline.load import prepare_cut
+from scanner.timeline.model import ParsedTimeline
 
 ProgressCallback = Callable[[int, int, str], None]  # done, total, path
 
@@ -72,6 +77,9 @@ class ScanConfig:
     # Where the cache misses are analysed: None for this machine's workers, or a connected
     # Dask cluster (scanner.engine.cluster); the caller opens and closes it.
     backend: Backend | None = None
+    # The gatekeeper's editorial timelines, read (scanner.timeline.load.read_sources); the
+    # delivery's IMF compositions are found by the scan itself.
+    timelines: tuple[ParsedTimeline, ...] = ()
 
 
 def tool_info(cluster: str = "") -> ToolInfo:
@@ -133,6 +141,19 @@ def _scan_into(
     config: ScanConfig,
     progress: ProgressCallback | None,
 ) -> ScanResult:
+    cut = prepare_cut(
+        root,
+        config.timelines,
+        follow_links=config.follow_links,
+        jobs=config.jobs,
+        limits=config.limits,
+    )
+    if config.policy.final_cut and not cut.timelines:
+        raise ConfigError(
+            'the policy makes the cut final (final = "cut"), but there is no cut: give '
+            "--timeline FILE (or timelines = [...] in the policy); the delivery holds no IMF "
+            "composition"
+        )
     # The total for progress: every item the walk will yield, counted by listing the folders
     # first (no file is opened or stat'ed; 5,000 stills in 5 folders: a few milliseconds).
     total = count_items(root, follow_links=config.follow_links) if progress else 0
@@ -157,13 +178,14 @@ def _scan_into(
         # closes, also when judging an asset raises
         with closing(analyses):
             for analysis in analyses:
-                _judge_into(spool, matched, analysis, config, index, approvals_by_id)
+                _judge_into(spool, matched, analysis, config, index, approvals_by_id, cut)
                 if progress is not None:
                     done = len(spool) + len(delivery.skipped)  # skipped: walked, so done
                     progress(done, max(total, done), analysis.path)
     # The walk yields skipped paths in report order too, but a folder it could not list comes
     # where its contents would ("a/" sorts after "a-b"): sort them by the path they show.
     skipped = sorted(delivery.skipped, key=lambda item: item.path)
+    timelines, packages = cut_reports(cut, skipped)
 
     return ScanResult(
         delivery=str(root),
@@ -177,6 +199,8 @@ def _scan_into(
         policy=config.policy.source,
         policy_origin=config.policy.origin,
         trust_lists=config.trust_lists,
+        timelines=timelines,
+        packages=packages,
     )
 
 
@@ -187,10 +211,12 @@ def _judge_into(
     config: ScanConfig,
     index: ApprovalIndex,
     approvals_by_id: dict[str, Approval],
+    cut: Cut,
 ) -> None:
-    """Library matches, area, archival check, register matches and the policy decision for
-    one asset; the result goes to the spool, its approval matches to `matched`."""
-    analysis = _with_library_matches(analysis, config)
+    """Library matches, area, archival check, register matches, where it plays in the cut
+    and the policy decision for one asset; the result goes to the spool (and the cut), its
+    approval matches to `matched`."""
+    analysis, known_ai = _with_library_matches(analysis, config)
     deadline = Deadline.after(config.match_seconds)  # one bound for all its glob matching
     try:
         area = area_for(analysis.path, config.policy, deadline)
@@ -201,6 +227,8 @@ def _judge_into(
         problem = Problem("policy", limit_reached(str(exc)), incomplete=True)
         analysis = dataclasses.replace(analysis, problems=(*analysis.problems, problem))
         area, matches = "final", ()
+    uses = cut.cut_uses(analysis, known_ai)
+    area = area_in_cut(area, uses, config.policy.final_cut)
     archival = None
     if area == "archival" and config.archive_source is not None:
         archival = verify_archival(analysis.fingerprints, config.archive_source)
@@ -212,34 +240,43 @@ def _judge_into(
         as_of=config.as_of,
         archival=archival,
         overrides=config.policy.overrides,
+        cut=uses,
+        final_cut=config.policy.final_cut,
+        package_mismatch=cut.package_mismatch(analysis),
     )
-    spool.append(AssetResult(analysis, finding))
+    result = AssetResult(analysis, finding)
+    spool.append(result)
+    cut.record(result)
     matched.update(match.request_id for match in finding.matches)
 
 
 def gate(result: ScanResult, *, strict: bool = False) -> int:
     """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets."""
-    statuses = tally(result.assets).by_status
-    code = exit_code((s for s, n in statuses.items() if n), strict=strict)
+    statuses = {s for s, n in tally(result.assets).by_status.items() if n}
+    statuses |= cut_statuses(result.timelines, result.packages)
+    code = exit_code(statuses, strict=strict)
     if code == 0 and any(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped):
         return 3
     return code
 
 
-def _with_library_matches(analysis: AssetAnalysis, config: ScanConfig) -> AssetAnalysis:
-    """Add known-AI fingerprint hits as evidence and signals, and re-assess."""
+def _with_library_matches(
+    analysis: AssetAnalysis, config: ScanConfig
+) -> tuple[AssetAnalysis, tuple[KnownAiHit, ...]]:
+    """Add known-AI fingerprint hits as evidence and signals, and re-assess; the hits too
+    (a hit inside a video is placed on the cut's record timecode)."""
     if config.known_ai is None or not analysis.fingerprints:
-        return analysis
+        return analysis, ()
     hits = match_known_ai(analysis.fingerprints, config.known_ai, kind=analysis.kind)
     if not hits:
-        return analysis
+        return analysis, ()
     evidence, signals = hits_as_evidence(hits)
     all_signals = analysis.assessment.signals + tuple(signals)
     return dataclasses.replace(
         analysis,
         evidence=analysis.evidence + tuple(evidence),
         assessment=assess(all_signals, analysis.c2pa),
-    )
+    ), hits
 
 
 def _reference_hits(analysis: AssetAnalysis, config: ScanConfig) -> dict[str, str]:

@@ -328,6 +328,12 @@ def test_unused_approvals_are_listed_once(scan, delivery: Path, ca) -> None:
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fixtures" / "delivery"
+# the locked cut's three reels (the sample policy makes the cut final)
+SAMPLE_CUT = [
+    *(arg for name in ("reel1.edl", "reel2.xml", "reel3.otio")
+      for arg in ("--timeline", str(REPO / "fixtures" / "timelines" / name))),
+    "--timeline-rate", "24",
+]  # fmt: skip
 SAMPLE_VERDICTS = {
     "final/stills/ai_still.jpg": ("approved", ["approved"], "GENAI-0001"),
     "final/stills/ai_still_tampered.jpg": (
@@ -339,10 +345,10 @@ SAMPLE_VERDICTS = {
     "final/stills/xmp_only_ai.jpg": ("violation", ["approval-not-granted"], "GENAI-0005"),
     "final/stills/exif_generator.jpg": ("violation", ["approval-expired"], "GENAI-0006"),
     "final/stills/composite_with_ai.jpg": ("violation", ["tool-not-approved"], "GENAI-0007"),
-    "final/video/ai_h264.mp4": (
-        "violation", ["temporary-in-final", "missing-written-approval"], "GENAI-0008",
-    ),
-    "final/video/ai_prores.mov": ("violation", ["unapproved-ai"], None),
+    # the policy makes the cut final: the Sora animatic is in no reel (and final/video/ is in
+    # no final pattern), the Runway shot plays in reel 1 with no approval
+    "final/video/ai_h264.mp4": ("clean", ["not-in-cut"], "GENAI-0008"),
+    "final/video/ai_prores.mov": ("violation", ["ai-in-final-cut"], None),
     "archival/photo_1971_ai.jpg": ("violation", ["ai-in-archival"], "GENAI-0009"),
     "archival/photo_1962.jpg": ("clean", ["no-ai-signal"], None),
     "temp/previs/previs_ai.png": ("clean", ["temporary-material"], "GENAI-0010"),
@@ -372,8 +378,8 @@ def test_sample_delivery_shows_every_status(register: str, tmp_path: Path) -> No
         pytest.skip("the sample delivery has not been generated")
     out = tmp_path / "out"
     args = ["scan", str(SAMPLE), "--approvals", str(REPO / "fixtures" / register), "--as-of",
-            AS_OF, "--policy", str(REPO / "fixtures" / "policy.toml"), "--format", "json",
-            "-o", str(out), "--no-cache", "-q",
+            AS_OF, "--policy", str(REPO / "fixtures" / "policy.toml"), *SAMPLE_CUT,
+            "--format", "json", "-o", str(out), "--no-cache", "-q",
             "--trust-anchors", str(REPO / "fixtures" / "ca" / "root.pem")]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1, result.output
@@ -394,7 +400,7 @@ DEMO_VERDICTS = {
     **SAMPLE_VERDICTS,
     "final/stills/plate_reexport.jpg": ("violation", ["unapproved-ai", "temporary-in-final"], None),
     "final/video/reel_with_ai_shot.mp4": (
-        "violation", ["unapproved-ai", "temporary-in-final"], None,
+        "violation", ["ai-in-final-cut", "temporary-in-final"], None,
     ),
     "final/vfx/sh020/sh020_plate.1004.dpx": (
         "violation", ["unapproved-ai", "temporary-in-final"], None,
@@ -439,9 +445,9 @@ def test_demo_command_catches_known_ai_and_checks_the_archive(
     # issue 15: + 2 EXR frames with a ComfyUI graph and the DPX frame cut from a known-AI plate
     # (violations); the EXR/DPX frames no reader looked into (error) are read and clean now; the
     # two AppleDouble `._` files are errors (unrecognised bytes under a media name) until OS
-    # droppings are skipped (issue 15 item 6)
+    # droppings are skipped (issue 15 item 6). Issue 16: ai_h264.mp4 is in no cut (not-in-cut).
     assert doc["summary"]["by_status"] == {
-        "violation": 13, "error": 4, "review": 2, "approved": 2, "clean": 31,
+        "violation": 12, "error": 4, "review": 2, "approved": 2, "clean": 32,
     }  # fmt: skip
 
     # found by fingerprint alone: no metadata says AI, the library file is named
@@ -469,6 +475,12 @@ def test_demo_command_catches_known_ai_and_checks_the_archive(
     for path, meaning in ((still, "ai-generated"), (reel, "ai-composite")):
         signals = [(s["rule_id"], s["meaning"], s["strength"]) for s in assets[path]["signals"]]
         assert signals == [("FP-KNOWN-AI", meaning, "strong")], path  # the only signal
+    # the concept frame cut into the reel at 1 s plays at record 03:00:01:00 of reel 3
+    assert assets[reel]["reasons"][0]["detail"] == (
+        "contains AI material (composite); no approval covers it; plays in reel3.otio V1 event 1 "
+        "at 03:00:00:00-03:00:03:00; known-AI material at record 03:00:01:00 "
+        "(concept/keeper_concept_07.png)"
+    )
     for path, hit in ((still, plate_hit), (reel, reel_hit)):
         detail = assets[path]["reasons"][1]["detail"]
         assert detail == (
@@ -499,6 +511,50 @@ def test_demo_command_catches_known_ai_and_checks_the_archive(
     assert archival["archival/photo_1971_ai.jpg"]["source_thumbnail"] == ""
     # nothing outside the archival area is checked against the archive
     assert {p for p, a in assets.items() if a.get("archival")} == set(archival)
+    _check_demo_cut(doc, assets, out)
+
+
+def _check_demo_cut(doc: dict, assets: dict, out: Path) -> None:
+    """The locked cut (make demo passes its three reels): every event where its file puts it,
+    the three AI shots of final/video as the policy's final = "cut" judges them, the strip."""
+    from fixtures.timelines import EXPECTED_EVENTS, KNOWN_AI_RECORD
+
+    found = [
+        (Path(t["source"]).name, e["track"], e["clip"], e["record_in"], e["record_out"],
+         (e["assets"] or [""])[0])
+        for t in doc["timelines"] for e in t["events"]
+    ]  # fmt: skip
+    assert found == list(EXPECTED_EVENTS)
+    prores, iptc, sora = (assets[f"final/video/{n}"] for n in ("ai_prores.mov", "iptc_xmp.mov",
+                                                                "ai_h264.mp4"))  # fmt: skip
+    assert prores["reasons"][0]["code"] == "ai-in-final-cut"
+    assert (
+        "plays in reel1.edl V event 002 at 01:00:02:00-01:00:03:12"
+        in (prores["reasons"][0]["detail"])
+    )
+    assert (iptc["status"], iptc["approval"]) == ("approved", "GENAI-0002")
+    assert [(u["record_in"], u["record_out"]) for u in iptc["cut"]] == [
+        ("02:00:00:00", "02:00:02:00")
+    ]
+    assert ([r["code"] for r in sora["reasons"]], sora["area"], sora["cut"]) == (
+        ["not-in-cut"],
+        "unused",
+        [],
+    )
+    reel = assets["final/video/reel_with_ai_shot.mp4"]["cut"]
+    assert [u["known_ai"] for u in reel] == [[f"{KNOWN_AI_RECORD} (concept/keeper_concept_07.png)"]]
+    missing = [e for t in doc["timelines"] for e in t["events"] if "missing-media" in e["reasons"]]
+    assert [(e["clip"], e["status"]) for e in missing] == [("sc40_beam_animatic", "review")]
+    page = (out / "provscan.html").read_text(encoding="utf-8")
+    assert page.count('<article class="timeline"') == 3
+    assert re.search(
+        r'<a href="#assets-h" class="to-asset" data-path="final/video/ai_prores.mov">'
+        r'<rect class="seg ai st-violation"',
+        page,
+    )
+    assert re.search(r'data-path="final/video/iptc_xmp.mov"><rect class="seg ai st-approved"', page)
+    rows = (out / "provscan-cut.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 1 + len(EXPECTED_EVENTS)
 
 
 # --- the review reasons beyond credentials-invalid ---------------------------------------------

@@ -17,6 +17,7 @@ from scanner.cli.scan_options import (
     reference_options,
     report_options,
     rules_options,
+    timeline_options,
 )
 from scanner.errors import ConfigError
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 @cli.command(epilog=EXIT_CODES_HELP)
 @delivery_options
 @rules_options
+@timeline_options
 @reference_options
 @engine_options
 @report_options
@@ -38,6 +40,7 @@ def scan(delivery: Path, **options: Any) -> None:
     Examples:
       provscan scan ep101/ --approvals register.csv --format json --format html -o reports/
       provscan scan ep101/ --approvals register.csv --as-of 2026-11-01 --strict
+      provscan scan ep101/ --timeline ep101_lock.edl --timeline-rate 24 --format html -o out/
     """
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary

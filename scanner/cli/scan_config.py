@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from scanner.model import TrustListInfo
     from scanner.policy.areas import Policy
     from scanner.scan import ScanConfig
+    from scanner.timeline.model import ParsedTimeline, TimelineSource
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,9 @@ class Rules:
     register: Register | None
     policy: Policy
     cache_file: Path | None
+    delivery: Path
     cluster: ClusterSettings | None = None  # --cluster, PROVSCAN_CLUSTER or the user config
-    delivery: Path | None = None
+    timelines: tuple[TimelineSource, ...] = ()  # the policy's and --timeline's, not yet read
 
 
 def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
@@ -54,18 +56,44 @@ def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
     cluster = cluster_settings(
         options["cluster"], options["path_maps"], disabled=options["no_cluster"]
     )
-    return Rules(register, policy, cache_file, cluster, delivery)
+    return Rules(
+        register, policy, cache_file, delivery, cluster, _timeline_sources(policy, options)
+    )
+
+
+def _timeline_sources(policy: Policy, options: dict[str, Any]) -> tuple[TimelineSource, ...]:
+    """The policy's timelines, then --timeline's; --timeline-rate for any without a rate."""
+    import dataclasses
+
+    from scanner.timeline.model import TimelineSource
+
+    rate = options["timeline_rate"]
+    sources = [
+        t
+        if t.rate is not None or rate is None
+        else dataclasses.replace(t, rate=rate, rate_from="option")
+        for t in policy.timelines
+    ]
+    sources += [
+        TimelineSource(str(path), rate, "option" if rate else "", "option")
+        for path in options["timeline_files"]
+    ]
+    return tuple(sources)
 
 
 def build_config(rules: Rules, options: dict[str, Any]) -> ScanConfig:
-    """The rest: the cluster connected and checked, reference libraries fingerprinted (may
-    take minutes; on the cluster when there is one), bounds, trust anchors. The caller closes
-    `backend` when the scan is done."""
+    """The rest: timelines read, the cluster connected and checked, reference libraries
+    fingerprinted (may take minutes; on the cluster when there is one), bounds, trust anchors.
+    The caller closes `backend` when the scan is done."""
+    from scanner.timeline.load import read_sources
+
     workers: int = options["jobs"] or os.cpu_count() or 1
     limits = _limits(options["time_bound"], options["memory_bound"])
+    # a timeline that cannot be read: exit 2 before the slow work
+    timelines = read_sources(rules.timelines, rules.delivery, jobs=workers, limits=limits)
     backend = _connect(rules)
     try:
-        return _with_references(rules, options, workers, limits, backend)
+        return _with_references(rules, options, workers, limits, backend, timelines)
     except BaseException:
         if backend is not None:
             backend.close()
@@ -78,7 +106,7 @@ def _connect(rules: Rules) -> ClusterBackend | None:
         return None
     from scanner.engine.cluster.connect import connect
 
-    return connect(rules.cluster, str(rules.delivery or ""))
+    return connect(rules.cluster, str(rules.delivery))
 
 
 def _with_references(
@@ -87,6 +115,7 @@ def _with_references(
     workers: int,
     limits: Limits | None,
     backend: ClusterBackend | None,
+    timelines: tuple[ParsedTimeline, ...],
 ) -> ScanConfig:
     from scanner.engine.libraries import load_references
     from scanner.scan import ScanConfig
@@ -121,6 +150,7 @@ def _with_references(
         cache_path=rules.cache_file,
         limits=limits,
         backend=backend,
+        timelines=timelines,
     )
 
 

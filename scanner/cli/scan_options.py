@@ -90,6 +90,38 @@ reference_options = _stack(
     ),
 )
 
+
+def _parse_rate(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    from scanner.timeline.timecode import TimecodeError, parse_rate
+
+    try:
+        return parse_rate(value)
+    except TimecodeError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+timeline_options = _stack(
+    click.option(
+        "--timeline",
+        "timeline_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="The cut: an editorial timeline (CMX3600 EDL, FCP7 XML, FCPXML, AAF, OTIO), "
+        "outside the delivery; repeat for several. Its clips are found among the assets and "
+        'reported with their timecodes; with final = "cut" in the policy, what they use is '
+        "final. IMF compositions in the delivery are read without it.",
+    ),
+    click.option(
+        "--timeline-rate",
+        callback=_parse_rate,
+        metavar="FPS",
+        help="Frame rate of the EDLs (an EDL holds none): 24, 25, 29.97, 30000/1001, ...",
+    ),
+)
+
 engine_options = _stack(
     click.option(
         "--jobs",

@@ -98,6 +98,14 @@ def count_items(root: Path, *, follow_links: bool = False) -> int:
     return sum(1 for _ in _walk(root, follow_links, None, count_only=True))
 
 
+def list_paths(root: Path, *, follow_links: bool = False) -> Iterator[str]:
+    """The `rel` of every file `walk` would reach, from folder listings alone (no file is
+    opened, sniffed or stat'ed): for timelines to find assets by name before the scan."""
+    for item in _walk(root, follow_links, None, count_only=True):
+        if isinstance(item, Skipped) and item.reason == COUNTED and item.path:
+            yield item.path
+
+
 def _walk(
     root: Path, follow_links: bool, known: KnownHook | None, *, count_only: bool
 ) -> Iterator[MediaFile | Skipped]:
@@ -112,7 +120,7 @@ def _walk(
     yield from walker.folder(root, (), ((top.st_dev, top.st_ino),))
 
 
-_COUNTED = Skipped("", "counted, not walked")  # what count_items' walk yields for a file
+COUNTED = "counted, not walked"  # the reason count_items' walk gives each file
 
 
 class _Walker:
@@ -140,7 +148,9 @@ class _Walker:
         pairing = Pairing() if self.count_only else pair_sidecars(names, folders)
         for name in names:
             if self.count_only and name not in folders:
-                yield _COUNTED  # one item, whatever the file turns out to be
+                yield Skipped(
+                    _rel((*parts, name)), COUNTED
+                )  # one item, whatever it turns out to be
                 continue
             yield from self.entry(folder / name, (*parts, name), ancestors, pairing)
 
@@ -185,7 +195,7 @@ class _Walker:
                 self.linked.add(key)
             yield from self.folder(path, rel_parts, (*ancestors, key))
         elif stat.S_ISREG(info.st_mode) and self.count_only:
-            yield _COUNTED  # listed as a folder, now a file: count it, do not read it
+            yield Skipped(rel, COUNTED)  # listed as a folder, now a file: count it, do not read it
         elif stat.S_ISREG(info.st_mode):
             name = rel_parts[-1]
             if pairing is not None and name in pairing.asset_of:

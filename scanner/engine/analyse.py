@@ -13,6 +13,7 @@ another file's bytes into the report; the swap itself is reported (the file chan
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import io
@@ -79,19 +80,30 @@ EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
 class AnalyseOptions:
     extract: ExtractOptions = ExtractOptions()
     fingerprints: bool = True
+    # MXF files also get the SHA-1 an IMF packing list records, in the same read as sha256.
+    package_hashes: bool = True
 
 
 def sha256_of(handle: BinaryIO, size: int) -> str:
     """The sha256 of an open file, read from its start with one reused buffer (`read()` would
     allocate and copy every chunk: 868 MB/s against 1,075 MB/s with readinto, measured)."""
+    return digests_of(handle, size, sha1=False)[0]
+
+
+def digests_of(handle: BinaryIO, size: int, *, sha1: bool) -> tuple[str, str]:
+    """(sha256 hex, SHA-1 base64 or "") of an open file, in one read (`sha256_of`)."""
     digest = hashlib.sha256()
+    second = hashlib.sha1() if sha1 else None
     buffer = bytearray(min(HASH_CHUNK, max(size, 64 * 1024)))
     view = memoryview(buffer)
     reader = cast(io.BufferedIOBase, handle)  # open_readonly gives a BufferedReader
     reader.seek(0)
     while count := reader.readinto(buffer):
         digest.update(view[:count])
-    return digest.hexdigest()
+        if second is not None:
+            second.update(view[:count])
+    sha1_text = base64.b64encode(second.digest()).decode("ascii") if second is not None else ""
+    return digest.hexdigest(), sha1_text
 
 
 def _run_extractors(
@@ -169,12 +181,15 @@ def _change(media: MediaFile, opened: os.stat_result, after: os.stat_result) -> 
 def _read_everything(
     media: MediaFile, handle: BinaryIO, base: AssetAnalysis, options: AnalyseOptions
 ) -> AssetAnalysis:
+    track_file = options.package_hashes and (
+        media.format == "MXF" or media.rel.lower().endswith(".mxf")
+    )
     try:
-        sha256 = sha256_of(handle, media.size)
+        sha256, sha1 = digests_of(handle, media.size, sha1=track_file)
     except OSError as exc:
         problem = Problem("file", f"cannot read file: {exc.strerror or exc}", fatal=True)
         return dataclasses.replace(base, problems=(problem,))
-    base = dataclasses.replace(base, sha256=sha256)
+    base = dataclasses.replace(base, sha256=sha256, sha1=sha1)
     if media.size == 0:
         empty = Problem("file", "empty file (0 bytes)", True)
         return dataclasses.replace(base, problems=(empty,))

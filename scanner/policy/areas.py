@@ -3,7 +3,9 @@
 Precedence: the pattern with the most literal characters wins, so `temp/**` beats `**` and a path
 under temp/ is temporary even though final is `**`. On a tie the stricter area wins: archival,
 then final, then temporary. A path no pattern matches is final: nothing leaves the gate
-unclassified.
+unclassified, unless the policy makes the cut the final deliverable (`final = "cut"`): then
+the timelines and compositions decide what is final (`scanner.policy.cut_rules`), and a path
+no pattern matches is `unused`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from scanner.common.globset import Deadline, PatternSet
+from scanner.timeline.model import TimelineSource
 
 AREAS = ("final", "temporary", "archival")
+# final = "cut": an asset in no timeline or composition and matched by no area pattern.
+UNUSED = "unused"
 # on equal specificity the stricter area wins
 _AREA_TIE_ORDER = ("archival", "final", "temporary")
 
@@ -30,6 +35,10 @@ class Policy:
     # [gate]: the status the gatekeeper sets for adjustable reasons (scanner.policy.reasons
     # ADJUSTABLE), as (reason code, status) pairs; e.g. (("not-inspected", "review"),)
     statuses: tuple[tuple[str, str], ...] = ()
+    # `final = "cut"` (alone or among the final patterns): the cut is the final deliverable.
+    final_cut: bool = False
+    # `timelines = [...]`: the gatekeeper's timelines, read with every scan under this policy.
+    timelines: tuple[TimelineSource, ...] = ()
 
     @property
     def overrides(self) -> dict[str, str]:
@@ -50,12 +59,13 @@ DEFAULT_POLICY = Policy()
 
 
 def area_for(path: str, policy: Policy, deadline: Deadline | None = None) -> str:
-    """`final`, `temporary` or `archival` for a delivery-relative path (rules above).
+    """`final`, `temporary` or `archival` (or `unused`, see above) for a delivery-relative
+    path (rules above).
 
     GlobTimeBound (scanner.errors) past `deadline` (default: ten seconds from now).
     """
     best: tuple[int, int] | None = None
-    best_area = "final"
+    best_area = UNUSED if policy.final_cut else "final"
     for hit in policy.area_patterns.matching(path, deadline):  # in tie order, then file order
         key = (hit.specificity, -hit.value)
         if best is None or key > best:

@@ -32,6 +32,8 @@ scanner.policy.reasons):
   instead of `credentials-invalid`: nothing was there to check it against.
 * Archival fingerprint outcomes (`archival` argument): unverified / altered -> review.
 * A fatal read problem -> `unreadable` (error); a violation found in what could be read wins.
+* An IMF track file whose bytes differ from its packing list -> `package-altered` (review).
+* The cut (`final = "cut"`, where the asset plays): `scanner.policy.cut_rules`.
 Matches are kept on the finding only for assets with an AI or ai-possible signal, so an
 approval whose globs touch nothing but clean files counts as unused.
 """
@@ -55,11 +57,15 @@ from scanner.model import (
     Finding,
     Reason,
 )
+from scanner.model_timeline import CutUse
+from scanner.policy.areas import UNUSED
+from scanner.policy.cut_rules import cut_reasons
 from scanner.policy.reasons import NO_OVERRIDES, Overrides, rank, worst_status
 
 AI_VALUES_NEEDING_APPROVAL = ("generated", "composite")
 DECIDING = ("strong", "definitive")  # weak signals are shown to people but decide nothing
 MAX_DETAIL_ITEMS = 5
+_NOT_IN_CUT = "no timeline or composition plays it and no area pattern makes it final"
 
 
 def decide(
@@ -71,9 +77,14 @@ def decide(
     as_of: date,
     archival: ArchivalCheck | None = None,
     overrides: Overrides = NO_OVERRIDES,
+    cut: Sequence[CutUse] = (),
+    final_cut: bool = False,
+    package_mismatch: str = "",
 ) -> Finding:
     """The finding for one asset: status, every applicable reason, the approval used.
-    `overrides`: the statuses the policy sets for adjustable reasons (`reasons.ADJUSTABLE`)."""
+    `overrides`: the statuses the policy sets for adjustable reasons (`reasons.ADJUSTABLE`);
+    `cut`: where the asset plays; `final_cut`: the policy's final = "cut";
+    `package_mismatch`: why its bytes differ from its IMF packing list, "" when they do not."""
     assessment = analysis.assessment
     has_ai = assessment.ai in AI_VALUES_NEEDING_APPROVAL
     possible = [
@@ -93,16 +104,30 @@ def decide(
         reasons.append(Reason("evidence-truncated", "; ".join(analysis.truncated)))
     if has_ai or (possible and used is not None):
         reasons += _ai_reasons(analysis, area, used, kept[0] if kept else None, as_of)
-    elif possible and area != "temporary":
+    elif possible and area not in ("temporary", UNUSED):
         shown = "; ".join(f"{s.field}={s.value}" for s in possible[:MAX_DETAIL_ITEMS])
         reasons.append(
             Reason("ai-possible", f"may hold AI material ({shown}); no approval covers it")
         )
+    elif possible and area == UNUSED:
+        reasons.append(Reason("not-in-cut", f"may hold AI material; {_NOT_IN_CUT}"))
     elif possible:
         reasons.append(Reason("temporary-material", f"may hold AI material, in the {area} area"))
     reasons += _credential_reasons(analysis)
     if archival is not None:
         reasons += _archival_reasons(archival)
+    if package_mismatch:
+        reasons.append(Reason("package-altered", package_mismatch))
+    reasons = cut_reasons(
+        reasons,
+        what=_what(analysis),
+        area=area,
+        has_ai=has_ai,
+        used=used,
+        as_of=as_of,
+        cut=cut,
+        final_cut=final_cut,
+    )
     if not (has_ai or possible or analysis.unreadable or analysis.not_inspected):
         hints = sum(1 for s in assessment.signals if s.meaning in AI_MEANINGS)
         detail = f"no deciding AI signal found ({hints} weak hint(s) among the signals)"
@@ -116,6 +141,7 @@ def decide(
         matches=kept,
         area=area,
         archival=archival,
+        cut=tuple(cut),
     )
 
 
@@ -127,6 +153,8 @@ def _ai_reasons(
     as_of: date,
 ) -> list[Reason]:
     what = _what(analysis)
+    if area == UNUSED:
+        return [Reason("not-in-cut", f"{what}; {_NOT_IN_CUT}")]
     if area == "temporary":
         if used is not None and used.status in ("denied", "revoked"):
             return [Reason("approval-not-granted", f"{used.request_id} is {used.status}: {what}")]

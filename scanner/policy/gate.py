@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scanner.model import Approval
+from scanner.model_timeline import PackageReport, TimelineReport
 
 
 def unused_approvals(approvals: Iterable[Approval], matched: Iterable[str]) -> tuple[str, ...]:
@@ -25,3 +26,22 @@ def exit_code(statuses: Iterable[str], strict: bool = False) -> int:
     if "error" in statuses:
         return 3
     return 0
+
+
+def cut_statuses(
+    timelines: Iterable[TimelineReport], packages: Iterable[PackageReport]
+) -> set[str]:
+    """What the timelines and packages add to the gate, beside the assets' statuses: a
+    composition or timeline not wholly read is an error (the cut may be incomplete); an event
+    whose media the delivery lacks, a package problem, or a package file that is missing or
+    differs from its packing list needs review."""
+    statuses: set[str] = set()
+    for timeline in timelines:
+        if timeline.problems:
+            statuses.add("error")
+        if any("missing-media" in event.reasons for event in timeline.events):
+            statuses.add("review")
+    for package in packages:
+        if package.problems or any(f.check in ("mismatch", "missing") for f in package.files):
+            statuses.add("review")
+    return statuses

@@ -5,14 +5,16 @@ order: `--policy FILE` (refused inside the delivery), else the user's config
 (`~/.config/provscan/policy.toml`), else the site's (`/etc/xdg/provscan/policy.toml`), else the
 built-in default (everything is final). The delivery's own `provscan.toml` counts only when
 asked for (`from_delivery=True`, the CLI's `--policy-from-delivery`), and the report says so
-(`Policy.origin`). The file holds one table:
+(`Policy.origin`). The file holds the areas, and may name timelines and the gate's choices:
 
+    timelines = ["ep101_lock.edl", { path = "ep101_reel2.edl", rate = 25 }]  # beside the file
     [areas]
-    final = ["final/**"]                 # default ["**"]
+    final = ["final/**"]                 # default ["**"]; "cut" (alone or in the list): what
+                                         # the timelines and IMF compositions use is final
     temporary = ["temp/**", "**/previs/**"]
     archival = ["archival/**"]
 
-How a path gets its area: `scanner.policy.areas`.
+How a path gets its area: `scanner.policy.areas`; the cut: `scanner.policy.cut_rules`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from scanner.common.paths import is_within
 from scanner.errors import ConfigError
 from scanner.policy.areas import AREAS, DEFAULT_POLICY, Policy
 from scanner.policy.reasons import ADJUSTABLE
+from scanner.timeline.model import TimelineSource
+from scanner.timeline.timecode import TimecodeError, parse_rate
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,6 +42,8 @@ POLICY_FILE_NAME = "provscan.toml"  # at the delivery root, read only with from_
 CONFIG_FILE_NAME = "policy.toml"  # in the user's or the site's provscan config folder
 MAX_POLICY_BYTES = 1024 * 1024
 MAX_PATTERNS = 10_000
+MAX_TIMELINES = 100
+CUT = "cut"  # in `final`: the cut is the final deliverable
 
 # Where a policy came from (the report's "policy_origin"), most explicit first.
 ORIGINS = ("option", "user-config", "site-config", "delivery", "default")
@@ -100,23 +106,37 @@ def _load_file(path: Path, origin: str) -> Policy:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
-    return dataclasses.replace(parse_policy(text, str(path)), origin=origin)
+    policy = parse_policy(text, str(path), base=Path(path).parent)
+    if origin == "delivery":  # the vendor's policy names the vendor's timelines
+        timelines = tuple(dataclasses.replace(t, origin="delivery") for t in policy.timelines)
+        policy = dataclasses.replace(policy, timelines=timelines)
+    return dataclasses.replace(policy, origin=origin)
 
 
-def parse_policy(text: str, source: str) -> Policy:
-    """TOML text -> Policy; ConfigError naming the file and the key at fault."""
+def parse_policy(text: str, source: str, base: Path | None = None) -> Policy:
+    """TOML text -> Policy; ConfigError naming the file and the key at fault. `base`: the
+    folder relative timeline paths start from (the policy file's)."""
     try:
         tree = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     for key in tree:
-        if key not in ("areas", "gate"):
+        if key not in ("areas", "gate", "timelines"):
             raise ConfigError(
-                f"{source}: unknown key '{key}' (the policy file has [areas] and [gate])"
+                f"{source}: unknown key '{key}' (the policy file has [areas], [gate] and timelines)"
             )
     areas = tree.get("areas", {})
     if not isinstance(areas, dict):
         raise ConfigError(f"{source}: 'areas' must be a table: [areas]")
+    final_cut = areas.get("final") == CUT or (
+        isinstance(areas.get("final"), list) and CUT in areas["final"]
+    )
+    if final_cut:
+        final = areas["final"]
+        areas = {
+            **areas,
+            "final": [p for p in final if p != CUT] if isinstance(final, list) else [],
+        }
     lists: dict[str, tuple[str, ...]] = {}
     for key, value in areas.items():
         if key not in AREAS:
@@ -129,7 +149,38 @@ def parse_policy(text: str, source: str) -> Policy:
         temporary=lists.get("temporary", ()),
         archival=lists.get("archival", ()),
         statuses=_gate(source, tree.get("gate", {})),
+        final_cut=final_cut,
+        timelines=_timelines(source, tree.get("timelines", []), base),
     )
+
+
+def _timelines(source: str, value: Any, base: Path | None) -> tuple[TimelineSource, ...]:
+    """`timelines = ["cut.edl", { path = "reel2.edl", rate = 25 }]`: paths beside the policy
+    file unless absolute; `rate` for an EDL (which has none of its own)."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{source}: 'timelines' must be a list of paths or {{ path, rate }}")
+    if len(value) > MAX_TIMELINES:
+        raise ConfigError(f"{source}: 'timelines' holds more than {MAX_TIMELINES} entries")
+    found = []
+    for number, entry in enumerate(value, 1):
+        where = f"{source}: 'timelines' entry {number}"
+        table = {"path": entry} if isinstance(entry, str) else entry
+        if not isinstance(table, dict) or not isinstance(table.get("path"), str):
+            raise ConfigError(f"{where} must be a path, or a table with a path")
+        unknown = set(table) - {"path", "rate"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (path, rate)")
+        rate = None
+        if "rate" in table:
+            try:
+                rate = parse_rate(table["rate"])
+            except TimecodeError as exc:
+                raise ConfigError(f"{where}: {exc}") from exc
+        path = Path(table["path"])
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        found.append(TimelineSource(str(path), rate, "policy" if rate else "", "policy"))
+    return tuple(found)
 
 
 def _gate(source: str, gate: Any) -> tuple[tuple[str, str], ...]:

@@ -32,6 +32,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "violation",
         "AI material in archival/factual footage without an approval allowing archival_use",
     ),
+    "ai-in-final-cut": (
+        "violation",
+        "AI material the final cut plays (a timeline or IMF composition uses it) without a "
+        "granted final-scope approval; the detail names the record timecodes",
+    ),
     "unreadable": ("error", "the file could not be read (empty, truncated, corrupt, too large)"),
     "not-inspected": (
         "error",
@@ -77,12 +82,27 @@ REASONS: dict[str, tuple[str, str]] = {
         "the report holds only part of this asset's evidence (over the per-asset cap); the "
         "decision used all of it",
     ),
+    "package-altered": (
+        "review",
+        "an IMF track file whose size or hash differs from what its packing list (PKL) records: "
+        "altered after packaging",
+    ),
+    "missing-media": (
+        "review",
+        "a timeline or composition event whose media the delivery lacks (on the timeline's "
+        "events, not on an asset)",
+    ),
     "archival-unverified": ("review", "no original archival scan matches this archival still"),
     "archival-altered": ("review", "near an original archival scan, but altered from it"),
     "approved": ("approved", "AI material covered by a granted, current approval"),
     "temporary-material": (
         "clean",
         "AI material in a temporary area: generated material is meant to stay temporary",
+    ),
+    "not-in-cut": (
+        "clean",
+        "AI material no timeline or composition uses, outside every final area (final = "
+        '"cut"): it is not delivered',
     ),
     "archival-verified": ("clean", "matches an original archival scan"),
     "no-ai-signal": ("clean", "no AI signal found (not proof that no AI was used)"),

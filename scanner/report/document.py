@@ -29,6 +29,7 @@ from scanner.model import (
     ToolInfo,
     TrustListInfo,
 )
+from scanner.model_timeline import PackageReport, TimelineReport
 from scanner.report.spool import tally
 
 SCHEMA = "provscan/1"
@@ -43,7 +44,7 @@ POLICY_ORIGIN_LABELS = {
     "default": "built-in: everything is final",
 }
 
-_FINDING_KEYS = ("status", "reasons", "approval", "matches", "area", "archival")
+_FINDING_KEYS = ("status", "reasons", "approval", "matches", "area", "archival", "cut")
 # In a document, "assets" comes right after this key (then "skipped", "unused_approvals").
 ASSETS_AFTER = "summary"
 
@@ -161,6 +162,8 @@ def report_source(result: ScanResult) -> ReportSource:
         "summary": summarise(result),
         "skipped": to_plain(result.skipped),
         "unused_approvals": list(result.unused_approvals),
+        "timelines": to_plain(result.timelines),
+        "packages": to_plain(result.packages),
     }
     return ReportSource(header, PlainAssets(result.assets))
 
@@ -224,6 +227,8 @@ def from_document(doc: Any) -> ScanResult:
             assets=tuple(asset_from_plain(a) for a in doc["assets"]),
             skipped=tuple(from_plain(Skipped, s) for s in doc.get("skipped", [])),
             unused_approvals=tuple(doc.get("unused_approvals", [])),
+            timelines=tuple(from_plain(TimelineReport, t) for t in doc.get("timelines", [])),
+            packages=tuple(from_plain(PackageReport, p) for p in doc.get("packages", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportInputError(f"malformed provscan scan: {exc}") from exc

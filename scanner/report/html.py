@@ -43,6 +43,7 @@ from scanner.report.document import (
     policy_parts,
     source_of_document,
 )
+from scanner.report.html_cut import cut_view
 
 # A thumbnail bigger than this (as a data: URI) is left out of the page.
 MAX_THUMBNAIL_CHARS = 64 * 1024
@@ -277,6 +278,7 @@ def write_html(source: ReportSource, handle: TextIO) -> None:
             options=_filter_options(source.assets),
             skipped=skipped[:MAX_SKIPPED_SHOWN],
             skipped_more=max(0, len(skipped) - MAX_SKIPPED_SHOWN),
+            cut=cut_view(doc),
             csp=content_security_policy(style, script),
             # Our own files (checked for a closing tag), our marker, and JSON escaped by
             # script_json: the only strings marked safe. Nothing read from a media file

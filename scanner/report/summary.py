@@ -35,7 +35,31 @@ def render_summary(source: ReportSource) -> str:
         lines.append(f"  NOT SCANNED  {terminal_safe(skip['path'])}: {skip['reason']}")
     if doc.get("unused_approvals"):
         lines.append("  unused approvals: " + terminal_safe(", ".join(doc["unused_approvals"])))
+    lines.extend(_cut_lines(doc))
     return "\n".join(lines) + "\n"
+
+
+def _cut_lines(doc: dict[str, Any]) -> list[str]:
+    """One line per timeline or composition: events, AI in it, media missing, problems."""
+    lines = []
+    for timeline in doc.get("timelines") or []:
+        events = timeline.get("events") or []
+        ai = sum(1 for e in events if e.get("ai") in ("generated", "composite"))
+        missing = sum(1 for e in events if "missing-media" in (e.get("reasons") or []))
+        problems = len(timeline.get("problems") or [])
+        lines.append(
+            f"  cut {terminal_safe(str(timeline.get('source', '')))}: {len(events)} events, "
+            f"{ai} with AI, {missing} missing media"
+            + (f", {problems} PROBLEMS" if problems else "")
+        )
+    for package in doc.get("packages") or []:
+        bad = [f for f in package.get("files") or [] if f.get("check") in ("mismatch", "missing")]
+        if bad or package.get("problems"):
+            lines.append(
+                f"  IMF package {terminal_safe(str(package.get('path') or '.'))}: "
+                f"{len(bad)} file(s) not as packed, {len(package.get('problems') or [])} problem(s)"
+            )
+    return lines
 
 
 def _policy_line(doc: dict[str, Any]) -> str:

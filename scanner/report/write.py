@@ -8,7 +8,8 @@ The output folder is checked before a scan starts (`check_output_folder`), so a 
 cannot take the reports is a usage error then, not a failure after the whole scan. Each report
 is written under a private temporary name created with O_EXCL|O_NOFOLLOW (nothing planted in
 the folder, a symlink or a file, can redirect the write) and renamed onto its name only when
-every format is written.
+every format is written. `--format csv` also writes `provscan-cut.csv` (one row per timeline
+event) when the scan had timelines or IMF compositions.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from scanner.report.document import ReportSource
 
 Writer = Callable[[ReportSource, TextIO], None]
 BASENAME = "provscan"
+CUT_CSV = "cut-csv"  # the events of the timelines, beside the CSV: provscan-cut.csv
 REPORT_MODE = 0o644
 _CREATE_FLAGS = (
     os.O_WRONLY
@@ -51,11 +53,21 @@ def writer(fmt: str) -> Writer:
         from scanner.report.html import write_html
 
         return write_html
+    if fmt == CUT_CSV:
+        from scanner.report.cut_csv import write_cut_csv
+
+        return write_cut_csv
     raise ValueError(f"unknown format {fmt!r}")
 
 
+def report_name(fmt: str) -> str:
+    return f"{BASENAME}-cut.csv" if fmt == CUT_CSV else f"{BASENAME}.{fmt}"
+
+
 def report_paths(out_dir: Path, formats: Sequence[str]) -> list[Path]:
-    return [out_dir / f"{BASENAME}.{fmt}" for fmt in formats]
+    """Every file the formats may write (the cut CSV with the CSV)."""
+    with_cut = [*formats, CUT_CSV] if "csv" in formats else list(formats)
+    return [out_dir / report_name(fmt) for fmt in with_cut]
 
 
 def check_output_folder(
@@ -98,10 +110,14 @@ def write_reports(source: ReportSource, formats: Sequence[str], out_dir: Path) -
     """provscan.{fmt} in `out_dir` for each format. Each appears whole or not at all: written
     under a private temporary name, renamed onto its name once every format is written. On a
     failure no temporary file is left and no report of this run is in place."""
+    from scanner.report.cut_csv import has_cut
+
     out_dir.mkdir(parents=True, exist_ok=True)
     ready: list[tuple[Path, Path]] = []  # (temporary file, its final name)
+    written = [*formats, CUT_CSV] if "csv" in formats and has_cut(source.header) else formats
     try:
-        for fmt, target in zip(formats, report_paths(out_dir, formats), strict=True):
+        for fmt in written:
+            target = out_dir / report_name(fmt)
             ready.append((_write_private(fmt, source, target), target))
         for tmp, target in ready:
             os.replace(tmp, target)

@@ -631,3 +631,31 @@
   document.documentElement.dataset.ready = "true";
   if (window.performance && performance.mark) { performance.mark("provscan-ready"); }
 })();
+
+/* The cut's strips and tables (templates/timelines.html.j2): a link to an asset shows that
+   asset in the list (searched by its path, details open). Additive: only reads the list. */
+(function () {
+  var search = document.getElementById("f-q");
+  var form = document.getElementById("filters");
+  var table = document.getElementById("assets");
+  if (!search || !form || !table) { return; }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a.to-asset") : null;
+    if (!link) { return; }
+    var path = link.getAttribute("data-path") || "";
+    if (!path) { return; }
+    event.preventDefault();
+    search.value = path;
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    var bodies = table.tBodies;
+    for (var k = 0; k < bodies.length; k++) {
+      if (bodies[k].dataset.path === path) {
+        var button = bodies[k].querySelector("button.expand");
+        if (button && button.getAttribute("aria-expanded") !== "true") { button.click(); }
+        bodies[k].scrollIntoView({ block: "start" });
+        if (button) { button.focus({ preventScroll: true }); }
+        return;
+      }
+    }
+  });
+})();

@@ -1,0 +1,194 @@
+"""Clip -> asset resolution: the documented precedence (path, file name, clip name, reel,
+sequence pattern, IMF package), sequences of per-frame files and of sequence assets, and the
+shared Avid/Premiere/Nucoda EDLs against a delivery built around their EXR clips."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import cli
+from scanner.timeline.assets import AssetIndex
+from scanner.timeline.model import Clip
+from scanner.timeline.otio_clips import TimelineProblem
+from scanner.timeline.resolve import reference_parts, resolve
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "promedia"
+BEACHBALL = SHARED / "AcademySoftwareFoundation+openexr-images/Beachball"
+EDLS = SHARED / "OpenTimelineIO+otio-cmx3600-adapter/tests/sample_data"
+
+INDEX = AssetIndex(
+    [
+        "final/video/sh010.mov",
+        "final/video/SH020_v002.mov",
+        "temp/sh010.mov",
+        "plates/sh030/sh030_bg.1001.exr",
+        "plates/sh030/sh030_bg.1002.exr",
+        "plates/sh030/sh030_bg.1003.exr",
+        "plates/sh030/sh030_bg.1004.exr",
+        "vfx/sh040/sh040_comp_v003.[1001-1048].exr",
+        "stills/camera_001.jpg",
+        "stills/camera_002.jpg",
+    ]
+)
+
+
+def clip(*media: str, name: str = "", reel: str = "", frames: int = 24, **more: object) -> Clip:
+    fields: dict = dict(
+        event="1",
+        track="V",
+        name=name,
+        record_in=0,
+        record_out=frames,
+        source_rate=Fraction(24),
+        source_in=0,
+        source_out=frames,
+        media=media,
+        reel=reel,
+    )
+    fields.update(more)
+    return Clip(**fields)
+
+
+@pytest.mark.parametrize(
+    ("reference", "parts", "relative"),
+    [
+        ("final/video/sh010.mov", ["final", "video", "sh010.mov"], True),
+        ("file://localhost/D%3a/media/sh010.mov", ["media", "sh010.mov"], False),
+        ("S:\\path\\to\\ZZ100.0001.exr", ["path", "to", "ZZ100.0001.exr"], False),
+        (
+            "file:///Volumes/EP101/final/video/a%20b.mov",
+            ["Volumes", "EP101", "final", "video", "a b.mov"],
+            False,
+        ),
+        ("/plates/./x.exr", ["plates", "x.exr"], False),
+    ],
+)
+def test_references_become_path_parts(reference: str, parts: list[str], relative: bool) -> None:
+    assert reference_parts(reference) == (parts, relative)
+
+
+def test_a_media_path_wins_over_a_file_name() -> None:
+    found = resolve(clip("/Volumes/edit/final/video/sh010.mov", name="SH020_v002"), INDEX, {})
+    assert (found.assets, found.how) == (("final/video/sh010.mov",), "path")
+    relative = resolve(clip("temp/sh010.mov"), INDEX, {})
+    assert (relative.assets, relative.how) == (("temp/sh010.mov",), "path")
+
+
+def test_a_file_name_alone_finds_every_asset_of_that_name() -> None:
+    found = resolve(clip("/somewhere/else/sh010.mov"), INDEX, {})
+    assert (found.assets, found.how) == (("final/video/sh010.mov", "temp/sh010.mov"), "file-name")
+    assert "2 assets share it" in found.detail
+    by_clip_name = resolve(clip(name="sh020_V002.MOV"), INDEX, {})  # case ignored
+    assert (by_clip_name.assets, by_clip_name.how) == (("final/video/SH020_v002.mov",), "file-name")
+
+
+def test_then_the_clip_name_then_the_reel() -> None:
+    by_name = resolve(clip(name="SH020_v002", reel="sh010"), INDEX, {})
+    assert (by_name.assets, by_name.how) == (("final/video/SH020_v002.mov",), "clip-name")
+    by_reel = resolve(clip(name="take 3", reel="SH020_V002"), INDEX, {})
+    assert (by_reel.assets, by_reel.how) == (("final/video/SH020_v002.mov",), "reel")
+
+
+def test_then_a_sequence_pattern_takes_the_frames_the_clip_plays() -> None:
+    found = resolve(clip("/plates/sh030_bg.%04d.exr", frames=3, first_frame=1002), INDEX, {})
+    assert found.how == "sequence"
+    assert found.assets == tuple(f"plates/sh030/sh030_bg.{f}.exr" for f in (1002, 1003, 1004))
+    assert found.missing == ""
+    hashes = resolve(clip("sh030_bg.####.exr", frames=6, first_frame=1001), INDEX, {})
+    assert len(hashes.assets) == 4 and "2 of 6 frames (1001-1006)" in hashes.missing
+
+
+def test_a_sequence_asset_answers_for_all_its_frames() -> None:
+    """How the scan will report sequences (issue 15): one asset named with its frame range."""
+    found = resolve(clip("sh040_comp_v003.%04d.exr", frames=10, first_frame=1010), INDEX, {})
+    assert found.assets == ("vfx/sh040/sh040_comp_v003.[1001-1048].exr",)  # once, not per frame
+    assert found.how == "sequence"
+
+
+def test_a_frame_file_grows_to_the_clip_but_a_numbered_still_does_not() -> None:
+    grown = resolve(clip("X:\\pulls\\sh030_bg.1001.exr", frames=3), INDEX, {})
+    assert (grown.how, len(grown.assets)) == ("file-name", 3)
+    still = resolve(clip("stills/camera_001.jpg", frames=24), INDEX, {})
+    assert still.assets == ("stills/camera_001.jpg",)
+
+
+def test_frame_numbers_that_do_not_line_up_count_the_whole_sequence() -> None:
+    found = resolve(clip("sh030_bg.%04d.exr", frames=2, first_frame=1), INDEX, {})
+    assert len(found.assets) == 4 and "all 4 frames it holds (1001-1004) count" in found.detail
+
+
+def test_track_files_resolve_through_the_packages() -> None:
+    packages = {"6ed567b7-c030-46d6-9c1c-0f09bab4b962": "IMP/VIDEO.mxf"}
+    found = resolve(clip("urn:uuid:6ed567b7-c030-46d6-9c1c-0f09bab4b962"), INDEX, packages)
+    assert (found.assets, found.how) == (("IMP/VIDEO.mxf",), "package")
+    lost = resolve(clip("urn:uuid:00000000-0000-0000-0000-000000000000"), INDEX, packages)
+    assert lost.assets == () and "in no package" in lost.detail
+
+
+def test_nothing_found_says_what_was_tried_and_generators_need_nothing() -> None:
+    missing = resolve(clip("/x/y/unknown.mov", name="nothing", reel="R9"), INDEX, {})
+    assert missing.assets == () and missing.how == ""
+    assert "'/x/y/unknown.mov'" in missing.detail and "reel 'R9'" in missing.detail
+    black = resolve(clip(name="BL", generator="black"), INDEX, {})
+    assert (black.assets, black.how) == ((), "generator")
+
+
+@pytest.mark.parametrize("reference", ["../secrets.mov", "final/../../x.mov", "..\\..\\x.mov"])
+def test_a_relative_path_out_of_the_delivery_is_refused(reference: str) -> None:
+    with pytest.raises(TimelineProblem, match="leaves the delivery") as raised:
+        resolve(clip(reference, line=12), INDEX, {})
+    assert raised.value.line == 12
+
+
+def test_a_relative_path_that_climbs_but_stays_inside_is_resolved() -> None:
+    found = resolve(clip("final/../temp/sh010.mov"), INDEX, {})
+    assert found.assets == ("temp/sh010.mov",)
+
+
+@pytest.mark.parametrize("edl", ["avid_example.edl", "nucoda_example.edl", "premiere_example.edl"])
+def test_shared_edls_find_their_exr_frames(edl: str, tmp_path: Path) -> None:
+    """The Avid and Nucoda EDLs name `S:\\path\\to\\ZZ100_501.take_1.0001.exr`, Premiere's the
+    same file in its clip name; a delivery holds eight real EXR frames of that take."""
+    frames = sorted(BEACHBALL.glob("singlepart.000?.exr"))
+    if len(frames) < 8 or not (EDLS / edl).is_file():
+        pytest.skip("../shared/promedia is not here")
+    delivery = tmp_path / "delivery"
+    plates = delivery / "plates" / "ZZ100"
+    plates.mkdir(parents=True)
+    for number, frame in enumerate(frames[:8], 1):
+        shutil.copy(frame, plates / f"ZZ100_501.take_1.{number:04d}.exr")
+    out = tmp_path / "out"
+    args = [
+        "scan",
+        str(delivery),
+        "--timeline",
+        str(EDLS / edl),
+        "--timeline-rate",
+        "24",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--no-cache",
+        "-q",
+        "--no-fingerprints",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code in (0, 3), result.output  # EXR has no provenance reader yet
+    doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+    first, second = doc["timelines"][0]["events"]
+    assert first["resolved_by"] == "file-name"
+    assert first["assets"] == [f"plates/ZZ100/ZZ100_501.take_1.{n:04d}.exr" for n in range(1, 9)]
+    assert "23 of 31 frames (1-31) are not in the delivery" in first["notes"]
+    assert "missing-media" in first["reasons"]
+    assert second["assets"] == [] and second["reasons"] == ["missing-media"]
+    used = {a["path"]: a["cut"] for a in doc["assets"]}
+    assert [
+        (u["record_in"], u["record_out"]) for u in used["plates/ZZ100/ZZ100_501.take_1.0003.exr"]
+    ] == [("00:59:53:11", "00:59:54:18")]
