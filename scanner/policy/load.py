@@ -18,7 +18,7 @@ How a path gets its area: `scanner.policy.areas`.
 from __future__ import annotations
 
 import dataclasses
-import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,6 @@ from scanner.common.paths import is_within
 from scanner.errors import ConfigError
 from scanner.policy.areas import AREAS, DEFAULT_POLICY, Policy
 from scanner.policy.reasons import ADJUSTABLE
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 POLICY_FILE_NAME = "provscan.toml"  # at the delivery root, read only with from_delivery=True
 CONFIG_FILE_NAME = "policy.toml"  # in the user's or the site's provscan config folder
