@@ -132,7 +132,8 @@ def visible(value: Any) -> str:
 
 
 @cache
-def _static(name: str) -> str:
+def static_text(name: str) -> str:
+    """Our own static/NAME (CSS or JS) to inline, refused if it could close its element."""
     text = resources.files("scanner.report").joinpath("static", name).read_text("utf-8")
     closing = "</script" if name.endswith(".js") else "</style"
     if closing in text.lower():
@@ -152,6 +153,18 @@ def content_security_policy(style: str, script: str) -> str:
             "img-src data:",
             f"style-src {_csp_hash(style)}",
             f"script-src {_csp_hash(script)}",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+
+
+def style_only_policy(style: str) -> str:
+    """The CSP of a page with no script: its one inline style, nothing else at all."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"style-src {_csp_hash(style)}",
             "base-uri 'none'",
             "form-action 'none'",
         ]
@@ -257,8 +270,8 @@ def _data_block(assets: Iterable[dict[str, Any]]) -> Iterator[str]:
 def write_html(source: ReportSource, handle: TextIO) -> None:
     """The reviewer report, one self-contained HTML page, to a text stream."""
     doc = source.header
-    style = _static("report.css")
-    script = _static("report.js")
+    style = static_text("report.css")
+    script = static_text("report.js")
     skipped = list(doc.get("skipped") or [])
     # Stands in for the data block; a fresh random token cannot occur in the document.
     marker = f"provscan-data-{secrets.token_hex(16)}"
