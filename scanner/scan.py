@@ -6,17 +6,18 @@ The library entry point (`scan_delivery`); the CLI is a thin layer over it.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from scanner import __version__
 from scanner.approvals import ApprovalIndex, Register, match_asset
 from scanner.common.globset import DEFAULT_MATCH_SECONDS, Deadline
 from scanner.discover.media import MediaFile
-from scanner.discover.walk import count_items, walk
+from scanner.discover.walk import count_items, walk, walk_one
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.bounds import Limits
 from scanner.engine.cache import opened as cache_opened
@@ -39,7 +40,7 @@ from scanner.model import (
 )
 from scanner.policy.areas import Policy, area_for
 from scanner.policy.decide import decide
-from scanner.policy.gate import exit_code, unused_approvals
+from scanner.policy.gate import gate_code, unused_approvals
 from scanner.report.spool import AssetSpool, tally
 from scanner.rules.assess import assess
 from scanner.rules.catalog import CATALOG_VERSION
@@ -66,6 +67,9 @@ class ScanConfig:
     # Bound on matching one asset's path against the policy's and register's globs; past it
     # the asset is not-inspected (a glob a register can hold is linear, so this is a backstop).
     match_seconds: float = DEFAULT_MATCH_SECONDS
+    # The time the report records as "scanned_at" (None: now). Fixed only to reproduce a
+    # report byte for byte (the CLI takes it from SOURCE_DATE_EPOCH).
+    scanned_at: datetime | None = None
 
 
 def tool_info() -> ToolInfo:
@@ -103,21 +107,38 @@ class Delivery:
 
 
 def scan_delivery(
-    root: Path, config: ScanConfig, progress: ProgressCallback | None = None
+    root: Path,
+    config: ScanConfig,
+    progress: ProgressCallback | None = None,
+    *,
+    only: Path | None = None,
 ) -> ScanResult:
-    """Scan and judge the delivery. The results are spooled to a private temporary file as they
-    arrive (memory does not grow with the file count): use the result in a `with` block, or
-    `close()` it, to free that file."""
+    """Scan and judge the delivery, or with `only` one file of it (its path, area and register
+    matches as in a scan of the whole delivery). The results are spooled to a private temporary
+    file as they arrive (memory does not grow with the file count): use the result in a `with`
+    block, or `close()` it, to free that file."""
     root = Path(root)
     if not root.is_dir():
         raise ConfigError(f"delivery is not a folder: {root}")
-    scanned_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    if only is not None:
+        _check_inside(only, root)
+    when = config.scanned_at or datetime.now(UTC)
+    scanned_at = when.astimezone(UTC).replace(microsecond=0).isoformat()
     spool = AssetSpool(outside=root)
     try:
-        return _scan_into(spool, root, scanned_at, config, progress)
+        return _scan_into(spool, root, scanned_at, config, progress, only)
     except BaseException:
         spool.close()
         raise
+
+
+def _check_inside(file: Path, root: Path) -> None:
+    """`file` is a path below `root`, as written (links are not resolved: the walk does not
+    follow them either)."""
+    file_parts = Path(os.path.abspath(file)).parts
+    root_parts = Path(os.path.abspath(root)).parts
+    if len(file_parts) <= len(root_parts) or file_parts[: len(root_parts)] != root_parts:
+        raise ConfigError(f"{file} is not a file inside the delivery folder {root}")
 
 
 def _scan_into(
@@ -126,10 +147,13 @@ def _scan_into(
     scanned_at: str,
     config: ScanConfig,
     progress: ProgressCallback | None,
+    only: Path | None,
 ) -> ScanResult:
     # The total for progress: every item the walk will yield, counted by listing the folders
     # first (no file is opened or stat'ed; 5,000 stills in 5 folders: a few milliseconds).
-    total = count_items(root, follow_links=config.follow_links) if progress else 0
+    total = 0
+    if progress is not None:
+        total = 1 if only is not None else count_items(root, follow_links=config.follow_links)
     approvals = config.register.approvals if config.register else ()
     index = config.register.index if config.register else ApprovalIndex.of(())
     approvals_by_id = {a.request_id: a for a in approvals}
@@ -137,7 +161,12 @@ def _scan_into(
     options = analyse_options(config)
     with cache_opened(config.cache_path) as cache:  # one connection: the walk's and the analysis'
         known = KnownMedia(cache, options, analyse)
-        delivery = Delivery(walk(root, follow_links=config.follow_links, known=known))
+        items = (
+            walk_one(root, only, follow_links=config.follow_links, known=known)
+            if only is not None
+            else walk(root, follow_links=config.follow_links, known=known)
+        )
+        delivery = Delivery(items)
         analyses = run_analyses(
             delivery.medias,
             options,
@@ -210,12 +239,13 @@ def _judge_into(
 
 
 def gate(result: ScanResult, *, strict: bool = False) -> int:
-    """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets."""
-    statuses = tally(result.assets).by_status
-    code = exit_code((s for s, n in statuses.items() if n), strict=strict)
-    if code == 0 and any(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped):
-        return 3
-    return code
+    """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets,
+    and a scan that found no media at all is incomplete, never a pass."""
+    counts = tally(result.assets)
+    unreadable = sum(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped)
+    return gate_code(
+        counts.by_status, assets=counts.assets, unreadable_folders=unreadable, strict=strict
+    )
 
 
 def _with_library_matches(analysis: AssetAnalysis, config: ScanConfig) -> AssetAnalysis:

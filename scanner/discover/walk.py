@@ -311,3 +311,18 @@ def display_name(name: str) -> str:
 
 def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
+
+
+def walk_one(
+    root: Path, file: Path, *, follow_links: bool = False, known: KnownHook | None = None
+) -> Iterator[MediaFile | Skipped]:
+    """One file of the delivery under `root`, as `walk` would yield it (`provscan scan FILE`):
+    its `rel` is its path from `root`, and a symlink, a special file or a non-media file is
+    skipped for the same reasons. ValueError when `file` is not under `root`."""
+    root = Path(os.path.abspath(root))
+    path = Path(os.path.abspath(file))  # not resolved: a link given as FILE is still a link
+    parts = path.relative_to(root).parts
+    if not parts:
+        raise ValueError(f"{file} is the delivery folder itself, not a file in it")
+    walker = _Walker(Path(os.path.realpath(root)), follow_links, known, count_only=False)
+    yield from walker.entry(path, parts, ())
