@@ -104,6 +104,8 @@ def whole_html(doc: dict) -> bytes:
             "archival": html.ARCHIVAL_LABELS,
         },
         "statuses": list(html.STATUSES),
+        "problem_statuses": list(html.PROBLEM_STATUSES),
+        "reasons": {code: list(entry) for code, entry in html.REASONS.items()},
     }
     generators = Counter(g for a in assets for g in dict.fromkeys(a.get("generators") or []))
     options = {
@@ -119,7 +121,9 @@ def whole_html(doc: dict) -> bytes:
             doc=doc,
             summary=doc.get("summary") or {},
             tool=doc.get("tool") or {},
-            statuses=html.STATUSES,
+            verdict=html.verdict_of(doc),
+            chips=html._reason_chips(doc.get("summary") or {}),
+            statuses=html._statuses(doc.get("summary") or {}),
             ai_values=html.AI_VALUES,
             credential_values=html.CREDENTIAL_VALUES,
             ai_labels=html.AI_LABELS,
@@ -188,7 +192,7 @@ def test_no_assets_and_deep_nesting_keep_json_dumps_layout() -> None:
 def test_the_summary_on_stderr_is_the_one_of_the_whole_document(live) -> None:
     text = render_summary(report_source(live))
     assert text == render_summary(source_of_document(to_document(live)))
-    assert "worst offenders:" in text and f"{len(live.assets)} assets" in text
+    assert "  what must be fixed (" in text and f"{len(live.assets)} assets" in text
 
 
 def test_report_order_is_by_path_not_the_walk_order(tmp_path: Path) -> None:
@@ -337,7 +341,7 @@ def test_nothing_is_written_in_the_delivery(tmp_path: Path, monkeypatch) -> None
     assert os.listdir(inside) == []
 
 
-def test_stdout_gets_the_bytes_of_the_output_file(tmp_path: Path) -> None:
+def test_stdout_gets_the_bytes_of_the_output_file_but_the_csv_bom(tmp_path: Path) -> None:
     delivery = DELIVERY / "archival"
     cache = tmp_path / "cache.sqlite3"
     common = ["scan", str(delivery), "--cache", str(cache), "-q", "--format", "csv"]
@@ -345,7 +349,7 @@ def test_stdout_gets_the_bytes_of_the_output_file(tmp_path: Path) -> None:
     to_stdout = CliRunner().invoke(cli, common)
     assert to_file.exit_code == to_stdout.exit_code == 1, to_stdout.output  # an AI still
     expected = (tmp_path / "out" / "provscan.csv").read_bytes()
-    assert to_stdout.stdout_bytes == expected and expected.count(b"\r\n") > 2
+    assert to_stdout.stdout_bytes == on_stdout("csv", expected) and expected.count(b"\r\n") > 2
 
 
 # --- memory: flat with the asset count -------------------------------------------------------

@@ -170,9 +170,7 @@ def diff_documents(old: Any, new: Any) -> ScanDiff:
 def _violation_codes(state: AssetState) -> set[str]:
     """The asset's reasons that make it a violation: those whose status is violation, and
     those this version does not know (a later provscan's reason counts until known)."""
-    return {
-        r.code for r in state.reasons if REASONS.get(r.code, (VIOLATION,))[0] == VIOLATION
-    }
+    return {r.code for r in state.reasons if REASONS.get(r.code, (VIOLATION,))[0] == VIOLATION}
 
 
 def _is_new_violation(before: AssetState | None, now: AssetState) -> bool:
@@ -230,9 +228,7 @@ def _assets(doc: Any, which: str) -> dict[str, AssetState]:
             raise ReportInputError(f"{which} scan: malformed: asset {number} is not an object")
         path, status = asset.get("path"), asset.get("status")
         if not isinstance(path, str) or not isinstance(status, str):
-            raise ReportInputError(
-                f"{which} scan: malformed: asset {number} has no path or status"
-            )
+            raise ReportInputError(f"{which} scan: malformed: asset {number} has no path or status")
         if path in states:
             raise ReportInputError(f"{which} scan: malformed: two assets at {path!r}")
         states[path] = AssetState(

@@ -37,12 +37,15 @@ from markupsafe import Markup, escape
 
 from scanner.common.safetext import terminal_safe, visible_pieces
 from scanner.model import AI_VALUES, CREDENTIAL_VALUES, STATUSES
+from scanner.policy.gate import PROBLEM_STATUSES
+from scanner.policy.reasons import REASONS
 from scanner.report.document import (
     ReportSource,
     policy_from_delivery,
     policy_parts,
     source_of_document,
 )
+from scanner.report.verdict import is_problem_reason, verdict_of
 
 # A thumbnail bigger than this (as a data: URI) is left out of the page.
 MAX_THUMBNAIL_CHARS = 64 * 1024
@@ -57,12 +60,13 @@ ARCHIVE_TILES = 16
 MAX_SKIPPED_SHOWN = 1000
 
 AI_LABELS = {"generated": "AI-generated", "composite": "AI composite", "none": "no AI signal found"}
+# Each label starts with the word the JSON and CSV use (`absent`, never "none").
 CREDENTIAL_LABELS = {
-    "trusted": "C2PA trusted",
-    "valid": "C2PA valid, signer not on a trust list",
-    "invalid": "C2PA invalid",
-    "remote": "C2PA remote, not fetched",
-    "absent": "no C2PA",
+    "trusted": "trusted: signer chains to your trust anchors",
+    "valid": "valid: signer not on a trust list",
+    "invalid": "invalid: changed after signing",
+    "remote": "remote: referenced, not fetched",
+    "absent": "absent: no C2PA manifest",
 }
 ARCHIVAL_LABELS = {
     "verified": "verified: matches an original archival scan",
@@ -74,7 +78,7 @@ CREDENTIAL_SHORT = {
     "valid": "valid (untrusted signer)",
     "invalid": "INVALID",
     "remote": "remote (not fetched)",
-    "absent": "none",
+    "absent": "absent",
 }
 
 # Characters that could close the data block (</script>, <!--) or confuse an HTML or JS
@@ -184,6 +188,8 @@ def _environment() -> Environment:
     env.filters["isolate"] = isolate
     env.filters["isolate_path"] = isolate_path
     env.filters["visible"] = visible
+    env.filters["status_class"] = _status_class
+    env.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]
     env.filters["policy_parts"] = policy_parts
     env.filters["policy_from_delivery"] = policy_from_delivery
     return env
@@ -245,6 +251,39 @@ def _filter_options(assets: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _status_class(status: Any) -> str:
+    """A status as a CSS class suffix: one of ours, else "other" (a document's status is
+    text from a file, never a class name)."""
+    return status if status in STATUSES else "other"
+
+
+def _statuses(summary: dict[str, Any]) -> list[str]:
+    """The statuses to count and filter by: the document's (in its order, so a status a
+    later provscan added is shown), then any of ours it lacks (a scan stored earlier)."""
+    counts = summary.get("by_status")
+    found = [str(s) for s in counts] if isinstance(counts, dict) else []
+    return list(dict.fromkeys([*found, *STATUSES]))
+
+
+def _reason_chips(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The reason filters: problems (worst status first, then most frequent) and the reasons
+    that are no problem (approved, no-ai-signal, ...), each with its count and meaning."""
+    counts = summary.get("by_reason")
+    problems: list[dict[str, Any]] = []
+    harmless: list[dict[str, Any]] = []
+    for code, count in counts.items() if isinstance(counts, dict) else ():
+        if type(count) is not int or count <= 0:
+            continue
+        status, meaning = REASONS.get(code, ("", "a reason this version of provscan does not know"))
+        chip = {"code": str(code), "count": count, "status": _status_class(status)}
+        chip["meaning"] = meaning
+        (problems if is_problem_reason(str(code)) else harmless).append(chip)
+    severity = {s: i for i, s in enumerate(PROBLEM_STATUSES)}
+    problems.sort(key=lambda c: (severity.get(c["status"], 1), -c["count"], c["code"]))
+    harmless.sort(key=lambda c: (-c["count"], c["code"]))
+    return {"problems": problems, "harmless": harmless}
+
+
 # What the data block holds besides the assets, in this order after them.
 _DATA_REST = {
     "labels": {
@@ -254,6 +293,10 @@ _DATA_REST = {
         "archival": ARCHIVAL_LABELS,
     },
     "statuses": list(STATUSES),
+    # what the page counts as a problem: these statuses, and any status not in "statuses"
+    "problem_statuses": list(PROBLEM_STATUSES),
+    # reason code -> [the status it forces, what it means]; a code not here is a problem
+    "reasons": {code: list(entry) for code, entry in REASONS.items()},
 }
 
 
@@ -275,14 +318,18 @@ def write_html(source: ReportSource, handle: TextIO) -> None:
     skipped = list(doc.get("skipped") or [])
     # Stands in for the data block; a fresh random token cannot occur in the document.
     marker = f"provscan-data-{secrets.token_hex(16)}"
+    summary = doc.get("summary")
+    summary = summary if isinstance(summary, dict) else {}
     page = (
         _environment()
         .get_template("report.html.j2")
         .render(
             doc=doc,
-            summary=doc.get("summary") or {},
+            summary=summary,
             tool=doc.get("tool") or {},
-            statuses=STATUSES,
+            verdict=verdict_of(doc),
+            chips=_reason_chips(summary),
+            statuses=_statuses(summary),
             ai_values=AI_VALUES,
             credential_values=CREDENTIAL_VALUES,
             ai_labels=AI_LABELS,

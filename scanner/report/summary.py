@@ -17,9 +17,7 @@ FIX_SHOWN = 20
 _STATUS_WIDTH = 10
 
 
-def render_summary(
-    source: ReportSource, *, strict: bool = False, notes: Sequence[str] = ()
-) -> str:
+def render_summary(source: ReportSource, *, strict: bool = False, notes: Sequence[str] = ()) -> str:
     """The summary text: counts from the header, the assets to fix from one pass, `notes`
     (our own words), and last the verdict line."""
     doc = source.header
