@@ -26,9 +26,10 @@ $(STAMP): pyproject.toml
 # SOURCE_DATE_EPOCH fixes the reports' scan time (2026-11-01T00:00:00Z, the --as-of date), so
 # the committed reports/ are reproduced byte for byte: `make demo` leaves the work tree clean.
 DEMO_EPOCH := 1793491200
+DEMO_OUT ?= reports
 
 demo: $(STAMP)
-	mkdir -p reports
+	mkdir -p $(DEMO_OUT)
 	-SOURCE_DATE_EPOCH=$(DEMO_EPOCH) $(BIN)/provscan scan fixtures/delivery \
 		--approvals fixtures/approvals.csv \
 		--policy fixtures/policy.toml \
@@ -37,8 +38,8 @@ demo: $(STAMP)
 		--known-ai fixtures/known_ai \
 		--archive-source fixtures/archive_source \
 		--format json --format csv --format html \
-		-o reports
-	@echo "reports written to reports/ (a non-zero exit above is the demo delivery failing its gate, on purpose)"
+		-o $(DEMO_OUT)
+	@echo "reports written to $(DEMO_OUT)/ (a non-zero exit above is the demo delivery failing its gate, on purpose)"
 
 test: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)
