@@ -140,6 +140,7 @@ Examples:
   provscan scan /deliveries/ep101 --approvals register.yaml --strict --format json > scan.json
   provscan approvals check register.csv
   provscan report out/provscan.json --format html -o out/
+  provscan diff monday/provscan.json tuesday/provscan.json
   provscan rules
 
 """
