@@ -14,6 +14,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -173,8 +174,6 @@ def test_quiet_prints_nothing_but_errors(delivery, policy, tmp_path: Path):
 
 def test_a_log_gets_a_plain_progress_line(delivery):
     env = {**os.environ, "PROVSCAN_PROGRESS_SECONDS": "0"}  # a line per file, so none is missed
-    done = provscan("scan", str(delivery), "--no-cache", "-o", "/dev/null/x", env=env)
-    assert done.returncode == 2  # (an output folder that cannot be made: nothing scanned)
     done = provscan("scan", str(delivery), "--no-cache", "--format", "json", env=env)
     lines = [line for line in done.stderr.splitlines() if line.startswith("provscan: ")]
     assert [line.split(" files")[0] for line in lines] == [
@@ -262,15 +261,44 @@ def test_one_file_usage_errors_and_files_that_are_not_media(delivery, tmp_path):
     notes.write_text("not a picture\n")
     text = provscan("scan", str(notes), "--no-cache", "-q")
     assert text.returncode == 3
-    assert (
-        text.stderr == f"provscan: no media found in {notes}: it is not a media file (not media)\n"
-    )
+    assert text.stderr == f"provscan: no media found in {notes}: not media\n"
     link = tmp_path / "link.png"
     link.symlink_to(delivery / "temp/frame.png")
     linked = provscan("scan", str(link), "--no-cache", "-q")
-    assert linked.returncode == 3 and "(symlink, not followed)" in linked.stderr
+    assert (linked.returncode, linked.stderr) == (
+        3, f"provscan: no media found in {link}: symlink, not followed\n"
+    )  # fmt: skip
     followed = provscan("scan", str(link), "--no-cache", "-q", "--follow-links")
-    assert followed.returncode == 3 and "(symlink points outside the delivery" in followed.stderr
+    assert followed.returncode == 3
+    assert followed.stderr.endswith(": symlink points outside the delivery, not followed\n")
+
+
+def test_one_file_through_a_linked_folder_is_held_to_the_walks_rule(delivery, tmp_path):
+    """A FILE whose folder is a link out of the delivery is not read: the whole walk would not
+    have entered that folder either."""
+    root = tmp_path / "ep102"
+    root.mkdir()
+    (root / "final").symlink_to(delivery / "final")  # a folder outside ep102
+    file = root / "final" / "stills" / "sd.png"
+    done = provscan("scan", str(file), "--root", str(root), "--no-cache", "-q")
+    assert (done.returncode, done.stderr) == (
+        3, f"provscan: no media found in {file}: its folder final/: symlink, not followed\n"
+    )  # fmt: skip
+    doc = json.loads(done.stdout)
+    assert doc["assets"] == [] and doc["skipped"][0]["path"] == "final/stills/sd.png"
+    followed = provscan("scan", str(file), "--root", str(root), "--no-cache", "-q",
+                        "--follow-links")  # fmt: skip
+    assert followed.returncode == 3
+    assert "its folder final/: symlink points outside the delivery, not followed" in (
+        followed.stderr
+    )
+    inside = tmp_path / "ep103"
+    shutil.copytree(delivery / "final", inside / "real")
+    (inside / "final").symlink_to(inside / "real")  # a link that stays inside
+    file = inside / "final" / "stills" / "sd.png"
+    done = provscan("scan", str(file), "--root", str(inside), "--no-cache", "-q", "--follow-links")
+    assert done.returncode == 1, done.stderr  # read, and judged: a violation
+    assert [a["path"] for a in json.loads(done.stdout)["assets"]] == ["final/stills/sd.png"]
 
 
 # ---- pipelines ---------------------------------------------------------------------------------

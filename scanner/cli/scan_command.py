@@ -120,8 +120,7 @@ def nothing_found(delivery: Path, header: dict[str, Any]) -> str:
     from scanner.common.safetext import terminal_safe
 
     reasons = [str(s.get("reason", "")) for s in header.get("skipped") or []]
-    why = f" ({terminal_safe('; '.join(reasons))})" if reasons else ""
-    return f"no media found in {delivery}: it is not a media file{why}"
+    return f"no media found in {delivery}: {terminal_safe('; '.join(reasons)) or 'not scanned'}"
 
 
 def _scan_with_progress(
