@@ -334,8 +334,10 @@
     return li;
   }
 
+  var fixReason = null;  /* the reason the list was drawn for: only a new one redraws it */
   function drawFixes() {
-    if (!fixList) { return; }
+    if (!fixList || fixReason === state.reason) { return; }
+    fixReason = state.reason;
     fixOrder = state.reason
       ? problemIndices.filter(function (i) { return hasReason(assets[i], state.reason); })
       : problemIndices;
