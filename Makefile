@@ -17,14 +17,20 @@ SOURCES := scanner tests fixtures bench docs
 COVERAGE_FLOOR := 91
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "provscan needs Python 3.11 or newer (PyAV 18, NumPy and SciPy do); $(PYTHON) is " + sys.version.split()[0] + ": run make PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# SOURCE_DATE_EPOCH fixes the reports' scan time (2026-11-01T00:00:00Z, the --as-of date), so
+# the committed reports/ are reproduced byte for byte: `make demo` leaves the work tree clean.
+DEMO_EPOCH := 1793491200
+DEMO_OUT ?= reports
+
 demo: $(STAMP)
-	mkdir -p reports
-	-$(BIN)/provscan scan fixtures/delivery \
+	mkdir -p $(DEMO_OUT)
+	-SOURCE_DATE_EPOCH=$(DEMO_EPOCH) $(BIN)/provscan scan fixtures/delivery \
 		--approvals fixtures/approvals.csv \
 		--policy fixtures/policy.toml \
 		--trust-anchors fixtures/ca/root.pem \
@@ -36,8 +42,8 @@ demo: $(STAMP)
 		--timeline fixtures/timelines/reel3.otio \
 		--timeline-rate 24 \
 		--format json --format csv --format html \
-		-o reports
-	@echo "reports written to reports/ (a non-zero exit above is the demo delivery failing its gate, on purpose)"
+		-o $(DEMO_OUT)
+	@echo "reports written to $(DEMO_OUT)/ (a non-zero exit above is the demo delivery failing its gate, on purpose)"
 
 test: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)

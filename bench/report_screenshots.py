@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/report_screenshots.py reports/provscan.html reports/
 
-Writes `report-summary.png` and `report-asset.png` into the output folder (and
-`report-cut.png`, the timeline strips, when the scan had timelines). The asset shown is
+Writes `report-summary.png` (the first screen at 1280x720: the verdict and what must be fixed)
+and `report-asset.png` into the output folder (and `report-cut.png`, the timeline strips, when
+the scan had timelines). The asset shown is
 the first one in the report with the longest C2PA history (worst status first among equals),
 so the screenshot shows the manifests and the ingredient tree. Needs Debian's chromium.
 """
@@ -39,8 +40,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path)
     parser.add_argument("out", type=Path)
-    parser.add_argument("--width", type=int, default=1400)
-    parser.add_argument("--height", type=int, default=1000)
+    # the first screen a reviewer sees on a laptop (tests/test_report_first_screen.py)
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -67,9 +69,10 @@ def main() -> None:
                 "(i) => document.getElementById('x-' + i).closest('tbody').offsetHeight", index
             )
             page.set_viewport_size({"width": args.width, "height": min(height + 160, 2400)})
+            # below the sticky filters (two rows at this width)
             page.evaluate(
                 "(i) => { document.getElementById('x-' + i).closest('tbody').scrollIntoView();"
-                " window.scrollBy(0, -110); }",
+                " window.scrollBy(0, -document.getElementById('filters').offsetHeight - 10); }",
                 index,
             )
             page.screenshot(path=str(args.out / "report-asset.png"))

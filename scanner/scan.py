@@ -6,17 +6,18 @@ The library entry point (`scan_delivery`); the CLI is a thin layer over it.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from scanner import __version__
 from scanner.approvals import ApprovalIndex, Register, match_asset
 from scanner.common.globset import DEFAULT_MATCH_SECONDS, Deadline
 from scanner.discover.media import MediaFile
-from scanner.discover.walk import count_items, walk
+from scanner.discover.walk import count_items, walk, walk_one
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.backend import Backend
 from scanner.engine.bounds import Limits
@@ -42,7 +43,7 @@ from scanner.model import (
 from scanner.policy.areas import Policy, area_for
 from scanner.policy.cut_rules import area_in_cut
 from scanner.policy.decide import decide
-from scanner.policy.gate import cut_statuses, exit_code, unused_approvals
+from scanner.policy.gate import cut_statuses, gate_code, unused_approvals
 from scanner.report.spool import AssetSpool, tally
 from scanner.rules.assess import assess
 from scanner.rules.catalog import CATALOG_VERSION
@@ -80,6 +81,9 @@ class ScanConfig:
     # The gatekeeper's editorial timelines, read (scanner.timeline.load.read_sources); the
     # delivery's IMF compositions are found by the scan itself.
     timelines: tuple[ParsedTimeline, ...] = ()
+    # The time the report records as "scanned_at" (None: now). Fixed only to reproduce a
+    # report byte for byte (the CLI takes it from SOURCE_DATE_EPOCH).
+    scanned_at: datetime | None = None
 
 
 def tool_info(cluster: str = "") -> ToolInfo:
@@ -117,21 +121,38 @@ class Delivery:
 
 
 def scan_delivery(
-    root: Path, config: ScanConfig, progress: ProgressCallback | None = None
+    root: Path,
+    config: ScanConfig,
+    progress: ProgressCallback | None = None,
+    *,
+    only: Path | None = None,
 ) -> ScanResult:
-    """Scan and judge the delivery. The results are spooled to a private temporary file as they
-    arrive (memory does not grow with the file count): use the result in a `with` block, or
-    `close()` it, to free that file."""
+    """Scan and judge the delivery, or with `only` one file of it (its path, area and register
+    matches as in a scan of the whole delivery). The results are spooled to a private temporary
+    file as they arrive (memory does not grow with the file count): use the result in a `with`
+    block, or `close()` it, to free that file."""
     root = Path(root)
     if not root.is_dir():
         raise ConfigError(f"delivery is not a folder: {root}")
-    scanned_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    if only is not None:
+        _check_inside(only, root)
+    when = config.scanned_at or datetime.now(UTC)
+    scanned_at = when.astimezone(UTC).replace(microsecond=0).isoformat()
     spool = AssetSpool(outside=root)
     try:
-        return _scan_into(spool, root, scanned_at, config, progress)
+        return _scan_into(spool, root, scanned_at, config, progress, only)
     except BaseException:
         spool.close()
         raise
+
+
+def _check_inside(file: Path, root: Path) -> None:
+    """`file` is a path below `root`, as written (links are not resolved: the walk does not
+    follow them either)."""
+    file_parts = Path(os.path.abspath(file)).parts
+    root_parts = Path(os.path.abspath(root)).parts
+    if len(file_parts) <= len(root_parts) or file_parts[: len(root_parts)] != root_parts:
+        raise ConfigError(f"{file} is not a file inside the delivery folder {root}")
 
 
 def _scan_into(
@@ -140,6 +161,7 @@ def _scan_into(
     scanned_at: str,
     config: ScanConfig,
     progress: ProgressCallback | None,
+    only: Path | None,
 ) -> ScanResult:
     cut = prepare_cut(
         root,
@@ -156,7 +178,9 @@ def _scan_into(
         )
     # The total for progress: every item the walk will yield, counted by listing the folders
     # first (no file is opened or stat'ed; 5,000 stills in 5 folders: a few milliseconds).
-    total = count_items(root, follow_links=config.follow_links) if progress else 0
+    total = 0
+    if progress is not None:
+        total = 1 if only is not None else count_items(root, follow_links=config.follow_links)
     approvals = config.register.approvals if config.register else ()
     index = config.register.index if config.register else ApprovalIndex.of(())
     approvals_by_id = {a.request_id: a for a in approvals}
@@ -164,7 +188,12 @@ def _scan_into(
     options = analyse_options(config)
     with cache_opened(config.cache_path) as cache:  # one connection: the walk's and the analysis'
         known = KnownMedia(cache, options, analyse)
-        delivery = Delivery(walk(root, follow_links=config.follow_links, known=known))
+        items = (
+            walk_one(root, only, follow_links=config.follow_links, known=known)
+            if only is not None
+            else walk(root, follow_links=config.follow_links, known=known)
+        )
+        delivery = Delivery(items)
         analyses = run_analyses(
             delivery.medias,
             options,
@@ -251,13 +280,18 @@ def _judge_into(
 
 
 def gate(result: ScanResult, *, strict: bool = False) -> int:
-    """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets."""
-    statuses = {s for s, n in tally(result.assets).by_status.items() if n}
-    statuses |= cut_statuses(result.timelines, result.packages)
-    code = exit_code(statuses, strict=strict)
-    if code == 0 and any(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped):
-        return 3
-    return code
+    """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets,
+    a scan that found no media at all is incomplete, never a pass, and the cut adds its own
+    statuses (a timeline not wholly read, media it lacks)."""
+    counts = tally(result.assets)
+    unreadable = sum(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped)
+    return gate_code(
+        counts.by_status,
+        assets=counts.assets,
+        unreadable_folders=unreadable,
+        strict=strict,
+        extra=cut_statuses(result.timelines, result.packages),
+    )
 
 
 def _with_library_matches(

@@ -21,7 +21,9 @@ def run(*args: str) -> object:
 
 def test_version() -> None:
     result = run("--version")
-    assert result.exit_code == 0 and result.output.strip() == f"provscan, version {__version__}"
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == f"provscan, version {__version__}"
+    assert result.output.splitlines()[1].startswith("rule catalog ")
 
 
 def test_help_has_examples_for_every_command() -> None:

@@ -207,6 +207,7 @@ def test_control_characters_in_names_cannot_drive_the_terminal(tmp_path: Path) -
     report = hostile.read_report(out)
     assert {a["path"]: a["status"] for a in report["assets"]} == {fake: "violation", title: "error"}
     stderr = done.stderr.decode()
-    assert "ai\\x1b[2K\\x0dclean\\x0afake.png  [unapproved-ai]" in stderr
-    assert "x\\x1b]2;pwned\\x07title.jpg  [unreadable]" in stderr
+    reason = "\n" + " " * 15  # the summary's reasons sit under the path, indented
+    assert "    violation  ai\\x1b[2K\\x0dclean\\x0afake.png" + reason + "unapproved-ai: " in stderr
+    assert "    error      x\\x1b]2;pwned\\x07title.jpg" + reason + "unreadable: " in stderr
     assert not any(ch in stderr for ch in "\x1b\r\x07")

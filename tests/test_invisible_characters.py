@@ -92,7 +92,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.
 def test_the_terminal_summary_shows_the_override_as_an_escape(scanned) -> None:
     out, done = scanned
     assert done.returncode == 1, done.stderr
-    assert f"    violation {'final/' + EVIL_SHOWN}  [unapproved-ai]" in done.stderr
+    assert f"    violation  {'final/' + EVIL_SHOWN}\n               unapproved-ai: " in done.stderr
     assert "ep\\u202e101" in done.stderr  # the delivery's own name, in the first line
     assert RLO not in done.stderr
     doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
@@ -164,8 +164,9 @@ def test_the_report_isolates_the_name_and_shows_it_in_its_real_order(scanned, op
     details.wait_for()
     # the prompt's override, in the metadata read, is shown and isolated too
     assert "a castle \\u202eksud ta" in details.inner_text()
-    for roots in ("#assets > tbody", "#meta-delivery", ".skipped tbody td"):
+    for roots in ("#assets > tbody", "#fix-list", "#meta-delivery", ".skipped tbody td"):
         assert page.eval_on_selector_all(roots, OUTSIDE_BDI) == [], roots
     assert page.inner_text(".skipped td.path") == "final/link\\u202egnp.jpg"
+    assert page.inner_text("#fix-list .fix-path") == f"final/{EVIL_SHOWN}"
     assert page.inner_text("#meta-delivery").endswith("ep\\u202e101")
     assert RLO not in page.inner_text("body")

@@ -86,7 +86,7 @@ def test_csp_forbids_other_origins_and_allows_exactly_the_inline_code():
 
 def test_markup_references_nothing_outside_the_file():
     html = render_html(to_document(sample_result()))
-    assert re.findall(r'\b(?:src|href|action|srcset|poster|data)="([^"]*)"', html) == ["#assets-h"]
+    assert re.findall(r'\b(?:src|href|action|srcset|poster|data)="([^"]*)"', html) == ["#fix-h"]
     for tag in ("<link", "<iframe", "<object", "<embed", "<base", "<form action", "@import"):
         assert tag not in html
     assert "url(" not in inline_blocks(html, "style")[0]
@@ -197,7 +197,10 @@ def assert_inert(page) -> None:
     assert page.evaluate("document.scripts.length") == 2
     assert page.evaluate("(q) => document.querySelectorAll(q).length", INJECTED) == 0
     links = page.eval_on_selector_all("a", "els => els.map(a => a.getAttribute('href'))")
-    assert links == ["#assets-h"]
+    # our own links only, each inside the page: the skip link, and one per line of what must
+    # be fixed, to its asset
+    assert links[0] == "#fix-h"
+    assert all(re.fullmatch(r"#asset-\d+", link) for link in links[1:]), links
 
 
 def assert_clean_load(loaded: LoadedPage) -> None:
@@ -296,6 +299,15 @@ def test_expanding_an_asset_with_the_keyboard_shows_its_c2pa_history(tmp_path, o
     assert page.get_attribute(f"#x-{index}", "aria-expanded") == "true"
     details = page.locator(f"#d-{index}")
     assert details.is_visible()
+    # the history is collapsed per manifest: only the active one is open
+    manifests = details.locator("details.manifest")
+    assert manifests.count() == 3
+    assert manifests.evaluate_all("ms => ms.map(m => m.open)") == [True, False, False]
+    assert details.locator(".manifest.active > summary").inner_text().startswith("sh010_still.jpg")
+    closed = details.locator("details.manifest:not([open]) > summary")
+    while closed.count():
+        closed.first.click()  # the outermost closed one: opening it shows the one inside
+    assert manifests.evaluate_all("ms => ms.map(m => m.open)") == [True, True, True]
     actions = details.locator(".manifest .t tbody tr td:first-child").all_inner_texts()
     assert actions == ["c2pa.opened", "c2pa.resized", "c2pa.opened", "c2pa.edited", "c2pa.created"]
     text = details.inner_text()
@@ -313,6 +325,7 @@ def test_expanding_an_asset_with_the_keyboard_shows_its_c2pa_history(tmp_path, o
     # the ingredient tree nests: photo inside the fill inside the active manifest
     nested = details.locator(".manifest.active .ingredients .manifest .ingredients .manifest")
     assert nested.locator(".manifest-h").inner_text().startswith("A001_C003.jpg")
+    page.focus(f"#x-{index}")  # the summaries took the focus
     page.keyboard.press("Space")
     assert page.get_attribute(f"#x-{index}", "aria-expanded") == "false"
     assert not details.is_visible()

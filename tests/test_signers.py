@@ -28,7 +28,7 @@ from scanner.policy.decide import decide
 from tests.extract_helpers import call_opened, corpus_file
 
 C2PA_EKU = ObjectIdentifier("1.3.6.1.4.1.62558.2.1")
-NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 AI = [action("c2pa.created", source_type="trainedAlgorithmicMedia", agent="Google Gemini")]
 
 

@@ -93,7 +93,7 @@ def old_folders(paths: list[str]) -> list[str]:
 
 def whole_html(doc: dict) -> bytes:
     """The page with its data block made by one script_json of all the data."""
-    style, script = html._static("report.css"), html._static("report.js")
+    style, script = html.static_text("report.css"), html.static_text("report.js")
     assets = list(doc.get("assets") or [])
     data = {
         "assets": [html._page_asset(a) for a in assets],
@@ -104,6 +104,8 @@ def whole_html(doc: dict) -> bytes:
             "archival": html.ARCHIVAL_LABELS,
         },
         "statuses": list(html.STATUSES),
+        "problem_statuses": list(html.PROBLEM_STATUSES),
+        "reasons": {code: list(entry) for code, entry in html.REASONS.items()},
     }
     generators = Counter(g for a in assets for g in dict.fromkeys(a.get("generators") or []))
     options = {
@@ -119,7 +121,9 @@ def whole_html(doc: dict) -> bytes:
             doc=doc,
             summary=doc.get("summary") or {},
             tool=doc.get("tool") or {},
-            statuses=html.STATUSES,
+            verdict=html.verdict_of(doc),
+            chips=html._reason_chips(doc.get("summary") or {}),
+            statuses=html._statuses(doc.get("summary") or {}),
             ai_values=html.AI_VALUES,
             credential_values=html.CREDENTIAL_VALUES,
             ai_labels=html.AI_LABELS,
@@ -139,6 +143,14 @@ def whole_html(doc: dict) -> bytes:
 WHOLE = {"json": whole_json, "csv": whole_csv, "html": whole_html}
 
 
+def on_stdout(fmt: str, file_bytes: bytes) -> bytes:
+    """What stdout gets: the file's bytes, but CSV without the byte-order mark (issue 13)."""
+    if fmt == "csv":
+        assert file_bytes.startswith(b"\xef\xbb\xbf")
+        return file_bytes[3:]
+    return file_bytes
+
+
 # --- byte identity ----------------------------------------------------------------------------
 
 
@@ -155,7 +167,7 @@ def test_a_live_scan_streams_the_bytes_of_the_whole_document(live, tmp_path: Pat
         assert path.read_bytes() == WHOLE[fmt](doc), fmt
         sink = io.BytesIO()
         write_stream(fmt, report_source(live), sink)  # stdout's way
-        assert sink.getvalue() == path.read_bytes(), fmt
+        assert sink.getvalue() == on_stdout(fmt, path.read_bytes()), fmt
 
 
 @pytest.mark.parametrize("make", [sample_result, hostile_result])
@@ -165,7 +177,7 @@ def test_stored_documents_stream_the_same_bytes(make, tmp_path: Path) -> None:
     for fmt in FORMATS:
         sink = io.BytesIO()
         write_stream(fmt, source_of_document(stored), sink)
-        assert sink.getvalue() == WHOLE[fmt](doc), fmt
+        assert sink.getvalue() == on_stdout(fmt, WHOLE[fmt](doc)), fmt
     assert render_json(doc) == whole_json(doc).decode("utf-8")
 
 
@@ -180,7 +192,7 @@ def test_no_assets_and_deep_nesting_keep_json_dumps_layout() -> None:
 def test_the_summary_on_stderr_is_the_one_of_the_whole_document(live) -> None:
     text = render_summary(report_source(live))
     assert text == render_summary(source_of_document(to_document(live)))
-    assert "worst offenders:" in text and f"{len(live.assets)} assets" in text
+    assert "  what must be fixed (" in text and f"{len(live.assets)} assets" in text
 
 
 def test_report_order_is_by_path_not_the_walk_order(tmp_path: Path) -> None:
@@ -329,7 +341,7 @@ def test_nothing_is_written_in_the_delivery(tmp_path: Path, monkeypatch) -> None
     assert os.listdir(inside) == []
 
 
-def test_stdout_gets_the_bytes_of_the_output_file(tmp_path: Path) -> None:
+def test_stdout_gets_the_bytes_of_the_output_file_but_the_csv_bom(tmp_path: Path) -> None:
     delivery = DELIVERY / "archival"
     cache = tmp_path / "cache.sqlite3"
     common = ["scan", str(delivery), "--cache", str(cache), "-q", "--format", "csv"]
@@ -337,7 +349,7 @@ def test_stdout_gets_the_bytes_of_the_output_file(tmp_path: Path) -> None:
     to_stdout = CliRunner().invoke(cli, common)
     assert to_file.exit_code == to_stdout.exit_code == 1, to_stdout.output  # an AI still
     expected = (tmp_path / "out" / "provscan.csv").read_bytes()
-    assert to_stdout.stdout_bytes == expected and expected.count(b"\r\n") > 2
+    assert to_stdout.stdout_bytes == on_stdout("csv", expected) and expected.count(b"\r\n") > 2
 
 
 # --- memory: flat with the asset count -------------------------------------------------------

@@ -5,6 +5,7 @@ One module per command; `app` holds the group, the entry point and the error map
 
 from scanner.cli import (
     approvals_command,
+    diff_command,
     report_command,
     rules_command,
     scan_command,
@@ -15,6 +16,7 @@ from scanner.cli.app import cli, main
 __all__ = [
     "approvals_command",
     "cli",
+    "diff_command",
     "main",
     "report_command",
     "rules_command",

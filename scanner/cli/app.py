@@ -140,12 +140,20 @@ Examples:
   provscan scan /deliveries/ep101 --approvals register.yaml --strict --format json > scan.json
   provscan approvals check register.csv
   provscan report out/provscan.json --format html -o out/
+  provscan diff monday/provscan.json tuesday/provscan.json
   provscan rules
 
 """
     + EXIT_CODES_HELP,
 )
-@click.version_option(__version__, prog_name="provscan")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
+    help="Show provscan's version, the rule catalog's and the C2PA SDK's, and exit.",
+)
 def cli() -> None:
     """Asset provenance scanner for media deliveries.
 
@@ -153,6 +161,32 @@ def cli() -> None:
     EXIF, PNG/WebP text chunks, container tags), flags generative-AI material, checks it against
     the register of approved gen-AI requests and the delivery policy, and reports.
     """
+
+
+def version_text() -> str:
+    """What `provscan --version` prints: every version a scan's decisions depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from scanner.scan import tool_info
+
+    tool = tool_info()
+    try:
+        binding = f" (c2pa-python {version('c2pa-python')})"
+    except PackageNotFoundError:
+        binding = ""
+    return (
+        f"provscan, version {__version__}\n"
+        f"rule catalog {tool.catalog_version}\n"
+        f"C2PA SDK {tool.c2pa_version or 'unknown'}{binding}\n"
+        f"Python {sys.version.split()[0]}\n"
+    )
+
+
+def _print_version(ctx: click.Context) -> None:
+    if ctx.resilient_parsing:  # shell completion: print nothing
+        return
+    click.echo(version_text(), nl=False)
+    ctx.exit()
 
 
 def main() -> None:

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from scanner.report.document import ReportSource
 
 
-def emit(source: ReportSource, formats: tuple[str, ...], out_dir: Path | None) -> None:
+def emit(
+    source: ReportSource, formats: tuple[str, ...], out_dir: Path | None, *, quiet: bool = False
+) -> None:
     from scanner.report.write import write_reports, write_stream
 
     if out_dir is None:
@@ -20,4 +22,5 @@ def emit(source: ReportSource, formats: tuple[str, ...], out_dir: Path | None) -
         write_stream(formats[0], source, sys.stdout.buffer)  # the bytes a file would hold
         return
     for path in write_reports(source, formats, out_dir):
-        click.echo(f"wrote {path}", err=True)
+        if not quiet:
+            click.echo(f"wrote {path}", err=True)

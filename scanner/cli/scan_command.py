@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ import click
 
 from scanner.cli.app import EXIT_CODES_HELP, cli, usage_errors
 from scanner.cli.output import emit
+from scanner.cli.progress import progress_reporter
 from scanner.cli.scan_config import build_config, load_rules
 from scanner.cli.scan_options import (
     delivery_options,
@@ -25,6 +27,11 @@ if TYPE_CHECKING:
     from scanner.model import ScanResult
     from scanner.scan import ScanConfig
 
+SUMMARY_ONLY_HINT = (
+    "no report written (stdout is a terminal): add --format html -o DIR for the reviewer "
+    "report, or --format json for the JSON here"
+)
+
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @delivery_options
@@ -34,59 +41,101 @@ if TYPE_CHECKING:
 @engine_options
 @report_options
 def scan(delivery: Path, **options: Any) -> None:
-    """Scan the DELIVERY folder and gate it.
+    """Scan the DELIVERY folder, or one file of it, and gate it.
+
+    On a terminal with no --format or -o, only the summary is printed: what must be fixed and
+    PASS, FAIL or INCOMPLETE. Piped or redirected, stdout gets the JSON report.
 
     \b
     Examples:
+      provscan scan ep101/ --approvals register.csv
       provscan scan ep101/ --approvals register.csv --format json --format html -o reports/
       provscan scan ep101/ --approvals register.csv --as-of 2026-11-01 --strict
       provscan scan ep101/ --timeline ep101_lock.edl --timeline-rate 24 --format html -o out/
+      provscan scan ep101/final/hero.jpg --root ep101/ --approvals register.csv
     """
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary
     from scanner.report.write import check_output_folder
     from scanner.scan import gate
 
-    formats: tuple[str, ...] = options["formats"] or ("json",)
     out_dir: Path | None = options["out_dir"]
     quiet: bool = options["quiet"]
     with usage_errors():
+        root, only = delivery_target(delivery, options["root"])
+        formats = report_formats(options["formats"], out_dir)
         if out_dir is None and len(formats) > 1:
             raise ConfigError("several formats need -o/--output DIR (stdout takes one)")
-        rules = load_rules(delivery, options)  # a bad register or policy: nothing written
+        rules = load_rules(root, options)  # a bad register or policy: nothing written
         # Everything the scan will write is checked before it starts, not found unwritable
         # at the end: the cache in load_rules, the output folder here.
         if out_dir is not None:
-            check_output_folder(out_dir, formats, outside=delivery)
+            check_output_folder(out_dir, formats, outside=root)
         config = build_config(rules, options)
         try:
-            result = _scan_with_progress(delivery, config, show=not quiet)
+            result = _scan_with_progress(root, config, only, quiet=quiet)
         finally:
             if config.backend is not None:
                 config.backend.close()
 
     with result:  # frees the scan's spool file, also when a writer fails
         source = report_source(result)
-        emit(source, formats, out_dir)
+        if formats:
+            emit(source, formats, out_dir, quiet=quiet)
+        strict: bool = options["strict"]
         if not quiet:
-            click.echo(render_summary(source), err=True, nl=False)
-        code = gate(result, strict=options["strict"])
+            notes = () if formats else (SUMMARY_ONLY_HINT,)
+            click.echo(render_summary(source, strict=strict, notes=notes), err=True, nl=False)
+        if source.header["summary"]["assets"] == 0:  # an error: shown even with -q
+            click.echo(f"provscan: {nothing_found(delivery, source.header)}", err=True)
+        code = gate(result, strict=strict)
     sys.exit(code)
 
 
-def _scan_with_progress(delivery: Path, config: ScanConfig, *, show: bool) -> ScanResult:
-    from scanner.scan import scan_delivery
+def delivery_target(delivery: Path, root: Path | None) -> tuple[Path, Path | None]:
+    """(the delivery folder, the one file to scan in it or None for all of it).
 
-    if not (show and sys.stderr.isatty()):
-        return scan_delivery(delivery, config)
+    A FILE is placed in the delivery given with --root (default: its own folder): its path in
+    the reports, the policy's areas and the register's path globs are relative to that folder,
+    as in a scan of the whole delivery, and nothing is written inside it."""
+    if delivery.is_dir():
+        if root is not None:
+            raise ConfigError("--root is for scanning one file: DELIVERY is already a folder")
+        return delivery, None
+    if root is None:
+        return delivery.parent, delivery
+    file_parts, root_parts = (Path(os.path.abspath(p)).parts for p in (delivery, root))
+    if file_parts[: len(root_parts)] != root_parts:
+        raise ConfigError(f"{delivery} is not inside --root {root}")
+    return root, delivery
 
+
+def report_formats(formats: tuple[str, ...], out_dir: Path | None) -> tuple[str, ...]:
+    """The formats to write. None asked for: JSON, except to a terminal, which gets only the
+    summary (a JSON report with thumbnails is megabytes no one reads there)."""
+    if formats:
+        return formats
+    if out_dir is None and sys.stdout.isatty():
+        return ()
+    return ("json",)
+
+
+def nothing_found(delivery: Path, header: dict[str, Any]) -> str:
+    """Why a scan found no asset, for the message of its exit 3."""
+    if delivery.is_dir():
+        return f"no media found in {delivery}: wrong path or unmounted share?"
     from scanner.common.safetext import terminal_safe
 
-    def progress(done: int, total: int, path: str) -> None:
-        safe = terminal_safe(path)
-        shown = safe if len(safe) <= 60 else "…" + safe[-59:]
-        click.echo(f"\r\x1b[Kscanning {done}/{total} {shown}", err=True, nl=False)
+    reasons = [str(s.get("reason", "")) for s in header.get("skipped") or []]
+    return f"no media found in {delivery}: {terminal_safe('; '.join(reasons)) or 'not scanned'}"
 
-    result = scan_delivery(delivery, config, progress=progress)
-    click.echo("\r\x1b[K", err=True, nl=False)
+
+def _scan_with_progress(
+    root: Path, config: ScanConfig, only: Path | None, *, quiet: bool
+) -> ScanResult:
+    from scanner.scan import scan_delivery
+
+    progress, done = progress_reporter(quiet=quiet)
+    result = scan_delivery(root, config, progress=progress, only=only)
+    done()
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,7 +151,26 @@ def _with_references(
         limits=limits,
         backend=backend,
         timelines=timelines,
+        scanned_at=scanned_at_from_environment(),
     )
+
+
+# The reproducible-builds convention: a fixed time, in seconds since 1970 UTC, to use instead of
+# the clock. `make demo` sets it, so the committed sample reports are reproduced byte for byte.
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+
+
+def scanned_at_from_environment() -> datetime | None:
+    """The scan time SOURCE_DATE_EPOCH fixes, or None (now). ConfigError when malformed."""
+    raw = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
+    if not raw:
+        return None
+    try:
+        return datetime.fromtimestamp(int(raw), tz=UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ConfigError(
+            f"{SOURCE_DATE_EPOCH}={raw!r}: give whole seconds since 1970-01-01 UTC"
+        ) from exc
 
 
 def _limits(time_bound: float | None, memory_bound: int | None) -> Limits | None:

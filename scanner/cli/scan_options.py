@@ -25,7 +25,14 @@ def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 
 delivery_options = _stack(
-    click.argument("delivery", type=click.Path(exists=True, file_okay=False, path_type=Path)),
+    click.argument("delivery", type=click.Path(exists=True, path_type=Path)),
+    click.option(
+        "--root",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="With DELIVERY a file: the delivery folder it belongs to (default: the file's "
+        "folder). The file's path in the reports, the policy's areas and the register's path "
+        "globs are relative to it, as in a scan of the whole folder.",
+    ),
     click.option(
         "--follow-links", is_flag=True, help="Follow symlinks (never outside the delivery)."
     ),
@@ -187,5 +194,7 @@ report_options = _stack(
         type=click.Path(file_okay=False, path_type=Path),
         help="Folder for provscan.{json,csv,html}. Without it one format goes to stdout.",
     ),
-    click.option("-q", "--quiet", is_flag=True, help="No summary or progress on stderr."),
+    click.option(
+        "-q", "--quiet", is_flag=True, help="Print nothing but errors (no summary, no progress)."
+    ),
 )

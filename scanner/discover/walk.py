@@ -366,3 +366,37 @@ def display_name(name: str) -> str:
 
 def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
+
+
+def walk_one(
+    root: Path, file: Path, *, follow_links: bool = False, known: KnownHook | None = None
+) -> Iterator[MediaFile | Skipped]:
+    """One file of the delivery under `root`, as `walk` would yield it (`provscan scan FILE`):
+    its `rel` is its path from `root`, and a symlink, a special file or a non-media file is
+    skipped for the same reasons. ValueError when `file` is not under `root`."""
+    root = Path(os.path.abspath(root))
+    path = Path(os.path.abspath(file))  # not resolved: a link given as FILE is still a link
+    parts = path.relative_to(root).parts
+    if not parts:
+        raise ValueError(f"{file} is the delivery folder itself, not a file in it")
+    real_root = Path(os.path.realpath(root))
+    # The folders on the way are held to the walk's rule too: one that is a link is not
+    # entered unless followed, and never when it leads out of the delivery.
+    folder = root
+    for depth, part in enumerate(parts[:-1], 1):
+        folder = folder / part
+        try:
+            is_link = stat.S_ISLNK(_lstat(folder).st_mode)
+        except OSError:
+            break  # the file's own lstat below reports what is wrong
+        if not is_link:
+            continue
+        reason = SKIP_SYMLINK
+        if follow_links:
+            target, reason = _resolve_inside(folder, real_root)
+            if target is not None:
+                continue
+        yield Skipped(_rel(parts), f"its folder {_rel(parts[:depth])}/: {reason}")
+        return
+    walker = _Walker(real_root, follow_links, known, count_only=False)
+    yield from walker.entry(path, parts, ())

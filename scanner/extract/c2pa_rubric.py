@@ -14,17 +14,12 @@ Pure: parsed crJSON in, signal ids out; bounded by the store size the reader acc
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 ACTIONS_V2 = "c2pa.actions.v2"
 INGREDIENT_V3 = "c2pa.ingredient.v3"

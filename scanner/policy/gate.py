@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from scanner.model import Approval
 from scanner.model_timeline import PackageReport, TimelineReport
+
+PASS, FAIL, INCOMPLETE = 0, 1, 3  # the gate's exit codes (contract)
+VERDICT_WORDS = {PASS: "PASS", FAIL: "FAIL", INCOMPLETE: "INCOMPLETE"}
+
+# Statuses a person must act on, worst first: a violation fails the gate, an error leaves it
+# incomplete, a review fails it with --strict. Every other status (approved, clean, and any
+# status added later that is not listed here) is not a problem.
+PROBLEM_STATUSES = ("violation", "error", "review")
 
 
 def unused_approvals(approvals: Iterable[Approval], matched: Iterable[str]) -> tuple[str, ...]:
@@ -22,10 +30,29 @@ def exit_code(statuses: Iterable[str], strict: bool = False) -> int:
     """
     statuses = set(statuses)
     if "violation" in statuses or (strict and "review" in statuses):
-        return 1
+        return FAIL
     if "error" in statuses:
-        return 3
-    return 0
+        return INCOMPLETE
+    return PASS
+
+
+def gate_code(
+    by_status: Mapping[str, int],
+    *,
+    assets: int,
+    unreadable_folders: int,
+    strict: bool = False,
+    extra: Iterable[str] = (),
+) -> int:
+    """The exit code of a whole scan from its counts (and `extra` statuses beside the assets':
+    the cut's, `cut_statuses`). Nothing scanned is never a pass: a delivery without a single
+    media file (a wrong path, an unmounted share) is incomplete, and so is one with a folder
+    that could not be listed (its contents are unknown)."""
+    statuses = {s for s, n in by_status.items() if n} | set(extra)
+    code = exit_code(statuses, strict=strict)
+    if code == PASS and (assets == 0 or unreadable_folders):
+        return INCOMPLETE
+    return code
 
 
 def cut_statuses(

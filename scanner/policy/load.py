@@ -20,7 +20,7 @@ How a path gets its area: `scanner.policy.areas`; the cut: `scanner.policy.cut_r
 from __future__ import annotations
 
 import dataclasses
-import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,6 @@ from scanner.policy.areas import AREAS, DEFAULT_POLICY, Policy
 from scanner.policy.reasons import ADJUSTABLE
 from scanner.timeline.model import TimelineSource
 from scanner.timeline.timecode import TimecodeError, parse_rate
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 POLICY_FILE_NAME = "provscan.toml"  # at the delivery root, read only with from_delivery=True
 CONFIG_FILE_NAME = "policy.toml"  # in the user's or the site's provscan config folder

@@ -1,8 +1,9 @@
 """CSV format: one row per asset, for reviewers who work in a spreadsheet.
 
 Column order is a contract (documented in docs/csv.md). Every cell comes from a hostile file in
-the end, so a cell a spreadsheet would read as a formula gets a leading apostrophe. The text
-starts with a UTF-8 byte-order mark: without it Excel opens UTF-8 as the local code page.
+the end, so a cell a spreadsheet would read as a formula gets a leading apostrophe. A file
+starts with a UTF-8 byte-order mark (without it Excel opens UTF-8 as the local code page); the
+CSV a pipeline reads from stdout does not (`csv.DictReader` would see `\ufeffpath`).
 """
 
 from __future__ import annotations
@@ -99,20 +100,26 @@ def asset_row(asset: dict[str, Any]) -> list[str | int]:
     return [v if isinstance(v, int) else neutralise(v) for v in (cells[c] for c in COLUMNS)]
 
 
-def write_csv(source: ReportSource, stream: TextIO) -> None:
-    """Write the CSV (BOM, header, one row per asset in document order) to a text stream,
-    a row at a time.
+def write_csv(source: ReportSource, stream: TextIO, *, bom: bool = True) -> None:
+    """Write the CSV (BOM unless `bom` is False, header, one row per asset in document order)
+    to a text stream, a row at a time.
 
     Open the stream with newline="": rows end in CRLF as RFC 4180 says.
     """
-    stream.write(BOM)
+    if bom:
+        stream.write(BOM)
     writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(COLUMNS)
     for asset in source.assets:
         writer.writerow(asset_row(asset))
 
 
-def render_csv(doc: dict[str, Any]) -> str:
+def write_csv_stream(source: ReportSource, stream: TextIO) -> None:
+    """The CSV for a pipeline's stdout: without the byte-order mark, which only Excel needs."""
+    write_csv(source, stream, bom=False)
+
+
+def render_csv(doc: dict[str, Any], *, bom: bool = True) -> str:
     buffer = io.StringIO(newline="")
-    write_csv(source_of_document(doc), buffer)
+    write_csv(source_of_document(doc), buffer, bom=bom)
     return buffer.getvalue()

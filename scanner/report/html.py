@@ -37,6 +37,8 @@ from markupsafe import Markup, escape
 
 from scanner.common.safetext import terminal_safe, visible_pieces
 from scanner.model import AI_VALUES, CREDENTIAL_VALUES, STATUSES
+from scanner.policy.gate import PROBLEM_STATUSES
+from scanner.policy.reasons import REASONS
 from scanner.report.document import (
     ReportSource,
     policy_from_delivery,
@@ -44,6 +46,7 @@ from scanner.report.document import (
     source_of_document,
 )
 from scanner.report.html_cut import cut_view
+from scanner.report.verdict import is_problem_reason, verdict_of
 
 # A thumbnail bigger than this (as a data: URI) is left out of the page.
 MAX_THUMBNAIL_CHARS = 64 * 1024
@@ -58,12 +61,13 @@ ARCHIVE_TILES = 16
 MAX_SKIPPED_SHOWN = 1000
 
 AI_LABELS = {"generated": "AI-generated", "composite": "AI composite", "none": "no AI signal found"}
+# Each label starts with the word the JSON and CSV use (`absent`, never "none").
 CREDENTIAL_LABELS = {
-    "trusted": "C2PA trusted",
-    "valid": "C2PA valid, signer not on a trust list",
-    "invalid": "C2PA invalid",
-    "remote": "C2PA remote, not fetched",
-    "absent": "no C2PA",
+    "trusted": "trusted: signer chains to your trust anchors",
+    "valid": "valid: signer not on a trust list",
+    "invalid": "invalid: changed after signing",
+    "remote": "remote: referenced, not fetched",
+    "absent": "absent: no C2PA manifest",
 }
 ARCHIVAL_LABELS = {
     "verified": "verified: matches an original archival scan",
@@ -75,7 +79,7 @@ CREDENTIAL_SHORT = {
     "valid": "valid (untrusted signer)",
     "invalid": "INVALID",
     "remote": "remote (not fetched)",
-    "absent": "none",
+    "absent": "absent",
 }
 
 # Characters that could close the data block (</script>, <!--) or confuse an HTML or JS
@@ -133,7 +137,8 @@ def visible(value: Any) -> str:
 
 
 @cache
-def _static(name: str) -> str:
+def static_text(name: str) -> str:
+    """Our own static/NAME (CSS or JS) to inline, refused if it could close its element."""
     text = resources.files("scanner.report").joinpath("static", name).read_text("utf-8")
     closing = "</script" if name.endswith(".js") else "</style"
     if closing in text.lower():
@@ -159,6 +164,18 @@ def content_security_policy(style: str, script: str) -> str:
     )
 
 
+def style_only_policy(style: str) -> str:
+    """The CSP of a page with no script: its one inline style, nothing else at all."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"style-src {_csp_hash(style)}",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
@@ -172,6 +189,8 @@ def _environment() -> Environment:
     env.filters["isolate"] = isolate
     env.filters["isolate_path"] = isolate_path
     env.filters["visible"] = visible
+    env.filters["status_class"] = _status_class
+    env.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]
     env.filters["policy_parts"] = policy_parts
     env.filters["policy_from_delivery"] = policy_from_delivery
     return env
@@ -233,6 +252,39 @@ def _filter_options(assets: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _status_class(status: Any) -> str:
+    """A status as a CSS class suffix: one of ours, else "other" (a document's status is
+    text from a file, never a class name)."""
+    return status if status in STATUSES else "other"
+
+
+def _statuses(summary: dict[str, Any]) -> list[str]:
+    """The statuses to count and filter by: the document's (in its order, so a status a
+    later provscan added is shown), then any of ours it lacks (a scan stored earlier)."""
+    counts = summary.get("by_status")
+    found = [str(s) for s in counts] if isinstance(counts, dict) else []
+    return list(dict.fromkeys([*found, *STATUSES]))
+
+
+def _reason_chips(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The reason filters: problems (worst status first, then most frequent) and the reasons
+    that are no problem (approved, no-ai-signal, ...), each with its count and meaning."""
+    counts = summary.get("by_reason")
+    problems: list[dict[str, Any]] = []
+    harmless: list[dict[str, Any]] = []
+    for code, count in counts.items() if isinstance(counts, dict) else ():
+        if type(count) is not int or count <= 0:
+            continue
+        status, meaning = REASONS.get(code, ("", "a reason this version of provscan does not know"))
+        chip = {"code": str(code), "count": count, "status": _status_class(status)}
+        chip["meaning"] = meaning
+        (problems if is_problem_reason(str(code)) else harmless).append(chip)
+    severity = {s: i for i, s in enumerate(PROBLEM_STATUSES)}
+    problems.sort(key=lambda c: (severity.get(c["status"], 1), -c["count"], c["code"]))
+    harmless.sort(key=lambda c: (-c["count"], c["code"]))
+    return {"problems": problems, "harmless": harmless}
+
+
 # What the data block holds besides the assets, in this order after them.
 _DATA_REST = {
     "labels": {
@@ -242,6 +294,10 @@ _DATA_REST = {
         "archival": ARCHIVAL_LABELS,
     },
     "statuses": list(STATUSES),
+    # what the page counts as a problem: these statuses, and any status not in "statuses"
+    "problem_statuses": list(PROBLEM_STATUSES),
+    # reason code -> [the status it forces, what it means]; a code not here is a problem
+    "reasons": {code: list(entry) for code, entry in REASONS.items()},
 }
 
 
@@ -258,19 +314,23 @@ def _data_block(assets: Iterable[dict[str, Any]]) -> Iterator[str]:
 def write_html(source: ReportSource, handle: TextIO) -> None:
     """The reviewer report, one self-contained HTML page, to a text stream."""
     doc = source.header
-    style = _static("report.css")
-    script = _static("report.js")
+    style = static_text("report.css")
+    script = static_text("report.js")
     skipped = list(doc.get("skipped") or [])
     # Stands in for the data block; a fresh random token cannot occur in the document.
     marker = f"provscan-data-{secrets.token_hex(16)}"
+    summary = doc.get("summary")
+    summary = summary if isinstance(summary, dict) else {}
     page = (
         _environment()
         .get_template("report.html.j2")
         .render(
             doc=doc,
-            summary=doc.get("summary") or {},
+            summary=summary,
             tool=doc.get("tool") or {},
-            statuses=STATUSES,
+            verdict=verdict_of(doc),
+            chips=_reason_chips(summary),
+            statuses=_statuses(summary),
             ai_values=AI_VALUES,
             credential_values=CREDENTIAL_VALUES,
             ai_labels=AI_LABELS,

@@ -1,41 +1,50 @@
-"""The short summary a scan prints on stderr: counts per status and the worst offenders."""
+"""The summary a scan prints on stderr: counts, what must be fixed (the first 20 assets, each
+with its reasons), and last the PASS / FAIL / INCOMPLETE line with the exit code."""
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from scanner.common.safetext import terminal_safe
-from scanner.model import STATUSES, UNREADABLE_FOLDER
+from scanner.model import UNREADABLE_FOLDER
+from scanner.policy.gate import PROBLEM_STATUSES
 from scanner.report.document import ReportSource, policy_description, policy_from_delivery
+from scanner.report.verdict import by_status, is_problem_status, problem_reasons, verdict_of
 
-WORST_SHOWN = 10
+FIX_SHOWN = 20
+_STATUS_WIDTH = 10
 
 
-def render_summary(source: ReportSource) -> str:
-    """The summary text: counts from the header, the worst offenders from one pass."""
+def render_summary(source: ReportSource, *, strict: bool = False, notes: Sequence[str] = ()) -> str:
+    """The summary text: counts from the header, the assets to fix from one pass, `notes`
+    (our own words), and last the verdict line."""
     doc = source.header
     summary = doc["summary"]
+    counts = by_status(doc)
     lines = [
         f"provscan {doc['tool']['version']} (rules {doc['tool']['catalog_version']}): "
         f"{summary['assets']} assets, {summary['skipped']} skipped, "
         f"in {terminal_safe(doc['delivery'])}",
         _policy_line(doc),
         *_trust_lines(doc),
-        "  " + "  ".join(f"{s}: {summary['by_status'][s]}" for s in STATUSES),
+        "  " + "  ".join(f"{terminal_safe(s)}: {n}" for s, n in counts.items()),
         "  AI: "
         + "  ".join(f"{k}: {v}" for k, v in summary["by_ai"].items()).replace(
             "none:", "no AI signal found:"
         ),
     ]
-    lines.extend(_worst_offenders(source))
+    lines.extend(_must_fix(source))
     unlisted = [s for s in doc.get("skipped", []) if s["reason"].startswith(UNREADABLE_FOLDER)]
     for skip in unlisted:
         lines.append(f"  NOT SCANNED  {terminal_safe(skip['path'])}: {skip['reason']}")
     if doc.get("unused_approvals"):
         lines.append("  unused approvals: " + terminal_safe(", ".join(doc["unused_approvals"])))
     lines.extend(_cut_lines(doc))
+    lines.extend(notes)
+    verdict = verdict_of(doc, strict=strict)
+    lines.append(f"{verdict.word}: {verdict.sentence} (exit {verdict.code})")
     return "\n".join(lines) + "\n"
 
 
@@ -90,29 +99,44 @@ def _trust_lines(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _worst_offenders(source: ReportSource) -> list[str]:
-    rank = {"violation": 0, "error": 1}
+def _rank(status: str) -> int:
+    # a status this version does not know sorts with the errors: it cannot be judged here
+    return PROBLEM_STATUSES.index(status) if status in PROBLEM_STATUSES else 1
+
+
+def _must_fix(source: ReportSource) -> list[str]:
+    """Every asset a person must act on, violations first, then errors, then reviews, in
+    path order within each; the first FIX_SHOWN with their reasons."""
     count = 0
 
-    def offenders() -> Iterator[dict[str, Any]]:
+    def problems() -> Iterator[tuple[int, int, dict[str, Any]]]:
         nonlocal count
-        for asset in source.assets:
-            if asset["status"] in rank:
+        for index, asset in enumerate(source.assets):
+            status = str(asset.get("status", ""))
+            if is_problem_status(status):
                 count += 1
-                yield {k: asset[k] for k in ("status", "reasons", "path")}
+                kept = {k: asset.get(k) for k in ("status", "path", "approval")}
+                kept["reasons"] = problem_reasons(asset)
+                yield _rank(status), index, kept
 
     # nsmallest is sorted(...)[:n]; it keeps only n assets at a time
-    worst = heapq.nsmallest(
-        WORST_SHOWN,
-        offenders(),
-        key=lambda a: (rank[a["status"]], -len(a["reasons"]), a["path"]),
-    )
-    if not worst:
+    first = heapq.nsmallest(FIX_SHOWN, problems(), key=lambda item: item[:2])
+    if not first:
         return []
-    lines = ["  worst offenders:"]
-    for asset in worst:
-        codes = ", ".join(r["code"] for r in asset["reasons"]) or "-"
-        lines.append(f"    {asset['status']:<9} {terminal_safe(asset['path'])}  [{codes}]")
-    if count > WORST_SHOWN:
-        lines.append(f"    … and {count - WORST_SHOWN} more")
+    shown = f"; the first {FIX_SHOWN}" if count > FIX_SHOWN else ""
+    lines = [f"  what must be fixed ({count}{shown}):"]
+    indent = " " * (4 + _STATUS_WIDTH + 1)
+    for *_order, asset in first:
+        approval = asset["approval"]
+        approval = f"  (approval {terminal_safe(approval)})" if approval else ""
+        status = terminal_safe(str(asset["status"]))
+        lines.append(f"    {status:<{_STATUS_WIDTH}} {terminal_safe(asset['path'])}{approval}")
+        for reason in asset["reasons"]:
+            code, detail = terminal_safe(reason.get("code", "")), reason.get("detail")
+            lines.append(f"{indent}{code}: {terminal_safe(detail)}" if detail else indent + code)
+    if count > FIX_SHOWN:
+        lines.append(
+            f"    … and {count - FIX_SHOWN} more: the HTML report lists every one "
+            "(--format html -o DIR)"
+        )
     return lines

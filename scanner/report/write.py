@@ -153,11 +153,22 @@ def _create_private(target: Path) -> tuple[int, Path]:
     raise FileExistsError(f"no free temporary name beside {target} after {_NAME_TRIES} tries")
 
 
+def stream_writer(fmt: str) -> Writer:
+    """The writer for `fmt` on a stream a program reads (stdout): the file's writer, except
+    that CSV has no byte-order mark there (only Excel, opening a file, needs it)."""
+    if fmt == "csv":
+        from scanner.report.csv_report import write_csv_stream
+
+        return write_csv_stream
+    return writer(fmt)
+
+
 def write_stream(fmt: str, source: ReportSource, binary: BinaryIO) -> None:
-    """One format to a binary stream (stdout) as UTF-8: the bytes the file would hold."""
+    """One format to a binary stream (stdout) as UTF-8: the bytes the file would hold, except
+    for the CSV's byte-order mark (`stream_writer`)."""
     text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
     try:
-        writer(fmt)(source, text)
+        stream_writer(fmt)(source, text)
         text.flush()
     finally:
         text.detach()  # leave the caller's stream open

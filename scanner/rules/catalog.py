@@ -8,7 +8,7 @@ it reads a single file) and compiles the regexes and globs.
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -17,11 +17,6 @@ from typing import Any
 from scanner.errors import ConfigError
 from scanner.model import MEANINGS, SOURCES, STRENGTHS
 from scanner.rules.genparams import DETECTORS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 RULE_SOURCES = tuple(s for s in SOURCES if s != "fingerprint")
 _ID_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)+$")

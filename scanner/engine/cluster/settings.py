@@ -19,18 +19,13 @@ from __future__ import annotations
 
 import os
 import posixpath
-import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scanner.common.config_files import read_config_file
 from scanner.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 ENV_VAR = "PROVSCAN_CLUSTER"
 CONFIG_FILE_NAME = "config.toml"

@@ -9,6 +9,7 @@
   "use strict";
 
   var PAGE = 200;
+  var FIX_PAGE = 100;
   var PRINT_MAX = 2000;
   var THUMBNAIL = /^data:image\/(?:jpeg|png|webp);base64,[A-Za-z0-9+\/]+={0,2}$/;
   var COLUMNS = 9;
@@ -18,12 +19,20 @@
   var labels = data.labels || {};
   var SEVERITY = {};
   (data.statuses || []).forEach(function (s, i) { SEVERITY[s] = i; });
+  /* what counts as a problem comes with the data: these statuses, any status this page does
+     not know, and every reason whose status is one of these (or that the page does not know) */
+  var PROBLEM_RANK = {};
+  list(data.problem_statuses).forEach(function (s, i) { PROBLEM_RANK[s] = i; });
+  var REASONS = data.reasons && typeof data.reasons === "object" ? data.reasons : {};
   var AI_ORDER = { generated: 0, composite: 1, none: 2 };
   var CREDENTIAL_ORDER = { invalid: 0, remote: 1, valid: 2, trusted: 3, absent: 4 };
   var ARCHIVAL_OUTCOMES = { verified: true, altered: true, unverified: true };
   var TILE_GRID = 4;  /* archival checks locate a change on a 4 x 4 grid of tiles */
 
   var table = document.getElementById("assets");
+  var fixList = document.getElementById("fix-list");
+  var fixShown = document.getElementById("fix-shown");
+  var fixMore = document.getElementById("fix-more");
   var shownLine = document.getElementById("shown");
   var moreButton = document.getElementById("more");
   var printNote = document.getElementById("print-note");
@@ -35,10 +44,11 @@
     credentials: document.getElementById("f-credentials"),
     tool: document.getElementById("f-tool"),
     folder: document.getElementById("f-folder"),
+    reason: document.getElementById("f-reason"),
     sort: document.getElementById("f-sort")
   };
 
-  var state = { status: "", ai: "", credentials: "", tool: "", folder: "", terms: [], sort: "severity" };
+  var state = { status: "", ai: "", credentials: "", tool: "", folder: "", reason: "", terms: [], sort: "severity" };
   var order = [];
   var rendered = 0;
   var haystacks = null;
@@ -123,6 +133,42 @@
     return t;
   }
   function statusClass(status) { return SEVERITY.hasOwnProperty(status) ? status : "other"; }
+  function isProblemStatus(status) {
+    return PROBLEM_RANK.hasOwnProperty(status) || !SEVERITY.hasOwnProperty(status);
+  }
+  function problemRank(status) { return PROBLEM_RANK.hasOwnProperty(status) ? PROBLEM_RANK[status] : 1; }
+  function isProblemReason(code) {
+    var entry = REASONS.hasOwnProperty(code) ? REASONS[code] : null;
+    return !Array.isArray(entry) || PROBLEM_RANK.hasOwnProperty(entry[0]);
+  }
+  function reasonsOf(a) { return list(a.reasons).filter(function (r) { return r && typeof r === "object"; }); }
+  /* the reasons a reviewer's line shows: the problems, or all when none is one */
+  function problemReasons(a) {
+    var all = reasonsOf(a);
+    var problems = all.filter(function (r) { return isProblemReason(str(r.code)); });
+    return problems.length ? problems : all;
+  }
+  function hasReason(a, code) {
+    return reasonsOf(a).some(function (r) { return str(r.code) === code; });
+  }
+  /* a detail sentence, isolated, its timecodes ("at 00:00:01.0") marked */
+  var TIMECODE = /\b\d{1,2}:\d{2}:\d{2}(?:[.:;]\d+)?\b/g;
+  function detailText(text) {
+    var bdi = document.createElement("bdi");
+    var last = 0, found;
+    text = str(text);
+    TIMECODE.lastIndex = 0;
+    while ((found = TIMECODE.exec(text)) !== null) {
+      if (found.index > last) { appendVisible(bdi, text.slice(last, found.index), false); }
+      var tc = document.createElement("span");
+      tc.className = "tc";
+      tc.textContent = found[0];
+      bdi.appendChild(tc);
+      last = found.index + found[0].length;
+    }
+    if (last < text.length) { appendVisible(bdi, text.slice(last), false); }
+    return bdi;
+  }
   function aiLabel(ai) { return (labels.ai && labels.ai.hasOwnProperty(ai)) ? labels.ai[ai] : str(ai); }
   function credentialLabel(c) {
     return (labels.credentials && labels.credentials.hasOwnProperty(c)) ? labels.credentials[c] : str(c);
@@ -188,6 +234,7 @@
 
   function matches(a, i) {
     if (state.status && a.status !== state.status) { return false; }
+    if (state.reason && !hasReason(a, state.reason)) { return false; }
     if (state.ai && a.ai !== state.ai) { return false; }
     if (state.credentials && a.credentials !== state.credentials) { return false; }
     if (state.tool) {
@@ -241,6 +288,7 @@
     rendered = 0;
     renderMore(PAGE);
     syncCards();
+    drawFixes();
   }
 
   function syncCards() {
@@ -250,6 +298,87 @@
     document.querySelectorAll(".card[data-ai]").forEach(function (card) {
       card.setAttribute("aria-pressed", String(card.dataset.ai === state.ai));
     });
+    document.querySelectorAll(".chip[data-reason]").forEach(function (chip) {
+      chip.setAttribute("aria-pressed", String(chip.dataset.reason === state.reason));
+    });
+  }
+
+  /* ---- what must be fixed: every problem asset, worst status first, one line each ---- */
+  var fixOrder = [];
+  var fixDrawn = 0;
+  var problemIndices = [];
+  for (var p = 0; p < assets.length; p++) {
+    if (isProblemStatus(assets[p].status)) { problemIndices.push(p); }
+  }
+  problemIndices.sort(function (x, y) { return problemRank(assets[x].status) - problemRank(assets[y].status) || x - y; });
+
+  function fixLine(i) {
+    var a = assets[i];
+    var li = h("li", "fix-item s-" + statusClass(a.status));
+    li.dataset.index = String(i);
+    var link = h("a", "fix-path");
+    link.href = "#asset-" + i;
+    link.appendChild(pathText(a.path, "p"));
+    var why = h("span", "fix-why");
+    problemReasons(a).forEach(function (r) {
+      var line = add(h("span", "why"), h("span", "code" + (isProblemReason(str(r.code)) ? "" : " harmless"), r.code));
+      if (r.detail) { line.appendChild(document.createTextNode(" ")); line.appendChild(detailText(r.detail)); }
+      why.appendChild(line);
+    });
+    if (a.approval) {
+      why.appendChild(add(h("span", "fix-approval"), "approval ", h("code", "", a.approval)));
+    } else if (a.status === "violation") {
+      why.appendChild(h("span", "fix-approval lacking", "no approval"));
+    }
+    add(li, h("span", "badge st-" + statusClass(a.status), a.status), link, why);
+    return li;
+  }
+
+  var fixReason = null;  /* the reason the list was drawn for: only a new one redraws it */
+  function drawFixes() {
+    if (!fixList || fixReason === state.reason) { return; }
+    fixReason = state.reason;
+    fixOrder = state.reason
+      ? problemIndices.filter(function (i) { return hasReason(assets[i], state.reason); })
+      : problemIndices;
+    while (fixList.firstChild) { fixList.removeChild(fixList.firstChild); }
+    fixDrawn = 0;
+    drawMoreFixes(FIX_PAGE);
+  }
+
+  function drawMoreFixes(count) {
+    var end = Math.min(fixOrder.length, fixDrawn + count);
+    var fragment = document.createDocumentFragment();
+    for (var k = fixDrawn; k < end; k++) { fragment.appendChild(fixLine(fixOrder[k])); }
+    fixList.appendChild(fragment);
+    fixDrawn = end;
+    var text = state.reason
+      ? fixOrder.length + " of " + problemIndices.length + " with reason " + state.reason
+      : "";
+    if (fixDrawn < fixOrder.length) {
+      text += (text ? "; " : "") + "showing " + fixDrawn + " of " + fixOrder.length;
+    }
+    if (!fixOrder.length) { text = "None with reason " + state.reason + "."; }
+    fixShown.textContent = text;
+    fixMore.hidden = fixDrawn >= fixOrder.length;
+    fixMore.textContent = "Show " + Math.min(FIX_PAGE, fixOrder.length - fixDrawn) + " more";
+  }
+
+  /* one asset, from a line above or the address: drawn, opened and scrolled to */
+  function openAsset(i) {
+    if (!(i >= 0 && i < assets.length)) { return; }
+    if (order.indexOf(i) < 0) {
+      Object.keys(controls).forEach(function (k) { if (k !== "sort") { controls[k].value = ""; } });
+      search.value = "";
+      apply();
+    }
+    var k = order.indexOf(i);
+    if (k >= rendered) { renderMore(k - rendered + 1); }
+    var button = document.getElementById("x-" + i);
+    if (!button) { return; }
+    if (button.getAttribute("aria-expanded") !== "true") { toggle(button); }
+    button.closest("tbody").scrollIntoView({ block: "start" });
+    button.focus({ preventScroll: true });
   }
 
   function updateShown() {
@@ -280,7 +409,13 @@
   }
 
   function reasonsCell(a) {
-    var cell = add(h("td", "c-reasons"), codes(list(a.reasons).map(function (r) { return r.code; })));
+    var box = h("span", "codes");
+    reasonsOf(a).forEach(function (r) {
+      var chip = h("span", "code" + (isProblemReason(str(r.code)) ? "" : " harmless"), r.code);
+      if (r.detail) { chip.title = visibleText(r.detail, false); }
+      box.appendChild(chip);
+    });
+    var cell = add(h("td", "c-reasons"), box);
     if (a.archival && typeof a.archival === "object") {
       var chip = add(h("span", archivalClass(str(a.archival.outcome)) + " arch-chip"), "archive: ", str(a.archival.outcome));
       chip.title = visibleText(archivalLabel(str(a.archival.outcome)), false) +
@@ -293,6 +428,7 @@
   function assetBody(i) {
     var a = assets[i];
     var body = h("tbody", "s-" + statusClass(a.status));
+    body.id = "asset-" + i;
     body.dataset.index = String(i);
     body.dataset.path = str(a.path);
     body.dataset.status = str(a.status);
@@ -362,7 +498,7 @@
     list(a.matches).forEach(function (m) {
       add(matchList, add(h("li"), h("code", "", m.request_id), " matched by ", str(m.matched_by), m.detail ? ": " : "", str(m.detail)));
     });
-    var archival = a.archival && typeof a.archival === "object"
+    var archivalCheck = a.archival && typeof a.archival === "object"
       ? h("span", archivalClass(str(a.archival.outcome)), archivalLabel(str(a.archival.outcome)))
       : "";
     return section("Decision", kv([
@@ -371,7 +507,7 @@
       ["Approval used", a.approval ? h("code", "", a.approval) : "none"],
       ["Register matches", list(a.matches).length ? matchList : "none"],
       ["Area", a.area],
-      ["Archival check", archival],
+      ["Archival check", archivalCheck],
       ["AI assessment", aiLabel(a.ai)],
       ["Credentials", credentialLabel(a.credentials)],
       ["Tools named", list(a.generators).length ? listOf(list(a.generators), ", ") : ""]
@@ -468,11 +604,18 @@
     }));
   }
 
+  /* each manifest a <details>: only the active one open, so a long history is one line per
+     manifest until a reviewer opens it */
   function manifestBox(m, byLabel, seen, active, depth) {
     seen[m.label] = true;
-    var box = h("div", "manifest" + (m.label === active ? " active" : ""));
-    add(box, add(h("div", "manifest-h"), str(m.title) || "(untitled)", " ",
-      h("span", "code", m.label), m.label === active ? h("span", "muted", " active manifest") : ""));
+    var box = h("details", "manifest" + (m.label === active ? " active" : ""));
+    box.open = m.label === active && depth === 0;
+    var counts = [list(m.actions).length + " action" + (list(m.actions).length === 1 ? "" : "s"),
+      list(m.ingredients).length + " ingredient" + (list(m.ingredients).length === 1 ? "" : "s")];
+    add(box, add(h("summary", "manifest-h"), str(m.title) || "(untitled)", " ",
+      h("span", "code", m.label), m.label === active ? h("span", "muted", " active manifest") : "",
+      m.claim_generator ? h("span", "muted", " \u00B7 ") : "", m.claim_generator ? h("span", "muted", m.claim_generator) : "",
+      h("span", "muted", " \u00B7 "), h("span", "muted", counts.join(", "))));
     var signer = m.signer_name || m.signer_issuer
       ? add(h("span"), str(m.signer_name), m.signer_issuer ? (m.signer_name ? ", issued by " : "issued by ") : "", str(m.signer_issuer))
       : "";
@@ -567,6 +710,7 @@
 
   /* ---- printing: every matching asset (up to a cap), details included ---- */
   function preparePrint() {
+    if (fixList && fixDrawn < fixOrder.length) { drawMoreFixes(Math.min(fixOrder.length, PRINT_MAX) - fixDrawn); }
     var target = Math.min(order.length, PRINT_MAX);
     if (rendered < target) { renderMore(target - rendered); }
     Array.prototype.forEach.call(table.tBodies, function (body) {
@@ -577,6 +721,7 @@
         body.appendChild(row);
       }
     });
+    document.querySelectorAll("details.manifest").forEach(function (d) { d.open = true; });
     printNote.hidden = order.length <= PRINT_MAX;
     printNote.textContent = order.length > PRINT_MAX
       ? "Printed the first " + PRINT_MAX + " of " + order.length + " matching assets; filter to print the rest."
@@ -612,6 +757,27 @@
     });
   });
   moreButton.addEventListener("click", function () { renderMore(PAGE); });
+  document.querySelectorAll(".chip[data-reason]").forEach(function (chip) {
+    chip.addEventListener("click", function () {
+      controls.reason.value = state.reason === chip.dataset.reason ? "" : chip.dataset.reason;
+      apply();
+    });
+  });
+  if (fixList) {
+    fixMore.addEventListener("click", function () { drawMoreFixes(FIX_PAGE); });
+    fixList.addEventListener("click", function (event) {
+      var link = event.target.closest("a.fix-path");
+      if (!link) { return; }
+      event.preventDefault();
+      openAsset(Number(link.closest("li").dataset.index));
+      if (history.replaceState) { history.replaceState(null, "", link.getAttribute("href")); }
+    });
+  }
+  function openFromAddress() {
+    var found = /^#asset-(\d+)$/.exec(location.hash);
+    if (found) { openAsset(Number(found[1])); }
+  }
+  window.addEventListener("hashchange", openFromAddress);
   if ("IntersectionObserver" in window) {
     new IntersectionObserver(function (entries) {
       if (entries[0].isIntersecting && rendered < order.length) { renderMore(PAGE); }
@@ -628,6 +794,7 @@
   window.provscanPreparePrint = preparePrint;
 
   apply();
+  openFromAddress();
   document.documentElement.dataset.ready = "true";
   if (window.performance && performance.mark) { performance.mark("provscan-ready"); }
 })();
