@@ -106,7 +106,9 @@ def test_a_byte_changed_in_a_track_file_is_a_finding(tmp_path: Path) -> None:
     assert files[f"HT/{HT_VIDEO}"]["check"] == "mismatch"
     assert [f["check"] for path, f in files.items() if path != f"HT/{HT_VIDEO}"] == ["ok"] * 6
     strict, _doc = _scan(delivery, tmp_path / "strict", "--strict")
-    assert (code, strict) == (3, 1)  # App5's ACES reels stay unreadable to FFmpeg: exit 3
+    # package-altered is a review: the gate passes it, --strict fails it (App5's ACES reels,
+    # which FFmpeg cannot demux, are read for their metadata: a note, not an error)
+    assert (code, strict) == (0, 1)
 
 
 def test_an_altered_composition_is_reported_with_its_package(tmp_path: Path) -> None:
@@ -184,7 +186,8 @@ def test_an_assetmap_or_a_timeline_never_opens_a_file_outside_the_delivery(
         ),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 1 or done.returncode == 0, done.stderr[-2000:]
+    # the delivery holds a package and no media: nothing scanned is never a pass (exit 3)
+    assert done.returncode == 3, done.stderr[-2000:]
     lines = trace.read_text(errors="replace").splitlines()
     assert any("ASSETMAP.xml" in line and "O_NOFOLLOW" in line for line in lines)  # traced
     opened = [

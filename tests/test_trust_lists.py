@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fixtures import pictures
+from fixtures import factory, pictures
 from scanner.cli import cli
 from scanner.errors import ConfigError
 from scanner.extract.c2pa_trust import (
@@ -151,6 +151,7 @@ def test_a_scan_names_its_lists_and_warns_of_a_stale_one(tmp_path: Path):
 def test_no_list_is_said_too(tmp_path: Path):
     delivery = tmp_path / "delivery"
     delivery.mkdir()
+    factory.camera_jpeg(delivery / "plate.jpg", 1, factory.CAMERA_CANON, "2026:01:02 03:04:05")
     args = ["scan", str(delivery), "--no-cache", "--trust-list", "none"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
