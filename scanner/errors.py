@@ -15,8 +15,8 @@ class CacheTrustError(ConfigError):
     """A cache file or folder that someone else could have written: not used, the scan stops."""
 
 
-class RegisterError(ScannerError):
-    """The approvals register is malformed. Names the file, row and field."""
+class RowError(ScannerError):
+    """A gatekeeper's table (register, waivers) is malformed. Names the file, row and field."""
 
     def __init__(self, file: str, row: int | None, field: str | None, message: str) -> None:
         self.file = file
@@ -29,6 +29,15 @@ class RegisterError(ScannerError):
         if field:
             where += f", field '{field}'"
         super().__init__(f"{where}: {message}")
+
+
+class RegisterError(RowError):
+    """The approvals register is malformed. Names the file, row and field."""
+
+
+class WaiverError(RowError):
+    """The waiver file is malformed, or waives what the policy does not let it. Names the file,
+    row and field."""
 
 
 class ReportInputError(ScannerError):
@@ -48,3 +57,18 @@ class GlobTimeBound(Exception):
         self.seconds = seconds
         shown = path if len(path) <= 200 else path[:200] + "..."
         super().__init__(f"matching {shown!r} against the globs took more than {seconds:g} s")
+
+
+def listing(file: str, problems: tuple[RowError, ...], hints: tuple[str, ...] = ()) -> str:
+    """Several table problems as one message: a count, one line each, then the hints once
+    (e.g. the valid column names, stated once however many columns were wrong)."""
+    if len(problems) == 1 and not hints:
+        return str(problems[0])
+    lines = [f"{file}: {len(problems)} problem{'' if len(problems) == 1 else 's'}"]
+    for problem in problems:
+        parts = [f"row {problem.row}"] if problem.row is not None else []
+        if problem.field:
+            parts.append(f"field '{problem.field}'")
+        lines.append(f"  {', '.join(parts) or 'file'}: {problem.message}")
+    lines += [f"  {hint}" for hint in hints]
+    return "\n".join(lines)

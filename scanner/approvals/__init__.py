@@ -26,7 +26,8 @@ class Register:
 
     file: str
     approvals: tuple[Approval, ...] = ()
-    format: str = ""  # csv | yaml | json
+    format: str = ""  # csv | xlsx | yaml | json
+    notes: tuple[str, ...] = ()  # how the file was read: the CSV delimiter, the Excel sheet
 
     @cached_property
     def index(self) -> ApprovalIndex:
@@ -43,10 +44,12 @@ class Register:
 
 
 def load_register(path: Path | str) -> Register:
-    """Read and validate a CSV, YAML or JSON register; RegisterError naming file, row, field."""
+    """Read and validate a CSV, Excel, YAML or JSON register; RegisterError naming file, row,
+    field."""
     path = Path(path)
     raw = read_register(path)
-    return Register(file=raw.file, approvals=validate(raw, path.parent), format=raw.format)
+    approvals = validate(raw, path.parent)
+    return Register(file=raw.file, approvals=approvals, format=raw.format, notes=raw.notes)
 
 
 __all__ = [
