@@ -30,6 +30,9 @@ class Policy:
     # [gate]: the status the gatekeeper sets for adjustable reasons (scanner.policy.reasons
     # ADJUSTABLE), as (reason code, status) pairs; e.g. (("not-inspected", "review"),)
     statuses: tuple[tuple[str, str], ...] = ()
+    # [gate] waivable: the violation reason codes a reviewer's waiver may pass (`--waivers`);
+    # none by default (review and error reasons are always waivable)
+    waivable: tuple[str, ...] = ()
 
     @property
     def overrides(self) -> dict[str, str]:
