@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from scanner import __version__
 from scanner.approvals import ApprovalIndex, Register, match_asset
+from scanner.approvals.path_check import PathTally, delivery_name
 from scanner.common.globset import DEFAULT_MATCH_SECONDS, Deadline
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import count_items, walk
@@ -40,6 +41,8 @@ from scanner.model import (
 from scanner.policy.areas import Policy, area_for
 from scanner.policy.decide import decide
 from scanner.policy.gate import exit_code, unused_approvals
+from scanner.policy.waiver_file import WaiverFile
+from scanner.policy.waivers import WaiverSet
 from scanner.report.spool import AssetSpool, tally
 from scanner.rules.assess import assess
 from scanner.rules.catalog import CATALOG_VERSION
@@ -66,6 +69,7 @@ class ScanConfig:
     # Bound on matching one asset's path against the policy's and register's globs; past it
     # the asset is not-inspected (a glob a register can hold is linear, so this is a backstop).
     match_seconds: float = DEFAULT_MATCH_SECONDS
+    waivers: WaiverFile | None = None  # reviewers' decisions on review/error findings
 
 
 def tool_info() -> ToolInfo:
@@ -134,6 +138,9 @@ def _scan_into(
     index = config.register.index if config.register else ApprovalIndex.of(())
     approvals_by_id = {a.request_id: a for a in approvals}
     matched: set[str] = set()  # the request ids some asset matched
+    paths_seen = PathTally(approvals)  # which register path patterns some asset matched
+    waivers = _waiver_set(config)
+    judge_extras = _Extras(paths_seen, waivers)
     options = analyse_options(config)
     with cache_opened(config.cache_path) as cache:  # one connection: the walk's and the analysis'
         known = KnownMedia(cache, options, analyse)
@@ -150,7 +157,7 @@ def _scan_into(
         # closes, also when judging an asset raises
         with closing(analyses):
             for analysis in analyses:
-                _judge_into(spool, matched, analysis, config, index, approvals_by_id)
+                _judge_into(spool, matched, analysis, config, index, approvals_by_id, judge_extras)
                 if progress is not None:
                     done = len(spool) + len(delivery.skipped)  # skipped: walked, so done
                     progress(done, max(total, done), analysis.path)
@@ -169,7 +176,28 @@ def _scan_into(
         register=config.register.file if config.register else "",
         policy=config.policy.source,
         policy_origin=config.policy.origin,
+        register_warnings=paths_seen.warnings(delivery_name(root)),
+        waivers=waivers.file if waivers else "",
+        unused_waivers=waivers.unused if waivers else (),
+        expired_waivers=waivers.expired if waivers else (),
     )
+
+
+def _waiver_set(config: ScanConfig) -> WaiverSet | None:
+    if config.waivers is None:
+        return None
+    return WaiverSet(
+        config.waivers.file,
+        config.waivers.waivers,
+        as_of=config.as_of,
+        waivable=config.policy.waivable,
+    )
+
+
+@dataclass(frozen=True)
+class _Extras:
+    paths_seen: PathTally  # the register path patterns some asset matched (for the warnings)
+    waivers: WaiverSet | None  # reviewers' decisions, and which were used
 
 
 def _judge_into(
@@ -179,9 +207,10 @@ def _judge_into(
     config: ScanConfig,
     index: ApprovalIndex,
     approvals_by_id: dict[str, Approval],
+    extras: _Extras,
 ) -> None:
-    """Library matches, area, archival check, register matches and the policy decision for
-    one asset; the result goes to the spool, its approval matches to `matched`."""
+    """Library matches, area, archival check, register matches, the policy decision and the
+    waivers for one asset; the result goes to the spool, its approval matches to `matched`."""
     analysis = _with_library_matches(analysis, config)
     deadline = Deadline.after(config.match_seconds)  # one bound for all its glob matching
     try:
@@ -193,6 +222,8 @@ def _judge_into(
         problem = Problem("policy", limit_reached(str(exc)), incomplete=True)
         analysis = dataclasses.replace(analysis, problems=(*analysis.problems, problem))
         area, matches = "final", ()
+    with suppress(GlobTimeBound):  # past the bound only the register's warnings miss a path
+        extras.paths_seen.see(analysis.path, deadline)
     archival = None
     if area == "archival" and config.archive_source is not None:
         archival = verify_archival(analysis.fingerprints, config.archive_source)
@@ -205,6 +236,8 @@ def _judge_into(
         archival=archival,
         overrides=config.policy.overrides,
     )
+    if extras.waivers is not None:
+        finding = extras.waivers.apply(finding, analysis, config.policy.overrides)
     spool.append(AssetResult(analysis, finding))
     matched.update(match.request_id for match in finding.matches)
 

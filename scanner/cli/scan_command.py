@@ -16,6 +16,7 @@ from scanner.cli.scan_options import (
     engine_options,
     reference_options,
     report_options,
+    review_options,
     rules_options,
 )
 from scanner.errors import ConfigError
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 @cli.command(epilog=EXIT_CODES_HELP)
 @delivery_options
 @rules_options
+@review_options
 @reference_options
 @engine_options
 @report_options

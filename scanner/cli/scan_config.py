@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from scanner.engine.bounds import Limits
     from scanner.fingerprint.library import Library
     from scanner.policy.areas import Policy
+    from scanner.policy.waiver_file import WaiverFile
     from scanner.scan import ScanConfig
 
 
@@ -29,6 +30,7 @@ class Rules:
     register: Register | None
     policy: Policy
     cache_file: Path | None
+    waivers: WaiverFile | None = None
 
 
 def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
@@ -45,7 +47,16 @@ def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
     cache_file = None if options["no_cache"] else (cache_path or default_cache_path())
     if cache_file is not None:
         _refuse_cache_inside(delivery, cache_file, given=cache_path is not None)
-    return Rules(register, policy, cache_file)
+    return Rules(register, policy, cache_file, _load_waivers(delivery, policy, options))
+
+
+def _load_waivers(delivery: Path, policy: Policy, options: dict[str, Any]) -> WaiverFile | None:
+    from scanner.policy.waiver_file import load_waivers
+
+    waivers_file: Path | None = options.get("waivers_file")
+    if waivers_file is None:
+        return None
+    return load_waivers(waivers_file, waivable=policy.waivable, delivery=delivery)
 
 
 def build_config(rules: Rules, options: dict[str, Any]) -> ScanConfig:
@@ -82,6 +93,7 @@ def build_config(rules: Rules, options: dict[str, Any]) -> ScanConfig:
         jobs=workers,
         cache_path=rules.cache_file,
         limits=limits,
+        waivers=rules.waivers,
     )
 
 

@@ -63,6 +63,16 @@ rules_options = _stack(
     ),
 )
 
+review_options = _stack(
+    click.option(
+        "--waivers",
+        "waivers_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Reviewers' waivers (YAML, JSON or CSV), outside the delivery: a waived review or "
+        "error finding is 'waived' and passes.",
+    ),
+)
+
 reference_options = _stack(
     click.option(
         "--trust-anchors",

@@ -24,9 +24,11 @@ from scanner.model import (
     AssetAnalysis,
     AssetResult,
     Finding,
+    RegisterWarning,
     ScanResult,
     Skipped,
     ToolInfo,
+    Waiver,
 )
 from scanner.report.spool import tally
 
@@ -42,7 +44,7 @@ POLICY_ORIGIN_LABELS = {
     "default": "built-in: everything is final",
 }
 
-_FINDING_KEYS = ("status", "reasons", "approval", "matches", "area", "archival")
+_FINDING_KEYS = ("status", "reasons", "approval", "matches", "area", "archival", "waivers")
 # In a document, "assets" comes right after this key (then "skipped", "unused_approvals").
 ASSETS_AFTER = "summary"
 
@@ -80,6 +82,9 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         "by_credentials": {v: counts.by_credentials.get(v, 0) for v in CREDENTIAL_VALUES},
         "by_reason": dict(sorted(counts.by_reason.items())),
         "unused_approvals": len(result.unused_approvals),
+        "register_warnings": len(result.register_warnings),
+        "unused_waivers": len(result.unused_waivers),
+        "expired_waivers": len(result.expired_waivers),
     }
 
 
@@ -156,9 +161,13 @@ def report_source(result: ScanResult) -> ReportSource:
         "register": result.register or None,
         "policy": result.policy or None,
         "policy_origin": result.policy_origin or None,
+        "waivers": result.waivers or None,
         "summary": summarise(result),
         "skipped": to_plain(result.skipped),
         "unused_approvals": list(result.unused_approvals),
+        "register_warnings": to_plain(result.register_warnings),
+        "unused_waivers": to_plain(result.unused_waivers),
+        "expired_waivers": to_plain(result.expired_waivers),
     }
     return ReportSource(header, PlainAssets(result.assets))
 
@@ -221,6 +230,12 @@ def from_document(doc: Any) -> ScanResult:
             assets=tuple(asset_from_plain(a) for a in doc["assets"]),
             skipped=tuple(from_plain(Skipped, s) for s in doc.get("skipped", [])),
             unused_approvals=tuple(doc.get("unused_approvals", [])),
+            register_warnings=tuple(
+                from_plain(RegisterWarning, w) for w in doc.get("register_warnings", [])
+            ),
+            waivers=doc.get("waivers") or "",
+            unused_waivers=tuple(from_plain(Waiver, w) for w in doc.get("unused_waivers", [])),
+            expired_waivers=tuple(from_plain(Waiver, w) for w in doc.get("expired_waivers", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportInputError(f"malformed provscan scan: {exc}") from exc
