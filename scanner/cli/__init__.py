@@ -3,7 +3,23 @@
 One module per command; `app` holds the group, the entry point and the error mapping.
 """
 
-from scanner.cli import approvals_command, report_command, rules_command, scan_command
+from scanner.cli import (
+    approvals_command,
+    init_command,
+    report_command,
+    rules_command,
+    scan_command,
+    waivers_command,
+)
 from scanner.cli.app import cli, main
 
-__all__ = ["approvals_command", "cli", "main", "report_command", "rules_command", "scan_command"]
+__all__ = [
+    "approvals_command",
+    "cli",
+    "init_command",
+    "main",
+    "report_command",
+    "rules_command",
+    "scan_command",
+    "waivers_command",
+]
