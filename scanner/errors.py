@@ -59,16 +59,27 @@ class GlobTimeBound(Exception):
         super().__init__(f"matching {shown!r} against the globs took more than {seconds:g} s")
 
 
-def listing(file: str, problems: tuple[RowError, ...], hints: tuple[str, ...] = ()) -> str:
+# A table's problems are listed up to this many; past it the checking stops (a sheet whose
+# every row is wrong would otherwise hold, and print, one problem per row).
+MAX_PROBLEMS = 1000
+
+
+def listing(
+    file: str, problems: tuple[RowError, ...], hints: tuple[str, ...] = (), stopped: bool = False
+) -> str:
     """Several table problems as one message: a count, one line each, then the hints once
-    (e.g. the valid column names, stated once however many columns were wrong)."""
+    (e.g. the valid column names, stated once however many columns were wrong). `stopped`:
+    the checking stopped at MAX_PROBLEMS, so there may be more."""
     if len(problems) == 1 and not hints:
         return str(problems[0])
-    lines = [f"{file}: {len(problems)} problem{'' if len(problems) == 1 else 's'}"]
+    count = f"{len(problems)}{'+' if stopped else ''}"
+    lines = [f"{file}: {count} problem{'' if len(problems) == 1 else 's'}"]
     for problem in problems:
         parts = [f"row {problem.row}"] if problem.row is not None else []
         if problem.field:
             parts.append(f"field '{problem.field}'")
         lines.append(f"  {', '.join(parts) or 'file'}: {problem.message}")
+    if stopped:
+        lines.append(f"  ... stopped after {len(problems):,} problems: fix these and check again")
     lines += [f"  {hint}" for hint in hints]
     return "\n".join(lines)

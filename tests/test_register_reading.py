@@ -169,3 +169,25 @@ def test_blank_lines_before_the_header_move_the_header_row(tmp_path: Path) -> No
     path.write_text("\n\nrequest_id,status,scope,colour\nA-1,pending,final,red\n", encoding="utf-8")
     error = pytest.raises(RegisterError, load_register, path).value
     assert (error.row, error.field) == (3, "colour")
+
+
+def test_the_list_stops_at_a_thousand_problems(tmp_path: Path) -> None:
+    """A register whose every row is wrong would otherwise print one line per row."""
+    rows = [["request_id", "status", "scope"]]
+    rows += [[f"A-{n}", "aproved", "final"] for n in range(1500)]
+    path = write_rows(tmp_path / "register.csv", rows, ",")
+    error = pytest.raises(RegisterErrors, load_register, path).value
+    assert len(error.problems) == 1000
+    lines = str(error).splitlines()
+    assert lines[0] == f"{path}: 1000+ problems"
+    assert lines[-1] == "  ... stopped after 1,000 problems: fix these and check again"
+
+
+def test_extra_cells_on_every_row_stop_at_a_thousand_too(tmp_path: Path) -> None:
+    rows = [["request_id", "status", "scope"]]
+    rows += [[f"A-{n}", "pending", "final", "surplus"] for n in range(1500)]
+    path = write_rows(tmp_path / "register.csv", rows, ",")
+    error = pytest.raises(RegisterErrors, load_register, path).value
+    assert len(error.problems) == 1000
+    assert error.problems[-1].row == 1001
+    assert str(error).endswith("stopped after 1,000 problems: fix these and check again")

@@ -16,10 +16,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fixtures.hostile import provscan_command
 from scanner.approvals import load_register
 from scanner.approvals.xlsx import MAX_COLUMNS, MAX_PARTS, MAX_UNCOMPRESSED_BYTES
+from scanner.approvals.xlsx_parts import MAX_SHARED_STRINGS
 from scanner.errors import RegisterError
 from tests import xlsx_builder as xb
 
@@ -252,11 +255,41 @@ def test_one_sheet_listed_thousands_of_times_is_read_once(tmp_path: Path) -> Non
     assert len(register.notes[0]) < 300
 
 
+def test_shared_strings_past_the_cap_are_refused(tmp_path: Path) -> None:
+    strings = [f"{n}" for n in range(MAX_SHARED_STRINGS + 1)]
+    members = xb.parts(xb.inline_row(1, ["request_id", "status", "scope"]), strings)
+    error = refused(xb.write(tmp_path / "strings.xlsx", members))
+    assert error.message == f"more than {MAX_SHARED_STRINGS:,} shared strings"
+
+
+def test_a_row_of_many_cells_is_read_without_holding_it(tmp_path: Path) -> None:
+    """openpyxl would hold every cell of the row; only the first 64 columns are kept here."""
+    from openpyxl.utils import get_column_letter
+
+    far = "".join(
+        f'<c r="{get_column_letter(65 + n % 16000)}2"><v>1</v></c>' for n in range(300_000)
+    )
+    rows = (
+        xb.inline_row(1, ["request_id", "status", "scope"])
+        + '<row r="2"><c r="A2" t="inlineStr"><is><t>A-1</t></is></c>'
+        + '<c r="B2" t="s"><v>7</v></c>'
+        + f"{far}</row>"
+    )
+    error = refused(xb.write(tmp_path / "wide.xlsx", xb.parts(rows, ["pending"])))
+    assert [p.message for p in error.problems] == [  # type: ignore[attr-defined]
+        "cell B2 refers to shared string 7, which the workbook does not hold",
+        f"a value beyond column {MAX_COLUMNS} (BM2, BN2, BO2, BP2, BQ2): a register has 18 "
+        "columns; move or delete it",
+        "'status' is required",
+        "'scope' is required",
+    ]
+
+
 def test_rows_past_the_cap_are_refused(tmp_path: Path) -> None:
     header = xb.inline_row(1, ["request_id", "status", "scope"])
     blank_rows = "".join(f'<row r="{n}"/>' for n in range(2, 200_010))
     error = refused(xb.write(tmp_path / "rows.xlsx", xb.parts(header + blank_rows)))
-    assert error.message == "more than 200002 rows in the sheet"
+    assert error.message == "more than 200,002 rows in the sheet"
 
 
 def test_row_numbers_that_excel_cannot_write_are_refused(tmp_path: Path) -> None:
@@ -344,3 +377,32 @@ def test_a_workbook_over_the_file_size_cap_is_refused(tmp_path: Path) -> None:
     members["xl/media/noise.bin"] = os.urandom(17 * 1024 * 1024)  # does not compress
     error = refused(xb.write(tmp_path / "big.xlsx", members))
     assert error.message == "the register is larger than 16777216 bytes"
+
+
+# --- any sheet a program could write ------------------------------------------------------
+
+_FRAGMENTS = st.sampled_from(
+    [
+        '<row r="1">', '<row r="2">', '<row r="0">', '<row r="x">', '<row>', "</row>",
+        '<c r="A1" t="inlineStr"><is><t>request_id</t></is></c>',
+        '<c r="B2" t="inlineStr"><is><t>pending</t></is></c>',
+        '<c r="C2" t="s"><v>0</v></c>', '<c r="C2" t="s"><v>99</v></c>',
+        '<c r="D2" t="e"><v>#N/A</v></c>', '<c r="E2" s="1"><v>46063</v></c>',
+        '<c r="E2"><v>1e400</v></c>', '<c r="E2" t="b"><v>1</v></c>',
+        '<c r="F2"><f>SUM(A1)</f></c>', '<c r="XFD2"><v>1</v></c>', '<c r="ZZZZ2"><v>1</v></c>',
+        '<c t="d"><v>2026-13-45</v></c>', '<c r="A2" t="str"><v>a\x01b</v></c>', "<c/>",
+    ]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(fragments=st.lists(_FRAGMENTS, max_size=12))
+def test_any_sheet_is_a_register_or_a_register_error(tmp_path: Path, fragments: list[str]) -> None:
+    members = xb.parts("".join(fragments), ["final"])
+    path = xb.write(tmp_path / "fuzz.xlsx", members)
+    try:
+        load_register(path)
+    except RegisterError as exc:
+        assert str(exc).startswith(str(path))

@@ -38,6 +38,7 @@ class RawRegister:
     problems: tuple[RowError, ...] = ()  # row problems found while reading, listed with the rest
     notes: tuple[str, ...] = ()  # how it was read, in words
     header_row: int = 1  # CSV and Excel: the row the header is on
+    stopped: bool = False  # reading stopped at MAX_PROBLEMS problems
 
 
 def read_register(path: Path) -> RawRegister:
@@ -54,8 +55,9 @@ def read_register(path: Path) -> RawRegister:
         )
         sheet = read_xlsx(file, data, max_rows=MAX_ROWS)
         return RawRegister(
-            file, fmt, sheet.rows, sheet.header, sheet.problems, sheet.notes, sheet.header_row
-        )
+            file, fmt, sheet.rows, sheet.header, sheet.problems, sheet.notes, sheet.header_row,
+            sheet.stopped,
+        )  # fmt: skip
     text = tables.read_text(
         path, what="register", max_bytes=MAX_REGISTER_BYTES, error=RegisterError
     )
@@ -63,8 +65,9 @@ def read_register(path: Path) -> RawRegister:
         table = tables.parse_csv(file, text, known=FIELDS, max_rows=MAX_ROWS, error=RegisterError)
         notes = (DELIMITERS[table.delimiter],)
         return RawRegister(
-            file, fmt, table.rows, table.header, table.problems, notes, table.header_row
-        )
+            file, fmt, table.rows, table.header, table.problems, notes, table.header_row,
+            table.stopped,
+        )  # fmt: skip
     return _tree_register(file, fmt, text)
 
 

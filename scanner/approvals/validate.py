@@ -27,7 +27,7 @@ from scanner.approvals.fields import (
 from scanner.approvals.load import RawRecord, RawRegister
 from scanner.common import pathglob
 from scanner.common.suggest import did_you_mean
-from scanner.errors import RegisterError, RowError, listing
+from scanner.errors import MAX_PROBLEMS, RegisterError, RowError, listing
 from scanner.model import Approval
 
 MAX_TEXT_CHARS = 4096
@@ -44,14 +44,17 @@ class RegisterErrors(RegisterError):
     """Several register problems at once. `file/row/field/message` are the first one's;
     `hints` are said once after the list (the valid column names, however many were wrong)."""
 
-    def __init__(self, problems: list[RowError], hints: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, problems: list[RowError], hints: tuple[str, ...] = (), stopped: bool = False
+    ) -> None:
         first = problems[0]
         super().__init__(first.file, first.row, first.field, first.message)
         self.problems = tuple(problems)
         self.hints = hints
+        self.stopped = stopped  # the checking stopped at MAX_PROBLEMS
 
     def __str__(self) -> str:
-        return listing(self.file, self.problems, self.hints)
+        return listing(self.file, self.problems, self.hints, self.stopped)
 
 
 COLUMNS_HINT = "the register's columns: " + ", ".join(FIELDS)
@@ -66,10 +69,13 @@ class _Collector:
 
     def add(self, row: int | None, field: str | None, message: str) -> None:
         self.problems.append(RegisterError(self.file, row, field, message))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise self.fail(stopped=True)
 
-    def fail(self) -> RegisterErrors:
+    def fail(self, stopped: bool = False) -> RegisterErrors:
         problems = sorted(self.problems, key=lambda p: p.row if p.row is not None else 0)
-        return RegisterErrors(problems, (COLUMNS_HINT,) if self.unknown_names else ())
+        hints = (COLUMNS_HINT,) if self.unknown_names else ()
+        return RegisterErrors(problems, hints, stopped)
 
 
 def validate(raw: RawRegister, base_dir: Path) -> tuple[Approval, ...]:
@@ -83,6 +89,8 @@ def validate(raw: RawRegister, base_dir: Path) -> tuple[Approval, ...]:
         if any(name not in raw.header for name in REQUIRED_FIELDS):
             raise out.fail()  # every row would say the same again
     out.problems += raw.problems
+    if raw.stopped:
+        raise out.fail(stopped=True)
     approvals: list[Approval] = []
     first_row: dict[str, int] = {}
     for record in raw.records:

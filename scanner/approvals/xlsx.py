@@ -11,18 +11,20 @@ by a program that does not calculate) is a problem naming the cell. A cell holdi
 (`#REF!`) is a problem too.
 
 The workbook is the gatekeeper's, but it is still a zip of XML that anything could have
-written, so before openpyxl parses a byte: at most MAX_PARTS members, each member's and all
-members' declared uncompressed sizes within MAX_UNCOMPRESSED_BYTES (zipfile stops a member at its
+written, so before anything is parsed: at most MAX_PARTS members, all members' declared
+uncompressed sizes together within MAX_UNCOMPRESSED_BYTES (zipfile stops a member at its
 declared size, so a member cannot inflate past it), and openpyxl must be parsing with defusedxml
-(no DTD, no entity expansion: an "XML bomb" is refused). Only the first worksheet is parsed (the
-others are named, never read); its rows (MAX_SHEET_ROWS elements, blank ones included), columns
-(MAX_COLUMNS) and cells (MAX_CELL_CHARS, Excel's own limit) are capped.
+(no entity expansion: an "XML bomb" is refused).
 
-openpyxl's `load_workbook` would also parse every sheet of the workbook to size it (a workbook
-listing one big sheet a thousand times would be parsed a thousand times), so the reading is done
-here with openpyxl's parts: the package manifest, shared strings, workbook, styles (for date
-formats), then the one sheet. openpyxl is pinned to 3.1 for that reason; the tests build real
-workbooks with it.
+openpyxl reads the small parts: the package manifest, the workbook (which sheets, which part
+each is) and the styles (which number formats are dates). Its `load_workbook` is not used: it
+parses every sheet of the workbook to size it (a workbook listing one big sheet a thousand times
+would be parsed a thousand times), holds a whole row's cells at once, and reads shared strings
+slowly. The two big parts, the shared strings and the first worksheet (the others are named,
+never read), are streamed by `scanner.approvals.xlsx_parts` within their caps: shared strings,
+rows (twice the record cap, blank ones included), columns (MAX_COLUMNS; values beyond are named
+as problems, never held) and cells (MAX_CELL_CHARS, Excel's own limit). openpyxl is pinned to
+3.1 for the parts used; the tests build real workbooks with it.
 """
 
 from __future__ import annotations
@@ -30,15 +32,30 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import IO, Any
 
+from scanner.approvals.xlsx_parts import (
+    FORMULA,
+    INLINE,
+    VALUE,
+    Cell,
+    DtdFound,
+    PartLimit,
+    refuse_dtd,
+    rich_text,
+    shared_strings,
+    sheet_rows,
+)
 from scanner.common.tables import Row
-from scanner.errors import RegisterError, RowError
+from scanner.errors import MAX_PROBLEMS, RegisterError, RowError
 
 MAX_PARTS = 1_000
-MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024  # every member together, as declared
+# Every member together, as declared: room for a register at the record cap (100,000 rows of
+# 18 cells) even as inline strings (about 90 MB); shared strings and rows have their own caps.
+MAX_UNCOMPRESSED_BYTES = 128 * 1024 * 1024
 MAX_COLUMNS = 64  # a register has 18
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 EXCEL_ROW_LIMIT = 1_048_576
@@ -52,6 +69,7 @@ class Sheet:
     problems: tuple[RowError, ...]
     notes: tuple[str, ...]
     header_row: int = 1
+    stopped: bool = False  # reading stopped at MAX_PROBLEMS problems
 
 
 def read_xlsx(file: str, data: bytes, *, max_rows: int) -> Sheet:
@@ -100,27 +118,47 @@ def _check_archive(file: str, data: bytes) -> None:
 def _read(file: str, data: bytes, max_rows: int) -> Sheet:
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.xml.constants import SHARED_STRINGS
 
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     with warnings.catch_warnings():  # "no default style" and the like: not the user's concern
         warnings.simplefilter("ignore")
         reader.read_manifest()
-        reader.read_strings()
         reader.read_workbook()
-        apply_stylesheet(reader.archive, reader.wb)
-        names = [sheet.name for sheet in reader.parser.sheets]
+        apply_stylesheet(reader.archive, reader.wb)  # which style ids are dates
+        names = [str(sheet.name) for sheet in reader.parser.sheets]
         chosen = _first_worksheet(reader)
-        if chosen is None:
-            raise RegisterError(file, None, None, "the workbook has no worksheet")
-        name, target, state = chosen
-        with reader.archive.open(target) as source:
-            sheet = _SheetReader(file, max_rows).read(_parser(source, reader))
+    if chosen is None:
+        raise RegisterError(file, None, None, "the workbook has no worksheet")
+    name, target, state = chosen
+    strings: list[str] = []
+    part = reader.package.find(SHARED_STRINGS)  # type: ignore[no-untyped-call]
+    try:
+        if part is not None:
+            strings = shared_strings(_opened(reader.archive, part.PartName[1:]))
+        cells = _CellReader(strings, reader.wb)
+        rows = sheet_rows(
+            _opened(reader.archive, target),
+            text_of=cells.text_of,
+            max_columns=MAX_COLUMNS,
+            max_rows=2 * max_rows + 2,
+        )
+        sheet = _SheetReader(file, max_rows).read(rows)
+    except PartLimit as exc:
+        raise RegisterError(file, None, None, str(exc)) from None
     note = f"sheet '{name}'" + ("" if state == "visible" else f" ({state})")
     if len(names) > 1:
         others = ", ".join(f"'{n}'" for n in names if n != name)
         note += f", the first worksheet of {len(names)}; not read: {_shorten(others)}"
     note += "; formulas count with the values the workbook stored, never evaluated"
-    return Sheet(sheet.rows, sheet.header, sheet.problems, (note,), sheet.header_row)
+    return Sheet(sheet.rows, sheet.header, sheet.problems, (note,), sheet.header_row, sheet.stopped)
+
+
+def _opened(archive: zipfile.ZipFile, name: str) -> IO[bytes]:
+    """A part, opened for streaming once its prolog is known to declare no document type."""
+    with archive.open(name) as head:
+        refuse_dtd(head)
+    return archive.open(name)
 
 
 def _first_worksheet(reader: Any) -> tuple[str, str, str] | None:
@@ -130,74 +168,94 @@ def _first_worksheet(reader: Any) -> tuple[str, str, str] | None:
     return None
 
 
-def _parser(source: Any, reader: Any) -> Any:
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+class _CellReader:
+    """One <c> element -> (text, problem), as openpyxl's data_only reading gives its value."""
 
-    class FormulaAwareParser(WorkSheetParser):
-        """openpyxl's sheet parser in data_only mode, also saying which cells hold a formula
-        (data_only alone gives a formula with no stored value as an empty cell)."""
+    def __init__(self, strings: list[str], workbook: Any) -> None:
+        from openpyxl.utils.datetime import from_excel, from_ISO8601
 
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            cell: dict[str, Any] = super().parse_cell(element)
-            cell["formula"] = element.find(FORMULA_TAG) is not None
-            return cell
+        self.from_excel, self.from_iso = from_excel, from_ISO8601
+        self.strings = strings
+        self.epoch = workbook.epoch
+        self.dates = set(workbook._date_formats)  # style ids whose number format is a date
+        self.durations = set(workbook._timedelta_formats)
 
-    wb = reader.wb
-    return FormulaAwareParser(
-        source,
-        reader.shared_strings,
-        data_only=True,
-        epoch=wb.epoch,
-        date_formats=wb._date_formats,
-        timedelta_formats=wb._timedelta_formats,
-    )
+    def text_of(self, element: Any) -> tuple[str, str]:
+        kind = element.get("t", "n")
+        if kind == "inlineStr":
+            inline = element.find(INLINE)
+            value = rich_text(inline) if inline is not None else None
+        else:
+            value = element.findtext(VALUE) or None
+        if value is None:
+            if element.find(FORMULA) is not None:
+                return "", (
+                    "holds a formula with no stored value (provscan never evaluates formulas): "
+                    "open and save the workbook in Excel or LibreOffice, or type the value"
+                )
+            return "", ""
+        if kind == "s":
+            index = int(value)
+            if not 0 <= index < len(self.strings):
+                return "", f"refers to shared string {index}, which the workbook does not hold"
+            text = self.strings[index]
+        elif kind == "b":
+            text = "TRUE" if value.strip() in ("1", "true") else "FALSE"
+        elif kind == "e":
+            return "", f"holds the error value {_shorten(value)}"
+        elif kind == "d":
+            text = as_text(self.from_iso(value))  # type: ignore[no-untyped-call]
+        elif kind in ("str", "inlineStr"):
+            text = value
+        else:
+            style = int(element.get("s") or 0)
+            number = float(value)
+            if style in self.dates and number == number and abs(number) < 3e6:
+                duration = style in self.durations
+                text = as_text(self.from_excel(number, self.epoch, timedelta=duration))
+            else:
+                text = as_text(number)
+        if len(text) > MAX_CELL_CHARS:
+            return "", f"holds more than {MAX_CELL_CHARS:,} characters (Excel's limit)"
+        return text, ""
 
 
 class _SheetReader:
     def __init__(self, file: str, max_rows: int) -> None:
         self.file = file
         self.max_rows = max_rows
-        self.max_elements = 2 * max_rows + 2  # blank rows between records are fine, up to this
         self.rows: list[Row] = []
         self.problems: list[RowError] = []
         self.header: tuple[str, ...] | None = None
         self.header_row = 1
 
-    def read(self, parser: Any) -> Sheet:
+    def read(self, rows: Iterator[tuple[int, list[Cell], list[str]]]) -> Sheet:
         last = 0
-        for elements, (number, cells) in enumerate(parser.parse(), start=1):
-            if elements > self.max_elements:
-                self._fail(number, f"more than {self.max_elements} rows in the sheet")
+        for number, cells, beyond in rows:
             if not 0 < number <= EXCEL_ROW_LIMIT or number <= last:
-                self._fail(number, f"row number {number} out of order: not a sheet Excel wrote")
-            last = number
-            self._row(number, cells)
-        return Sheet(tuple(self.rows), self.header, tuple(self.problems), (), self.header_row)
-
-    def _fail(self, number: int, message: str) -> None:
-        raise RegisterError(self.file, number, None, message)
-
-    def _row(self, number: int, cells: list[dict[str, Any]]) -> None:
-        texts: dict[int, str] = {}
-        beyond: list[str] = []
-        for cell in cells:
-            text = self._text(cell)
-            if not text.strip():
-                continue
-            if cell["column"] > MAX_COLUMNS:
-                beyond.append(_ref(cell))
-                continue
-            texts[cell["column"]] = text
-        if beyond:
-            self.problems.append(
-                RegisterError(
-                    self.file,
-                    number,
-                    None,
-                    f"a value beyond column {MAX_COLUMNS} "
-                    f"({', '.join(beyond[:5])}): a register has 18 columns; move or delete it",
+                raise RegisterError(
+                    self.file, number, None, f"row number {number} out of order: not a sheet "
+                    "Excel wrote",
                 )  # fmt: skip
+            last = number
+            self._row(number, cells, beyond)
+            if len(self.problems) >= MAX_PROBLEMS:
+                break
+        stopped = len(self.problems) >= MAX_PROBLEMS
+        problems = tuple(self.problems[:MAX_PROBLEMS])
+        return Sheet(tuple(self.rows), self.header, problems, (), self.header_row, stopped)
+
+    def _row(self, number: int, cells: list[Cell], beyond: list[str]) -> None:
+        for cell in cells:
+            if cell.problem:
+                self._problem(cell)
+        if beyond:
+            message = (
+                f"a value beyond column {MAX_COLUMNS} ({', '.join(beyond)}): a register has "
+                "18 columns; move or delete it"
             )
+            self.problems.append(RegisterError(self.file, number, None, message))
+        texts = {c.column: c.text for c in cells if c.text.strip()}
         if not texts:
             return
         if self.header is None:
@@ -207,38 +265,20 @@ class _SheetReader:
             return
         extra = [repr(texts[i]) for i in sorted(texts) if i > len(self.header)]
         if extra:
-            shown = ", ".join(extra[:5])
-            message = f"more cells than header columns ({shown})"
+            message = f"more cells than header columns ({', '.join(extra[:5])})"
             self.problems.append(RegisterError(self.file, number, None, message))
         values = {name: texts.get(i, "") for i, name in enumerate(self.header, start=1)}
         self.rows.append(Row(number, values))
         if len(self.rows) > self.max_rows:
-            self._fail(number, f"more than {self.max_rows} records")
+            raise RegisterError(self.file, number, None, f"more than {self.max_rows} records")
 
-    def _text(self, cell: dict[str, Any]) -> str:
-        """The cell as text, as a CSV export would hold it; "" (and a problem) for a formula
-        with no stored value, an error value or an over-long cell."""
-        value, kind = cell["value"], cell["data_type"]
-        if cell.get("formula") and value is None:
-            self._problem(cell, "holds a formula with no stored value (provscan never evaluates "
-                          "formulas): open and save the workbook in Excel or LibreOffice, or type "
-                          "the value")  # fmt: skip
-            return ""
-        if kind == "e":
-            self._problem(cell, f"holds the error value {_shorten(str(value))}")
-            return ""
-        text = as_text(value)
-        if len(text) > MAX_CELL_CHARS:
-            self._problem(cell, f"holds more than {MAX_CELL_CHARS:,} characters (Excel's limit)")
-            return ""
-        return text
-
-    def _problem(self, cell: dict[str, Any], message: str) -> None:
+    def _problem(self, cell: Cell) -> None:
         field = None
-        if self.header is not None and 0 < cell["column"] <= len(self.header):
-            field = self.header[cell["column"] - 1] or None
+        if self.header is not None and 0 < cell.column <= len(self.header):
+            field = self.header[cell.column - 1] or None
+        ref = f"{_letters(cell.column)}{cell.row}"
         self.problems.append(
-            RegisterError(self.file, cell["row"], field, f"cell {_ref(cell)} {message}")
+            RegisterError(self.file, cell.row, field, f"cell {ref} {cell.problem}")
         )
 
 
@@ -261,12 +301,10 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
-def _ref(cell: dict[str, Any]) -> str:
+def _letters(column: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    column = cell["column"]
-    letters = get_column_letter(column) if 0 < column <= 18_278 else f"column {column}"
-    return f"{letters}{cell['row']}"
+    return get_column_letter(column)
 
 
 def _shorten(text: str, limit: int = 120) -> str:
@@ -276,7 +314,7 @@ def _shorten(text: str, limit: int = 120) -> str:
 def _unreadable(exc: Exception) -> str:
     from defusedxml import DefusedXmlException
 
-    if isinstance(exc, DefusedXmlException):
+    if isinstance(exc, (DefusedXmlException, DtdFound)):
         return (
             "the workbook's XML declares a document type or entities (an XML bomb or external "
             "entity): refused; Excel never writes one"

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from scanner.common.config_files import ConfigFileError, read_config_file
-from scanner.errors import RowError
+from scanner.errors import MAX_PROBLEMS, RowError
 
 ErrorFactory = Callable[[str, int | None, str | None, str], RowError]
 
@@ -50,6 +50,7 @@ class Table:
     problems: tuple[RowError, ...] = ()  # row problems found while reading (extra cells, ...)
     delimiter: str = ""  # CSV: the one used
     header_row: int = 1
+    stopped: bool = False  # reading stopped at MAX_PROBLEMS problems
 
 
 def read_text(path: Path, *, what: str, max_bytes: int, error: ErrorFactory) -> str:
@@ -123,6 +124,8 @@ def parse_csv(
                         "its row shifts"
                     )
                 problems.append(error(file, number, None, message))
+                if len(problems) >= MAX_PROBLEMS:
+                    return Table(tuple(rows), header, tuple(problems), delimiter, header_row, True)
             values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
             rows.append(Row(number, values))
             if len(rows) > max_rows:

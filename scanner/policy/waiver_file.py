@@ -17,8 +17,8 @@ through a link out of its folder), refused inside the delivery. YAML or JSON (a 
 Why content identity: a reviewer looked at bytes. A path names whatever the vendor puts there
 next time, so a waiver made by path alone would pass a different file in the next delivery.
 `sha256` is therefore required; `path` only narrows it. The one exception is a file provscan
-could not read at all (it has no sha256): a waiver with `path` and no `sha256` covers that file
-only while it still cannot be read.
+could not read at all (no permission, past a bound, changed while read: it has no sha256): a
+waiver with `path` and no `sha256` covers the file at that path only while it cannot be read.
 
 Versions: the YAML/JSON `version` key says which format the file is in (as detect-secrets'
 baseline does). An older version is upgraded in memory by UPGRADES, one step at a time; a newer
@@ -37,7 +37,7 @@ from typing import Any
 from scanner.common import tables
 from scanner.common.paths import is_within
 from scanner.common.suggest import did_you_mean
-from scanner.errors import RowError, WaiverError, listing
+from scanner.errors import MAX_PROBLEMS, RowError, WaiverError, listing
 from scanner.model import Waiver
 from scanner.policy.reasons import ADJUSTABLE, REASONS
 
@@ -63,14 +63,17 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 class WaiverErrors(WaiverError):
     """Every problem of a waiver file at once; `hints` said once after them."""
 
-    def __init__(self, problems: list[RowError], hints: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, problems: list[RowError], hints: tuple[str, ...] = (), stopped: bool = False
+    ) -> None:
         first = problems[0]
         super().__init__(first.file, first.row, first.field, first.message)
         self.problems = tuple(problems)
         self.hints = hints
+        self.stopped = stopped
 
     def __str__(self) -> str:
-        return listing(self.file, self.problems, self.hints)
+        return listing(self.file, self.problems, self.hints, self.stopped)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ def load_waivers(
         raise WaiverError(file, None, None, "unknown format: name it .csv, .yaml, .yml or .json")
     text = tables.read_text(path, what="waiver file", max_bytes=MAX_WAIVER_BYTES, error=WaiverError)
     version, rows, problems = _rows(file, fmt, text)
+    if len(problems) >= MAX_PROBLEMS:
+        raise WaiverErrors(problems, stopped=True)
     checker = _Checker(file, waivable)
     checker.problems += problems
     checker.unknown_names = any(p.message.startswith("unknown column") for p in problems)
@@ -190,6 +195,8 @@ class _Checker:
 
     def add(self, row: int, field: str | None, message: str) -> None:
         self.problems.append(WaiverError(self.file, row, field, message))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise WaiverErrors(self.problems, stopped=True)
 
     def check(self, rows: tuple[tables.Row, ...]) -> tuple[Waiver, ...]:
         waivers: list[Waiver] = []
