@@ -1,8 +1,9 @@
 """The approvals register: load and validate it, match assets to it, describe it.
 
-`load_register(path)` gives a Register (or raises RegisterError, exit 2, naming file, row and
-field); `match_asset(analysis, register.index)` lists the approvals covering one asset, most
-specific first; `describe_register(register)` says in plain text what the register covers.
+`load_register(path)` gives a Register from a CSV, Excel, YAML or JSON file (or raises
+RegisterError, exit 2, naming file, row and field, every problem at once);
+`match_asset(analysis, register.index)` lists the approvals covering one asset, most specific
+first; `describe_register(register)` says in plain text what the register covers.
 """
 
 from __future__ import annotations

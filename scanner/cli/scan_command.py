@@ -40,6 +40,7 @@ def scan(delivery: Path, **options: Any) -> None:
     Examples:
       provscan scan ep101/ --approvals register.csv --format json --format html -o reports/
       provscan scan ep101/ --approvals register.csv --as-of 2026-11-01 --strict
+      provscan scan ep101/ --approvals register.xlsx --waivers waivers.yaml -o reports/
     """
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary

@@ -36,7 +36,7 @@ rules_options = _stack(
         "--approvals",
         "approvals_file",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Approvals register (CSV, YAML or JSON).",
+        help="Approvals register (CSV, Excel .xlsx, YAML or JSON).",
     ),
     click.option(
         "--policy",

@@ -5,12 +5,16 @@ order: `--policy FILE` (refused inside the delivery), else the user's config
 (`~/.config/provscan/policy.toml`), else the site's (`/etc/xdg/provscan/policy.toml`), else the
 built-in default (everything is final). The delivery's own `provscan.toml` counts only when
 asked for (`from_delivery=True`, the CLI's `--policy-from-delivery`), and the report says so
-(`Policy.origin`). The file holds one table:
+(`Policy.origin`). The file holds two tables:
 
     [areas]
     final = ["final/**"]                 # default ["**"]
     temporary = ["temp/**", "**/previs/**"]
     archival = ["archival/**"]
+
+    [gate]
+    not_inspected = "review"             # default "error" (reasons.ADJUSTABLE)
+    waivable = ["unapproved-ai"]         # violations a waiver may pass; default none
 
 How a path gets its area: `scanner.policy.areas`.
 """
