@@ -407,3 +407,27 @@ def test_the_deliverys_own_policy_cannot_make_violations_waivable(tmp_path: Path
     with pytest.raises(ConfigError) as info:
         load_policy(delivery, from_delivery=True)
     assert "the delivery's own policy may not make violations waivable" in str(info.value)
+
+
+def test_a_stored_scan_with_waivers_re_renders_byte_for_byte(scan, delivery: Path) -> None:
+    """`provscan report` reads the waivers, warnings and the waived status back."""
+    tampered = delivery / "final/stills/hero_tampered.jpg"
+    gate = delivery.parent / "gate"
+    waivers = waiver_yaml(
+        entry("credentials-invalid", sha256(tampered)),
+        entry("unreadable", "ab" * 32, expires_on="2026-10-31"),
+    )
+    result = scan(delivery, waivers, "--format", "html", "--format", "csv", "--format", "json")
+    assert result.exit_code == 1, result.output
+    live = gate / "out"
+    stored = gate / "stored"
+    (live / "provscan.json").write_text(json.dumps(result.doc), encoding="utf-8")
+    again = CliRunner().invoke(
+        cli, ["report", str(live / "provscan.json"), "--format", "json", "--format", "html",
+              "--format", "csv", "-o", str(stored)],
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    for name in ("provscan.html", "provscan.csv"):
+        assert (stored / name).read_bytes() == (live / name).read_bytes(), name
+    assert json.loads((stored / "provscan.json").read_text(encoding="utf-8")) == result.doc
+    assert b"waived" in (stored / "provscan.html").read_bytes()
