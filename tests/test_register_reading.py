@@ -191,3 +191,14 @@ def test_extra_cells_on_every_row_stop_at_a_thousand_too(tmp_path: Path) -> None
     assert len(error.problems) == 1000
     assert error.problems[-1].row == 1001
     assert str(error).endswith("stopped after 1,000 problems: fix these and check again")
+
+
+def test_approvals_check_judges_expiry_on_the_date_given(tmp_path: Path) -> None:
+    rows = [[*HEADER, "expires_on"], [*ROW, "2026-06-30"]]
+    path = write_rows(tmp_path / "register.csv", rows, ",")
+    before = check(path, "--as-of", "2026-06-30")
+    after = check(path, "--as-of", "2026-07-01")
+    assert "expired" not in before.stdout
+    assert after.stdout.endswith(
+        "warnings (as of 2026-07-01):\n  GENAI-0001 expired on 2026-06-30\n"
+    )

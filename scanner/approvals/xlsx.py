@@ -135,15 +135,14 @@ def _read(file: str, data: bytes, max_rows: int) -> Sheet:
     part = reader.package.find(SHARED_STRINGS)  # type: ignore[no-untyped-call]
     try:
         if part is not None:
-            strings = shared_strings(_opened(reader.archive, part.PartName[1:]))
+            with _opened(reader.archive, part.PartName[1:]) as source:
+                strings = shared_strings(source)
         cells = _CellReader(strings, reader.wb)
-        rows = sheet_rows(
-            _opened(reader.archive, target),
-            text_of=cells.text_of,
-            max_columns=MAX_COLUMNS,
-            max_rows=2 * max_rows + 2,
-        )
-        sheet = _SheetReader(file, max_rows).read(rows)
+        with _opened(reader.archive, target) as source:
+            rows = sheet_rows(
+                source, text_of=cells.text_of, max_columns=MAX_COLUMNS, max_rows=2 * max_rows + 2
+            )
+            sheet = _SheetReader(file, max_rows).read(rows)
     except PartLimit as exc:
         raise RegisterError(file, None, None, str(exc)) from None
     note = f"sheet '{name}'" + ("" if state == "visible" else f" ({state})")

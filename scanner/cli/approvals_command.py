@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 
-from scanner.cli.app import cli, usage_errors
+from scanner.cli.app import cli, parse_date, usage_errors
 
 
 @cli.group()
@@ -22,7 +23,13 @@ def approvals() -> None:
     help="Also check the register's paths against this delivery's files: warn about paths "
     "that match nothing or start with the delivery folder's own name.",
 )
-def approvals_check(register_file: Path, delivery: Path | None) -> None:
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    metavar="YYYY-MM-DD",
+    help="Date for the expiry warnings (default: today), as for a scan.",
+)
+def approvals_check(register_file: Path, delivery: Path | None, as_of: date | None) -> None:
     """Validate REGISTER_FILE and print what it covers (exit 2 when it is malformed).
 
     \b
@@ -35,7 +42,7 @@ def approvals_check(register_file: Path, delivery: Path | None) -> None:
 
     with usage_errors():
         register = load_register(register_file)
-    click.echo(describe_register(register), nl=False)
+    click.echo(describe_register(register, as_of=as_of), nl=False)
     if delivery is None:
         return
     warnings = delivery_warnings(register.approvals, delivery)
