@@ -39,8 +39,11 @@ MEANINGS = (
 )
 STRENGTHS = ("definitive", "strong", "weak")
 
-# Finding statuses (contract), worst first.
-STATUSES = ("violation", "error", "review", "approved", "clean")
+# Finding statuses (contract), worst first. `waived`: every review or error reason (and any
+# violation the policy lets be waived) was waived by a reviewer's recorded decision; it passes
+# the gate. It sorts after review (a person's decision on something that did not pass on its
+# own, worth a look in an audit) and before approved (decided in the register beforehand).
+STATUSES = ("violation", "error", "review", "waived", "approved", "clean")
 
 # Rule id of the signal a perceptual-fingerprint match with the --known-ai library gives
 # (not in the metadata catalog: the fingerprint library emits it; policy keys on it).
@@ -256,6 +259,22 @@ class ArchivalCheck:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """A reviewer's recorded decision on one reason of one file (`--waivers FILE`): the reason
+    code it waives, the content it was made for (sha256; a path narrows it to that place) and
+    the decision record."""
+
+    reason: str
+    sha256: str = ""  # "" only for a file provscan could not read at all (it has no sha256)
+    path: str = ""  # "" matches the content anywhere in the delivery
+    reviewer: str = ""
+    reviewed_on: date | None = None
+    why: str = ""
+    expires_on: date | None = None
+    row: int = 0  # place in the waiver file, for messages
+
+
+@dataclass(frozen=True)
 class Finding:
     status: str = "clean"
     reasons: tuple[Reason, ...] = ()
@@ -264,6 +283,7 @@ class Finding:
     area: str = "final"  # final | temporary | archival | unused (final = "cut": in no cut)
     archival: ArchivalCheck | None = None
     cut: tuple[CutUse, ...] = ()  # where the asset plays in the timelines and compositions
+    waivers: tuple[Waiver, ...] = ()  # the waivers applied to its reasons
 
 
 @dataclass(frozen=True)
@@ -283,6 +303,22 @@ class Skipped:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class RegisterWarning:
+    """A register path pattern that looks wrong for this delivery (it is still used)."""
+
+    request_id: str
+    row: int
+    pattern: str
+    kind: str  # one of REGISTER_WARNING_KINDS
+    message: str
+
+
+# `delivery-name`: the pattern starts with the delivery folder's own name and matches nothing
+# (register paths are relative to the delivery folder); `matches-nothing`: no asset matches it.
+REGISTER_WARNING_KINDS = ("delivery-name", "matches-nothing")
 
 
 @dataclass(frozen=True)
@@ -324,6 +360,10 @@ class ScanResult:
     trust_lists: tuple[TrustListInfo, ...] = ()  # C2PA trust lists used (plus --trust-anchors)
     timelines: tuple[TimelineReport, ...] = ()  # editorial timelines and IMF compositions
     packages: tuple[PackageReport, ...] = ()  # IMF packages found in the delivery
+    register_warnings: tuple[RegisterWarning, ...] = ()
+    waivers: str = ""  # the waiver file, "" when none was given
+    unused_waivers: tuple[Waiver, ...] = ()  # in force, but matched no reason of any asset
+    expired_waivers: tuple[Waiver, ...] = ()  # expired before the scan date: never applied
 
     def close(self) -> None:
         """Free what holds the assets (a live scan's spool file); nothing to do for a tuple."""

@@ -8,13 +8,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from scanner import __version__
 from scanner.approvals import ApprovalIndex, Register, match_asset
+from scanner.approvals.path_check import PathTally, delivery_name
 from scanner.common.globset import DEFAULT_MATCH_SECONDS, Deadline
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import count_items, walk, walk_one
@@ -44,6 +45,8 @@ from scanner.policy.areas import Policy, area_for
 from scanner.policy.cut_rules import area_in_cut
 from scanner.policy.decide import decide
 from scanner.policy.gate import cut_statuses, gate_code, unused_approvals
+from scanner.policy.waiver_file import WaiverFile
+from scanner.policy.waivers import WaiverSet
 from scanner.report.spool import AssetSpool, tally
 from scanner.rules.assess import assess
 from scanner.rules.catalog import CATALOG_VERSION
@@ -84,6 +87,7 @@ class ScanConfig:
     # The time the report records as "scanned_at" (None: now). Fixed only to reproduce a
     # report byte for byte (the CLI takes it from SOURCE_DATE_EPOCH).
     scanned_at: datetime | None = None
+    waivers: WaiverFile | None = None  # reviewers' decisions on review/error findings
 
 
 def tool_info(cluster: str = "") -> ToolInfo:
@@ -185,6 +189,9 @@ def _scan_into(
     index = config.register.index if config.register else ApprovalIndex.of(())
     approvals_by_id = {a.request_id: a for a in approvals}
     matched: set[str] = set()  # the request ids some asset matched
+    paths_seen = PathTally(approvals)  # which register path patterns some asset matched
+    waivers = _waiver_set(config)
+    extras = _Extras(cut, paths_seen, waivers)
     options = analyse_options(config)
     with cache_opened(config.cache_path) as cache:  # one connection: the walk's and the analysis'
         known = KnownMedia(cache, options, analyse)
@@ -207,7 +214,7 @@ def _scan_into(
         # closes, also when judging an asset raises
         with closing(analyses):
             for analysis in analyses:
-                _judge_into(spool, matched, analysis, config, index, approvals_by_id, cut)
+                _judge_into(spool, matched, analysis, config, index, approvals_by_id, extras)
                 if progress is not None:
                     done = len(spool) + len(delivery.skipped)  # skipped: walked, so done
                     progress(done, max(total, done), analysis.path)
@@ -230,7 +237,29 @@ def _scan_into(
         trust_lists=config.trust_lists,
         timelines=timelines,
         packages=packages,
+        register_warnings=paths_seen.warnings(delivery_name(root)),
+        waivers=waivers.file if waivers else "",
+        unused_waivers=waivers.unused if waivers else (),
+        expired_waivers=waivers.expired if waivers else (),
     )
+
+
+def _waiver_set(config: ScanConfig) -> WaiverSet | None:
+    if config.waivers is None:
+        return None
+    return WaiverSet(
+        config.waivers.file,
+        config.waivers.waivers,
+        as_of=config.as_of,
+        waivable=config.policy.waivable,
+    )
+
+
+@dataclass(frozen=True)
+class _Extras:
+    cut: Cut  # the timelines and compositions: where each asset plays
+    paths_seen: PathTally  # the register path patterns some asset matched (for the warnings)
+    waivers: WaiverSet | None  # reviewers' decisions, and which were used
 
 
 def _judge_into(
@@ -240,11 +269,11 @@ def _judge_into(
     config: ScanConfig,
     index: ApprovalIndex,
     approvals_by_id: dict[str, Approval],
-    cut: Cut,
+    extras: _Extras,
 ) -> None:
-    """Library matches, area, archival check, register matches, where it plays in the cut
-    and the policy decision for one asset; the result goes to the spool (and the cut), its
-    approval matches to `matched`."""
+    """Library matches, area, archival check, register matches, where it plays in the cut,
+    the policy decision and the waivers for one asset; the result goes to the spool (and the
+    cut), its approval matches to `matched`."""
     analysis, known_ai = _with_library_matches(analysis, config)
     deadline = Deadline.after(config.match_seconds)  # one bound for all its glob matching
     try:
@@ -256,8 +285,10 @@ def _judge_into(
         problem = Problem("policy", limit_reached(str(exc)), incomplete=True)
         analysis = dataclasses.replace(analysis, problems=(*analysis.problems, problem))
         area, matches = "final", ()
-    uses = cut.cut_uses(analysis, known_ai)
+    uses = extras.cut.cut_uses(analysis, known_ai)
     area = area_in_cut(area, uses, config.policy.final_cut)
+    with suppress(GlobTimeBound):  # past the bound only the register's warnings miss a path
+        extras.paths_seen.see(analysis.path, deadline)
     archival = None
     if area == "archival" and config.archive_source is not None:
         archival = verify_archival(analysis.fingerprints, config.archive_source)
@@ -271,11 +302,13 @@ def _judge_into(
         overrides=config.policy.overrides,
         cut=uses,
         final_cut=config.policy.final_cut,
-        package_mismatch=cut.package_mismatch(analysis),
+        package_mismatch=extras.cut.package_mismatch(analysis),
     )
+    if extras.waivers is not None:
+        finding = extras.waivers.apply(finding, analysis, config.policy.overrides)
     result = AssetResult(analysis, finding)
     spool.append(result)
-    cut.record(result)
+    extras.cut.record(result)
     matched.update(match.request_id for match in finding.matches)
 
 

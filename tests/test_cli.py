@@ -28,7 +28,9 @@ def test_version() -> None:
 
 def test_help_has_examples_for_every_command() -> None:
     assert "Examples:" in run("--help").output
-    for command in (["scan"], ["report"], ["approvals", "check"]):
+    commands = (["scan"], ["report"], ["approvals", "check"], ["init"], ["waivers", "check"],
+                ["waivers", "draft"])  # fmt: skip
+    for command in commands:
         result = run(*command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.output and "provscan " in result.output, command

@@ -77,6 +77,7 @@ def test_csv_register_loads_every_field(tmp_path: Path) -> None:
     assert register == Register(
         file=str(path),
         format="csv",
+        notes=("comma-separated",),
         approvals=(
             Approval(
                 request_id="GENAI-0042",
@@ -365,8 +366,8 @@ def test_every_problem_is_listed_with_its_row_and_field(tmp_path: Path) -> None:
     assert str(error).splitlines() == [
         f"{path}: 4 problems",
         "  row 2, field 'approved_on': expected a date (YYYY-MM-DD), got '2026-13-01'",
-        "  row 2, field 'status': unknown status 'aproved'; expected one of approved, pending, "
-        "denied, revoked",
+        "  row 2, field 'status': unknown status 'aproved' (did you mean 'approved'?); expected "
+        "one of approved, pending, denied, revoked",
         "  row 3, field 'scope': unknown scope 'later'; expected one of final, temporary",
         "  row 5, field 'request_id': duplicate request_id 'GENAI-0001' (first used in row 4)",
     ]
@@ -376,10 +377,10 @@ def test_every_problem_is_listed_with_its_row_and_field(tmp_path: Path) -> None:
 
 
 def test_unknown_file_format(tmp_path: Path) -> None:
-    path = write(tmp_path, "register.xlsx", "x")
+    path = write(tmp_path, "register.xls", "x")
     error = load_error(path)
     assert_names(error, path, None, None)
-    assert "unknown register format" in str(error)
+    assert "unknown register format: name it .csv, .xlsx, .yaml, .yml or .json" in str(error)
 
 
 def test_yaml_that_is_not_a_list(tmp_path: Path) -> None:
@@ -477,8 +478,9 @@ def test_approvals_check_prints_what_the_register_covers(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"register {path} (CSV): 3 approvals, valid"
-    assert lines[1] == "  status: approved 2, pending 0, denied 1, revoked 0"
-    assert lines[2] == "  scope: final 2, temporary 1"
+    assert lines[1] == "  read as: comma-separated"
+    assert lines[2] == "  status: approved 2, pending 0, denied 1, revoked 0"
+    assert lines[3] == "  scope: final 2, temporary 1"
     assert "GENAI-0001  approved  final      paths final/** · tools Adobe Firefly" in result.output
     assert "GENAI-0003 expired on 2026-01-31" in result.output
     assert "GENAI-0003 names only tools: it covers every asset made with ComfyUI" in result.output

@@ -46,6 +46,7 @@ def test_header_is_the_documented_column_order():
         "archival_outcome",
         "problems",
         "reason_details",
+        "waivers",
     ]
     assert tuple(header) == COLUMNS
 
@@ -74,6 +75,7 @@ def test_one_row_per_asset_in_document_order_with_exact_cells():
         "problems": "",
         "reason_details": "temporary-in-final: approval GENAI-0007 is temporary; "
         "approval-expired: GENAI-0007 expired 2026-10-01",
+        "waivers": "",
     }
     assert rows_by_path["archival/1969_launch.jpg"]["archival_outcome"] == "verified"
     assert rows_by_path["archival/1969_launch.jpg"]["area"] == "archival"

@@ -1,8 +1,9 @@
 """The approvals register: load and validate it, match assets to it, describe it.
 
-`load_register(path)` gives a Register (or raises RegisterError, exit 2, naming file, row and
-field); `match_asset(analysis, register.index)` lists the approvals covering one asset, most
-specific first; `describe_register(register)` says in plain text what the register covers.
+`load_register(path)` gives a Register from a CSV, Excel, YAML or JSON file (or raises
+RegisterError, exit 2, naming file, row and field, every problem at once);
+`match_asset(analysis, register.index)` lists the approvals covering one asset, most specific
+first; `describe_register(register)` says in plain text what the register covers.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ class Register:
 
     file: str
     approvals: tuple[Approval, ...] = ()
-    format: str = ""  # csv | yaml | json
+    format: str = ""  # csv | xlsx | yaml | json
+    notes: tuple[str, ...] = ()  # how the file was read: the CSV delimiter, the Excel sheet
 
     @cached_property
     def index(self) -> ApprovalIndex:
@@ -43,10 +45,12 @@ class Register:
 
 
 def load_register(path: Path | str) -> Register:
-    """Read and validate a CSV, YAML or JSON register; RegisterError naming file, row, field."""
+    """Read and validate a CSV, Excel, YAML or JSON register; RegisterError naming file, row,
+    field."""
     path = Path(path)
     raw = read_register(path)
-    return Register(file=raw.file, approvals=validate(raw, path.parent), format=raw.format)
+    approvals = validate(raw, path.parent)
+    return Register(file=raw.file, approvals=approvals, format=raw.format, notes=raw.notes)
 
 
 __all__ = [

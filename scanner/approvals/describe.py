@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from scanner.approvals.coverage import has_identifiers
-from scanner.approvals.validate import SCOPES, SENSITIVE_FIELDS, STATUSES
+from scanner.approvals.fields import SCOPES, SENSITIVE_FIELDS, STATUSES
 from scanner.common.safetext import terminal_safe
 from scanner.model import Approval
 
@@ -26,6 +26,7 @@ def describe_register(register: Register, *, as_of: date | None = None) -> str:
     lines = [
         f"register {terminal_safe(register.file)} ({register.format.upper()}): "
         f"{len(approvals)} approval{'' if len(approvals) == 1 else 's'}, valid",
+        *(f"  read as: {terminal_safe(note)}" for note in register.notes),
         "  status: " + ", ".join(f"{s} {status.get(s, 0)}" for s in STATUSES),
         "  scope: " + ", ".join(f"{s} {scope.get(s, 0)}" for s in SCOPES),
         "  sensitive uses: "

@@ -11,24 +11,24 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from scanner.approvals.fields import (
+    BOOL_FIELDS,
+    DATE_FIELDS,
+    FALSE_WORDS,
+    FIELDS,
+    LIST_FIELDS,
+    REQUIRED_FIELDS,
+    SCOPES,
+    SENSITIVE_FIELDS,
+    STATUSES,
+    TEXT_FIELDS,
+    TRUE_WORDS,
+)
 from scanner.approvals.load import RawRecord, RawRegister
 from scanner.common import pathglob
-from scanner.errors import RegisterError
+from scanner.common.suggest import did_you_mean
+from scanner.errors import MAX_PROBLEMS, RegisterError, RowError, listing
 from scanner.model import Approval
-
-STATUSES = ("approved", "pending", "denied", "revoked")
-SCOPES = ("final", "temporary")
-SENSITIVE_FIELDS = ("talent_likeness", "personal_data", "third_party_ip", "union_work")
-
-REQUIRED_FIELDS = ("request_id", "status", "scope")
-LIST_FIELDS = ("paths", "sha256", "c2pa_manifest", "reference", "tools")
-BOOL_FIELDS = (*SENSITIVE_FIELDS, "archival_use")
-DATE_FIELDS = ("approved_on", "expires_on")
-TEXT_FIELDS = ("request_id", "status", "scope", "written_approval_ref", "approved_by", "notes")
-FIELDS = (
-    "request_id", "status", "scope", *LIST_FIELDS, *SENSITIVE_FIELDS, "written_approval_ref",
-    "archival_use", "approved_by", "approved_on", "expires_on", "notes",
-)  # fmt: skip
 
 MAX_TEXT_CHARS = 4096
 MAX_LIST_ITEMS = 10_000
@@ -36,46 +36,46 @@ MAX_LIST_ITEMS = 10_000
 # is checked and compiled at load and indexed for the scan, so the total, not only each list,
 # needs a bound; a register past it is refused before the rest is checked.
 MAX_PATH_PATTERNS = 100_000
-TRUE_WORDS = ("yes", "y", "true")
-FALSE_WORDS = ("no", "n", "false", "")
-
 _REQUEST_ID = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class RegisterErrors(RegisterError):
-    """Several register problems at once. `file/row/field/message` are the first one's."""
+    """Several register problems at once. `file/row/field/message` are the first one's;
+    `hints` are said once after the list (the valid column names, however many were wrong)."""
 
-    def __init__(self, problems: list[RegisterError]) -> None:
+    def __init__(
+        self, problems: list[RowError], hints: tuple[str, ...] = (), stopped: bool = False
+    ) -> None:
         first = problems[0]
         super().__init__(first.file, first.row, first.field, first.message)
         self.problems = tuple(problems)
+        self.hints = hints
+        self.stopped = stopped  # the checking stopped at MAX_PROBLEMS
 
     def __str__(self) -> str:
-        if len(self.problems) == 1:
-            return str(self.problems[0])
-        lines = [f"{self.file}: {len(self.problems)} problems"]
-        lines += [f"  {_where(p)}: {p.message}" for p in self.problems]
-        return "\n".join(lines)
+        return listing(self.file, self.problems, self.hints, self.stopped)
 
 
-def _where(problem: RegisterError) -> str:
-    parts = []
-    if problem.row is not None:
-        parts.append(f"row {problem.row}")
-    if problem.field:
-        parts.append(f"field '{problem.field}'")
-    return ", ".join(parts) or "file"
+COLUMNS_HINT = "the register's columns: " + ", ".join(FIELDS)
 
 
 class _Collector:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.problems: list[RegisterError] = []
+        self.problems: list[RowError] = []
+        self.unknown_names = False
         self.path_patterns = 0
 
     def add(self, row: int | None, field: str | None, message: str) -> None:
         self.problems.append(RegisterError(self.file, row, field, message))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise self.fail(stopped=True)
+
+    def fail(self, stopped: bool = False) -> RegisterErrors:
+        problems = sorted(self.problems, key=lambda p: p.row if p.row is not None else 0)
+        hints = (COLUMNS_HINT,) if self.unknown_names else ()
+        return RegisterErrors(problems, hints, stopped)
 
 
 def validate(raw: RawRegister, base_dir: Path) -> tuple[Approval, ...]:
@@ -85,13 +85,16 @@ def validate(raw: RawRegister, base_dir: Path) -> tuple[Approval, ...]:
     """
     out = _Collector(raw.file)
     if raw.header is not None:
-        _check_header(raw.header, out)
-        if out.problems:
-            raise RegisterErrors(out.problems)
+        _check_header(raw.header, out, raw.header_row)
+        if any(name not in raw.header for name in REQUIRED_FIELDS):
+            raise out.fail()  # every row would say the same again
+    out.problems += raw.problems
+    if raw.stopped:
+        raise out.fail(stopped=True)
     approvals: list[Approval] = []
     first_row: dict[str, int] = {}
     for record in raw.records:
-        approval = _approval(record, out, base_dir)
+        approval = _approval(record, out, base_dir, check_names=raw.header is None)
         rid = record.values.get("request_id")
         if not isinstance(rid, (str, int)) or isinstance(rid, bool) or not str(rid).strip():
             continue
@@ -105,30 +108,37 @@ def validate(raw: RawRegister, base_dir: Path) -> tuple[Approval, ...]:
         if approval is not None:
             approvals.append(approval)
     if out.problems:
-        raise RegisterErrors(out.problems)
+        raise out.fail()
     return tuple(approvals)
 
 
-def _check_header(header: tuple[str, ...], out: _Collector) -> None:
+def _check_header(header: tuple[str, ...], out: _Collector, header_row: int = 1) -> None:
     seen: set[str] = set()
     for name in header:
         if name in seen:
-            out.add(1, name, "column appears twice in the header")
+            out.add(header_row, _name(name), "column appears twice in the header")
         seen.add(name)
         if name not in FIELDS:
-            shown = name if name else "(blank)"
-            out.add(1, shown, f"unknown column '{shown}' in the header; known: {', '.join(FIELDS)}")
+            shown = _name(name) if name else "(blank)"
+            hint = did_you_mean(name, (f for f in FIELDS if f not in header))
+            out.add(header_row, shown, f"unknown column '{shown}' in the header{hint}")
+            out.unknown_names = True
     for name in REQUIRED_FIELDS:
         if name not in seen:
-            out.add(1, name, f"required column '{name}' is missing from the header")
+            out.add(header_row, name, f"required column '{name}' is missing from the header")
 
 
-def _approval(record: RawRecord, out: _Collector, base_dir: Path) -> Approval | None:
+def _approval(
+    record: RawRecord, out: _Collector, base_dir: Path, *, check_names: bool
+) -> Approval | None:
+    """`check_names`: YAML/JSON keys are checked per entry; CSV/Excel names once, in the header."""
     before = len(out.problems)
     row, values = record.row, record.values
-    for name in values:
+    for name in values if check_names else ():
         if name not in FIELDS:
-            out.add(row, name, f"unknown field '{name}'; known: {', '.join(FIELDS)}")
+            hint = did_you_mean(name, (f for f in FIELDS if f not in values))
+            out.add(row, _name(name), f"unknown field '{_name(name)}'{hint}")
+            out.unknown_names = True
     kwargs: dict[str, Any] = {"row": row}
     for name in TEXT_FIELDS:
         kwargs[name] = _text(values.get(name), row, name, out)
@@ -151,7 +161,7 @@ def _approval(record: RawRecord, out: _Collector, base_dir: Path) -> Approval | 
             "cover whole folders with '**' instead of listing files"
         )
         out.add(row, "paths", message)
-        raise RegisterErrors(out.problems)
+        raise out.fail()
     kwargs["sha256"] = tuple(h.lower() for h in kwargs["sha256"])
     _check_items(kwargs, row, out, base_dir)
     if len(out.problems) > before:
@@ -177,7 +187,12 @@ def _check_choices(kwargs: dict[str, Any], row: int, out: _Collector) -> None:
     for name, choices in (("status", STATUSES), ("scope", SCOPES)):
         value = kwargs[name]
         if value and value not in choices:
-            out.add(row, name, f"unknown {name} {value!r}; expected one of {', '.join(choices)}")
+            out.add(
+                row,
+                name,
+                f"unknown {name} {_short(value)}{did_you_mean(value, choices)}; "
+                f"expected one of {', '.join(choices)}",
+            )
 
 
 def _check_items(kwargs: dict[str, Any], row: int, out: _Collector, base_dir: Path) -> None:
@@ -269,7 +284,8 @@ def _bool(value: Any, row: int, name: str, out: _Collector) -> bool:
             return True
         if word in FALSE_WORDS:
             return False
-    out.add(row, name, f"expected yes or no, got {_short(value)}")
+    hint = did_you_mean(value, ("yes", "no")) if isinstance(value, str) else ""
+    out.add(row, name, f"expected yes or no, got {_short(value)}{hint}")
     return False
 
 
@@ -292,6 +308,11 @@ def _date(value: Any, row: int, name: str, out: _Collector) -> date | None:
                 pass
     out.add(row, name, f"expected a date (YYYY-MM-DD), got {_short(value)}")
     return None
+
+
+def _name(name: str) -> str:
+    """A column or key name as shown in a message: a cell can hold 32,767 characters."""
+    return name if len(name) <= 60 else name[:57] + "..."
 
 
 def _short(value: Any) -> str:

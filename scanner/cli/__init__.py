@@ -6,10 +6,12 @@ One module per command; `app` holds the group, the entry point and the error map
 from scanner.cli import (
     approvals_command,
     diff_command,
+    init_command,
     report_command,
     rules_command,
     scan_command,
     trust_command,
+    waivers_command,
 )
 from scanner.cli.app import cli, main
 
@@ -17,9 +19,11 @@ __all__ = [
     "approvals_command",
     "cli",
     "diff_command",
+    "init_command",
     "main",
     "report_command",
     "rules_command",
     "scan_command",
     "trust_command",
+    "waivers_command",
 ]

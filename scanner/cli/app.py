@@ -138,7 +138,9 @@ def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 Examples:
   provscan scan /deliveries/ep101 --approvals register.csv --format html --format json -o out/
   provscan scan /deliveries/ep101 --approvals register.yaml --strict --format json > scan.json
-  provscan approvals check register.csv
+  provscan init gate/ --delivery /deliveries/ep101
+  provscan approvals check register.csv --delivery /deliveries/ep101
+  provscan waivers draft out/provscan.json > waivers.yaml
   provscan report out/provscan.json --format html -o out/
   provscan diff monday/provscan.json tuesday/provscan.json
   provscan rules

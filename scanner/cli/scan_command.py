@@ -18,6 +18,7 @@ from scanner.cli.scan_options import (
     engine_options,
     reference_options,
     report_options,
+    review_options,
     rules_options,
     timeline_options,
 )
@@ -37,6 +38,7 @@ SUMMARY_ONLY_HINT = (
 @delivery_options
 @rules_options
 @timeline_options
+@review_options
 @reference_options
 @engine_options
 @report_options
@@ -53,6 +55,7 @@ def scan(delivery: Path, **options: Any) -> None:
       provscan scan ep101/ --approvals register.csv --as-of 2026-11-01 --strict
       provscan scan ep101/ --timeline ep101_lock.edl --timeline-rate 24 --format html -o out/
       provscan scan ep101/final/hero.jpg --root ep101/ --approvals register.csv
+      provscan scan ep101/ --approvals register.xlsx --waivers waivers.yaml -o reports/
     """
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from scanner.fingerprint.library import Library
     from scanner.model import TrustListInfo
     from scanner.policy.areas import Policy
+    from scanner.policy.waiver_file import WaiverFile
     from scanner.scan import ScanConfig
     from scanner.timeline.model import ParsedTimeline, TimelineSource
 
@@ -36,6 +37,7 @@ class Rules:
     delivery: Path
     cluster: ClusterSettings | None = None  # --cluster, PROVSCAN_CLUSTER or the user config
     timelines: tuple[TimelineSource, ...] = ()  # the policy's and --timeline's, not yet read
+    waivers: WaiverFile | None = None
 
 
 def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
@@ -57,7 +59,13 @@ def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
         options["cluster"], options["path_maps"], disabled=options["no_cluster"]
     )
     return Rules(
-        register, policy, cache_file, delivery, cluster, _timeline_sources(policy, options)
+        register,
+        policy,
+        cache_file,
+        delivery,
+        cluster,
+        _timeline_sources(policy, options),
+        _load_waivers(delivery, policy, options),
     )
 
 
@@ -79,6 +87,15 @@ def _timeline_sources(policy: Policy, options: dict[str, Any]) -> tuple[Timeline
         for path in options["timeline_files"]
     ]
     return tuple(sources)
+
+
+def _load_waivers(delivery: Path, policy: Policy, options: dict[str, Any]) -> WaiverFile | None:
+    from scanner.policy.waiver_file import load_waivers
+
+    waivers_file: Path | None = options.get("waivers_file")
+    if waivers_file is None:
+        return None
+    return load_waivers(waivers_file, waivable=policy.waivable, delivery=delivery)
 
 
 def build_config(rules: Rules, options: dict[str, Any]) -> ScanConfig:
@@ -152,6 +169,7 @@ def _with_references(
         backend=backend,
         timelines=timelines,
         scanned_at=scanned_at_from_environment(),
+        waivers=rules.waivers,
     )
 
 

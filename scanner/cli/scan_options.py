@@ -43,7 +43,7 @@ rules_options = _stack(
         "--approvals",
         "approvals_file",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Approvals register (CSV, YAML or JSON).",
+        help="Approvals register (CSV, Excel .xlsx, YAML or JSON).",
     ),
     click.option(
         "--policy",
@@ -67,6 +67,16 @@ rules_options = _stack(
     ),
     click.option(
         "--strict", is_flag=True, help="Assets needing review fail the gate too (exit 1)."
+    ),
+)
+
+review_options = _stack(
+    click.option(
+        "--waivers",
+        "waivers_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Reviewers' waivers (YAML, JSON or CSV), outside the delivery: a waived review or "
+        "error finding is 'waived' and passes.",
     ),
 )
 

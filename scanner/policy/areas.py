@@ -39,6 +39,9 @@ class Policy:
     final_cut: bool = False
     # `timelines = [...]`: the gatekeeper's timelines, read with every scan under this policy.
     timelines: tuple[TimelineSource, ...] = ()
+    # [gate] waivable: the violation reason codes a reviewer's waiver may pass (`--waivers`);
+    # none by default (review and error reasons are always waivable)
+    waivable: tuple[str, ...] = ()
 
     @property
     def overrides(self) -> dict[str, str]:

@@ -44,8 +44,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from scanner.approvals.coverage import AI_MEANINGS, ai_generators
+from scanner.approvals.fields import SENSITIVE_FIELDS
 from scanner.approvals.tools import tools_covered
-from scanner.approvals.validate import SENSITIVE_FIELDS
 from scanner.extract.c2pa_codes import UNTRUSTED
 from scanner.model import (
     KNOWN_AI_RULE_ID,

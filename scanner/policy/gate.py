@@ -26,7 +26,9 @@ def unused_approvals(approvals: Iterable[Approval], matched: Iterable[str]) -> t
 def exit_code(statuses: Iterable[str], strict: bool = False) -> int:
     """0 pass, 1 violation (or review with strict), 3 no violation but something unreadable.
 
-    (2, usage/config/register errors, is the CLI's: nothing is scanned then.)
+    `waived`, `approved` and `clean` pass, also with strict: a waived finding is a review or
+    error a reviewer decided on (scanner.policy.waivers). (2, usage/config/register errors, is
+    the CLI's: nothing is scanned then.)
     """
     statuses = set(statuses)
     if "violation" in statuses or (strict and "review" in statuses):

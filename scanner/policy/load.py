@@ -14,6 +14,10 @@ asked for (`from_delivery=True`, the CLI's `--policy-from-delivery`), and the re
     temporary = ["temp/**", "**/previs/**"]
     archival = ["archival/**"]
 
+    [gate]
+    not_inspected = "review"             # default "error" (reasons.ADJUSTABLE)
+    waivable = ["unapproved-ai"]         # violations a waiver may pass; default none
+
 How a path gets its area: `scanner.policy.areas`; the cut: `scanner.policy.cut_rules`.
 """
 
@@ -27,9 +31,10 @@ from typing import Any
 from scanner.common import pathglob
 from scanner.common.config_files import read_config_file
 from scanner.common.paths import is_within
+from scanner.common.suggest import did_you_mean
 from scanner.errors import ConfigError
 from scanner.policy.areas import AREAS, DEFAULT_POLICY, Policy
-from scanner.policy.reasons import ADJUSTABLE
+from scanner.policy.reasons import ADJUSTABLE, REASONS
 from scanner.timeline.model import TimelineSource
 from scanner.timeline.timecode import TimecodeError, parse_rate
 
@@ -76,12 +81,23 @@ def load_policy(
     if from_delivery:
         candidate = delivery_root / POLICY_FILE_NAME
         if candidate.exists() or candidate.is_symlink():
-            return _load_file(candidate, "delivery")
+            policy = _load_file(candidate, "delivery")
+            if policy.waivable:
+                raise ConfigError(
+                    f"{candidate}: the delivery's own policy may not make violations waivable "
+                    "([gate] waivable): only the gatekeeper's policy can"
+                )
+            return policy
     config_files = (("user-config", user_config_policy()), ("site-config", site_config_policy()))
     for origin, path in config_files:
         if path.exists() or path.is_symlink():
             return _load_outside(path, delivery_root, origin)
     return BUILT_IN
+
+
+def load_policy_file(path: Path) -> Policy:
+    """One policy file on its own (for checks outside a scan); ConfigError when it is bad."""
+    return _load_file(Path(path), "option")
 
 
 def _load_outside(path: Path, delivery_root: Path, origin: str) -> Policy:
@@ -138,12 +154,16 @@ def parse_policy(text: str, source: str, base: Path | None = None) -> Policy:
             raise ConfigError(f"{source}: unknown key 'areas.{key}' (expected {', '.join(AREAS)})")
         lists[key] = _patterns(source, key, value)
     _check_overlap(source, lists)
+    gate = tree.get("gate", {})
+    if not isinstance(gate, dict):
+        raise ConfigError(f"{source}: 'gate' must be a table: [gate]")
     return Policy(
         source=source,
         final=lists.get("final", DEFAULT_POLICY.final),
         temporary=lists.get("temporary", ()),
         archival=lists.get("archival", ()),
-        statuses=_gate(source, tree.get("gate", {})),
+        statuses=_gate(source, {k: v for k, v in gate.items() if k != "waivable"}),
+        waivable=_waivable(source, gate.get("waivable", [])),
         final_cut=final_cut,
         timelines=_timelines(source, tree.get("timelines", []), base),
     )
@@ -178,17 +198,37 @@ def _timelines(source: str, value: Any, base: Path | None) -> tuple[TimelineSour
     return tuple(found)
 
 
-def _gate(source: str, gate: Any) -> tuple[tuple[str, str], ...]:
+def _waivable(source: str, value: Any) -> tuple[str, ...]:
+    """[gate] `waivable = ["unapproved-ai"]`: violation codes a reviewer's waiver may pass."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: 'gate.waivable' must be a list of violation reason codes")
+    violations = [code for code, (status, _) in REASONS.items() if status == "violation"]
+    for code in value:
+        if code not in REASONS:
+            raise ConfigError(
+                f"{source}: 'gate.waivable': unknown reason code {code!r}"
+                f"{did_you_mean(code, violations)} (violation codes: {', '.join(violations)})"
+            )
+        if code not in violations:
+            raise ConfigError(
+                f"{source}: 'gate.waivable': {code!r} is not a violation; review and error "
+                "reasons are always waivable, so only violations are listed here"
+            )
+    return tuple(dict.fromkeys(value))
+
+
+def _gate(source: str, gate: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """[gate] `not_inspected = "review"`: the statuses the gatekeeper may set (reasons.ADJUSTABLE);
     never one that passes as clean."""
-    if not isinstance(gate, dict):
-        raise ConfigError(f"{source}: 'gate' must be a table: [gate]")
     statuses = []
     for key, value in gate.items():
         code = key.replace("_", "-")
         if code not in ADJUSTABLE:
-            known = ", ".join(c.replace("-", "_") for c in ADJUSTABLE)
-            raise ConfigError(f"{source}: unknown key 'gate.{key}' (expected {known})")
+            known = [c.replace("-", "_") for c in ADJUSTABLE] + ["waivable"]
+            raise ConfigError(
+                f"{source}: unknown key 'gate.{key}'{did_you_mean(key, known)} "
+                f"(expected {', '.join(known)})"
+            )
         if value not in ADJUSTABLE[code]:
             choices = " or ".join(f'"{s}"' for s in ADJUSTABLE[code])
             raise ConfigError(f"{source}: 'gate.{key}' must be {choices}, not {value!r}")

@@ -33,6 +33,7 @@ COLUMNS = (
     "archival_outcome",
     "problems",
     "reason_details",
+    "waivers",
 )
 
 BOM = "\ufeff"
@@ -96,8 +97,19 @@ def asset_row(asset: dict[str, Any]) -> list[str | int]:
         "reason_details": _join(
             f"{r.get('code', '')}: {r['detail']}" for r in reasons if r.get("detail")
         ),
+        "waivers": _join(
+            _waiver_cell(w) for w in asset.get("waivers") or [] if isinstance(w, dict)
+        ),
     }
     return [v if isinstance(v, int) else neutralise(v) for v in (cells[c] for c in COLUMNS)]
+
+
+def _waiver_cell(waiver: dict[str, Any]) -> str:
+    """`reason by reviewer on date (row N)`: which waiver passed which reason."""
+    return (
+        f"{waiver.get('reason', '')} by {waiver.get('reviewer', '')} on "
+        f"{waiver.get('reviewed_on', '')} (row {waiver.get('row', '')})"
+    )
 
 
 def write_csv(source: ReportSource, stream: TextIO, *, bom: bool = True) -> None:

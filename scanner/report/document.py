@@ -24,10 +24,12 @@ from scanner.model import (
     AssetAnalysis,
     AssetResult,
     Finding,
+    RegisterWarning,
     ScanResult,
     Skipped,
     ToolInfo,
     TrustListInfo,
+    Waiver,
 )
 from scanner.model_timeline import PackageReport, TimelineReport
 from scanner.report.spool import tally
@@ -44,7 +46,7 @@ POLICY_ORIGIN_LABELS = {
     "default": "built-in: everything is final",
 }
 
-_FINDING_KEYS = ("status", "reasons", "approval", "matches", "area", "archival", "cut")
+_FINDING_KEYS = ("status", "reasons", "approval", "matches", "area", "archival", "cut", "waivers")
 # In a document, "assets" comes right after this key (then "skipped", "unused_approvals").
 ASSETS_AFTER = "summary"
 
@@ -82,6 +84,9 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         "by_credentials": {v: counts.by_credentials.get(v, 0) for v in CREDENTIAL_VALUES},
         "by_reason": dict(sorted(counts.by_reason.items())),
         "unused_approvals": len(result.unused_approvals),
+        "register_warnings": len(result.register_warnings),
+        "unused_waivers": len(result.unused_waivers),
+        "expired_waivers": len(result.expired_waivers),
     }
 
 
@@ -159,9 +164,13 @@ def report_source(result: ScanResult) -> ReportSource:
         "policy": result.policy or None,
         "policy_origin": result.policy_origin or None,
         "trust_lists": to_plain(result.trust_lists),
+        "waivers": result.waivers or None,
         "summary": summarise(result),
         "skipped": to_plain(result.skipped),
         "unused_approvals": list(result.unused_approvals),
+        "register_warnings": to_plain(result.register_warnings),
+        "unused_waivers": to_plain(result.unused_waivers),
+        "expired_waivers": to_plain(result.expired_waivers),
         "timelines": to_plain(result.timelines),
         "packages": to_plain(result.packages),
     }
@@ -229,6 +238,12 @@ def from_document(doc: Any) -> ScanResult:
             unused_approvals=tuple(doc.get("unused_approvals", [])),
             timelines=tuple(from_plain(TimelineReport, t) for t in doc.get("timelines", [])),
             packages=tuple(from_plain(PackageReport, p) for p in doc.get("packages", [])),
+            register_warnings=tuple(
+                from_plain(RegisterWarning, w) for w in doc.get("register_warnings", [])
+            ),
+            waivers=doc.get("waivers") or "",
+            unused_waivers=tuple(from_plain(Waiver, w) for w in doc.get("unused_waivers", [])),
+            expired_waivers=tuple(from_plain(Waiver, w) for w in doc.get("expired_waivers", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportInputError(f"malformed provscan scan: {exc}") from exc

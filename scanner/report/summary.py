@@ -42,6 +42,8 @@ def render_summary(source: ReportSource, *, strict: bool = False, notes: Sequenc
     if doc.get("unused_approvals"):
         lines.append("  unused approvals: " + terminal_safe(", ".join(doc["unused_approvals"])))
     lines.extend(_cut_lines(doc))
+    lines.extend(register_warning_lines(doc))
+    lines.extend(waiver_lines(doc))
     lines.extend(notes)
     verdict = verdict_of(doc, strict=strict)
     lines.append(f"{verdict.word}: {verdict.sentence} (exit {verdict.code})")
@@ -69,6 +71,51 @@ def _cut_lines(doc: dict[str, Any]) -> list[str]:
                 f"{len(bad)} file(s) not as packed, {len(package.get('problems') or [])} problem(s)"
             )
     return lines
+
+
+def register_warning_lines(doc: dict[str, Any]) -> list[str]:
+    """Register paths that start with the delivery's own name, each; those matching nothing,
+    counted with the first few (a production's register mostly covers other deliveries)."""
+    warnings = doc.get("register_warnings") or []
+    lines = [
+        f"  REGISTER PATH: {terminal_safe(w['message'])}"
+        for w in warnings
+        if w.get("kind") == "delivery-name"
+    ][:FIX_SHOWN]
+    nothing = [w for w in warnings if w.get("kind") == "matches-nothing"]
+    if nothing:
+        shown = ", ".join(f"{w['request_id']} '{w['pattern']}'" for w in nothing[:5])
+        more = f" and {len(nothing) - 5} more" if len(nothing) > 5 else ""
+        lines.append(
+            f"  register paths matching no asset here: {len(nothing)} "
+            f"({terminal_safe(shown)}{more})"
+        )
+    return lines
+
+
+def waiver_lines(doc: dict[str, Any]) -> list[str]:
+    """The waiver file, and its waivers that did nothing: unused (in force, nothing matched)
+    and expired (before the scan date)."""
+    if not doc.get("waivers"):
+        return []
+    lines = [f"  waivers: {terminal_safe(doc['waivers'])}"]
+    for key, label in (("unused_waivers", "unused"), ("expired_waivers", "expired")):
+        waivers = doc.get(key) or []
+        for waiver in waivers[:FIX_SHOWN]:
+            lines.append(f"    {label} waiver: {terminal_safe(describe_waiver(waiver))}")
+        if len(waivers) > FIX_SHOWN:
+            lines.append(f"    … and {len(waivers) - FIX_SHOWN} more {label}")
+    return lines
+
+
+def describe_waiver(waiver: dict[str, Any]) -> str:
+    """One waiver in a line: its row, what it waives, for which file, by whom, until when."""
+    what = waiver.get("path") or ""
+    if waiver.get("sha256"):
+        what = f"{what} sha256 {waiver['sha256'][:12]}…".strip()
+    by = f", {waiver['reviewer']}" if waiver.get("reviewer") else ""
+    until = f", until {waiver['expires_on']}" if waiver.get("expires_on") else ""
+    return f"row {waiver.get('row')}: {waiver.get('reason')} for {what}{by}{until}"
 
 
 def _policy_line(doc: dict[str, Any]) -> str:

@@ -487,6 +487,18 @@
     return box;
   }
 
+  function waiverList(a) {
+    var waivers = list(a.waivers);
+    if (!waivers.length) { return ""; }
+    var ul = h("ul", "plain");
+    waivers.forEach(function (w) {
+      add(ul, add(h("li"), h("span", "code", w.reason), " by ", str(w.reviewer), " on ",
+        str(w.reviewed_on), w.expires_on ? ", until " + str(w.expires_on) : "", ": ", str(w.why),
+        " (waiver row ", str(w.row), ")"));
+    });
+    return ul;
+  }
+
   function decision(a) {
     var reasons = list(a.reasons);
     var reasonList = h("ul", "plain");
@@ -506,6 +518,7 @@
       ["Reasons", reasonList],
       ["Approval used", a.approval ? h("code", "", a.approval) : "none"],
       ["Register matches", list(a.matches).length ? matchList : "none"],
+      ["Waived", waiverList(a)],
       ["Area", a.area],
       ["Archival check", archivalCheck],
       ["AI assessment", aiLabel(a.ai)],
