@@ -155,6 +155,57 @@ class FrameHash:
     # Stills only: pHashes of a 4x4 grid of tiles (16 hex digits each, "-" x 16 for a flat
     # tile), to tell which part of a picture changed (archival verification).
     tiles: str = ""
+    # Frame sequences only: the frame number of the sampled frame (its `timecode` is seconds
+    # from the sequence's first frame, at the sequence's rate).
+    frame: int | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest of a file's bytes besides sha256, from the same read: one a checksum manifest
+    lists (md5, sha1, xxh64, c4, ...), or a sequence frame's coarse byte `profile`."""
+
+    algorithm: str
+    value: str
+
+
+@dataclass(frozen=True)
+class SequenceFrame:
+    number: int
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FrameRange:
+    first: int  # both included
+    last: int
+
+
+@dataclass(frozen=True)
+class FrameSequence:
+    """Frames of one format in one folder whose names differ only in a frame number: one asset.
+    Names as the report shows them (undecodable bytes as `\\xNN`)."""
+
+    folder: str  # delivery-relative folder, "" at the root
+    head: str  # the name before the frame number: "sh010_comp_v003."
+    tail: str  # the name after it: ".exr"
+    padding: int  # characters of the frame number with its sign: 4 for 1001, 2 for t01, 1: none
+    first: int
+    last: int
+    count: int  # frames present
+    gaps: tuple[FrameRange, ...] = ()  # frame numbers missing between first and last
+    frames: tuple[SequenceFrame, ...] = ()  # every frame present, in frame order
+    ai_frames: tuple[int, ...] = ()  # frames carrying an AI signal (metadata or known-AI match)
+    changes: tuple[int, ...] = ()  # frames where the picture changes (fingerprinted)
+    rate: float = 24.0  # frames per second, for the timecodes of sampled frames
+
+    def frame_name(self, number: int) -> str:
+        return f"{self.head}{number:0{self.padding}d}{self.tail}"
+
+    def frame_path(self, number: int) -> str:
+        name = self.frame_name(number)
+        return f"{self.folder}/{name}" if self.folder else name
 
 
 @dataclass(frozen=True)
@@ -177,6 +228,9 @@ class AssetAnalysis:
     # What the report does not hold of this analysis (over the per-asset evidence caps), e.g.
     # "evidence: 1,200 of 3,400 items kept". The decision was made on all of it.
     truncated: tuple[str, ...] = ()
+    sequence: FrameSequence | None = None  # a frame sequence: its frames, range, gaps
+    digests: tuple[Digest, ...] = ()  # besides sha256, for checksum manifests (not reported)
+    checksums: ChecksumCheck | None = None  # checked against the delivery's ASC MHL
 
     @property
     def unreadable(self) -> bool:
@@ -185,6 +239,43 @@ class AssetAnalysis:
     @property
     def not_inspected(self) -> bool:
         return any(p.incomplete for p in self.problems)
+
+
+@dataclass(frozen=True)
+class ChecksumMismatch:
+    path: str  # the file (for a sequence, the frame)
+    manifest: str  # the manifest that lists the hash, delivery-relative
+    algorithm: str
+    expected: str
+    actual: str
+
+
+@dataclass(frozen=True)
+class ChecksumCheck:
+    """An asset (each frame of a sequence) checked against the delivery's checksum manifests."""
+
+    outcome: str  # verified | mismatch | not-in-manifest (worst over the frames)
+    manifests: tuple[str, ...] = ()  # the manifests covering the asset's folder
+    verified: int = 0  # files whose every listed hash matched
+    mismatched: int = 0  # files with a hash that did not match
+    not_listed: int = 0  # files in a covered folder that no manifest lists
+    mismatches: tuple[ChecksumMismatch, ...] = ()  # the first ones
+    unlisted: tuple[str, ...] = ()  # the first files not listed
+
+
+@dataclass(frozen=True)
+class ChecksumManifest:
+    """An ASC MHL history (`ascmhl/`) or legacy `.mhl` file in the delivery: the vendor's word."""
+
+    path: str  # the history folder or the .mhl file, delivery-relative
+    kind: str  # ascmhl | mhl
+    root: str  # the folder it covers, delivery-relative ("" for the delivery root)
+    generations: int = 0
+    creator: str = ""  # tool, author, host and comment of its latest generation
+    files: int = 0  # files it lists
+    missing: int = 0  # of those, not in the delivery
+    unchecked: int = 0  # of those, present but not read (not media, skipped, excluded)
+    problems: tuple[str, ...] = ()  # what could not be read or does not hold together
 
 
 @dataclass(frozen=True)
@@ -257,6 +348,9 @@ class AssetResult:
 # Start of a Skipped reason for a folder that could not be listed: its contents are unknown,
 # so the gate counts it as unreadable (exit 3) and the summary names it.
 UNREADABLE_FOLDER = "unreadable folder"
+# Start of a Skipped reason for a file a checksum manifest of the delivery lists but the
+# delivery does not hold: counted like an unreadable folder (exit 3).
+MISSING_FROM_DELIVERY = "missing from the delivery"
 
 
 @dataclass(frozen=True)
@@ -291,6 +385,7 @@ class ScanResult:
     policy: str = ""
     as_of: str = ""
     policy_origin: str = ""  # how the policy was chosen: scanner.policy.load.ORIGINS
+    manifests: tuple[ChecksumManifest, ...] = ()  # the delivery's own checksum manifests
 
     def close(self) -> None:
         """Free what holds the assets (a live scan's spool file); nothing to do for a tuple."""
