@@ -34,16 +34,22 @@ Policy (each choice is on purpose):
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from scanner.discover.media import MediaFile
+from scanner.discover.checksums import MANIFEST_FILE, ChecksumScope, is_manifest_name
+from scanner.discover.exclude import Exclusions, dropping_reason
+from scanner.discover.media import FrameOf, MediaFile
+from scanner.discover.mhl import HISTORY_FOLDER
+from scanner.discover.names import display_name
 from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.sequences import SequenceEnd, SequencePlan, SequenceStart, plan_folder
 from scanner.discover.sniff import HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
-from scanner.model import UNREADABLE_FOLDER, Skipped
+from scanner.model import UNREADABLE_FOLDER, ChecksumManifest, Skipped
 
 # Extensions that make an empty or unrecognised file an asset (an error finding) rather than
 # a skipped non-media file. Lower case, without the dot.
@@ -69,38 +75,45 @@ SKIP_SPECIAL = "special file (FIFO, socket or device), not opened"
 
 
 KnownHook = Callable[[Path, str, os.stat_result], "MediaFile | None"]
+WalkItem = MediaFile | Skipped | SequenceStart | SequenceEnd | ChecksumManifest
 
 
 def walk(
-    root: Path, *, follow_links: bool = False, known: KnownHook | None = None
-) -> Iterator[MediaFile | Skipped]:
+    root: Path,
+    *,
+    follow_links: bool = False,
+    known: KnownHook | None = None,
+    sequences: bool = False,
+    exclusions: Exclusions | None = None,
+    manifests: bool = False,
+) -> Iterator[WalkItem]:
     """Every file under `root`: a MediaFile to analyse or a Skipped with the reason, in the
     order of their `rel` (MediaFile.rel, Skipped.path).
 
     `known(path, rel, stat)` may return the MediaFile of a file whose type is already known
-    (the incremental cache), so its first bytes are not read to sniff it.
+    (the incremental cache), so its first bytes are not read to sniff it. With `sequences`, a
+    folder's frames (`scanner.discover.sequences`) come between a SequenceStart and a
+    SequenceEnd, where the sequence's path sorts. `exclusions` leave paths out (as Skipped).
+    With `manifests`, the delivery's checksum manifests are read where they lie, each file
+    they cover carries what they list (`MediaFile.listed`), files they list that are not there
+    come as Skipped (MISSING_FROM_DELIVERY), and each manifest's summary follows its folder.
     """
-    return _walk(root, follow_links, known, count_only=False)
+    walker = _Walker(follow_links, known, False, sequences, exclusions, manifests)
+    return walker.walk(root)
 
 
-def count_items(root: Path, *, follow_links: bool = False) -> int:
-    """How many items `walk` will yield for this tree (if it does not change meanwhile), found
-    without reading or stat'ing files: one listing per folder (for a progress total)."""
-    return sum(1 for _ in _walk(root, follow_links, None, count_only=True))
-
-
-def _walk(
-    root: Path, follow_links: bool, known: KnownHook | None, *, count_only: bool
-) -> Iterator[MediaFile | Skipped]:
-    root = Path(os.path.abspath(root))
-    real_root = Path(os.path.realpath(root))
-    try:
-        top = os.stat(root)
-    except OSError as exc:
-        yield Skipped(".", f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
-        return
-    walker = _Walker(real_root, follow_links, known, count_only)
-    yield from walker.folder(root, (), ((top.st_dev, top.st_ino),))
+def count_items(
+    root: Path,
+    *,
+    follow_links: bool = False,
+    sequences: bool = False,
+    exclusions: Exclusions | None = None,
+) -> int:
+    """How many items `walk` will yield for this tree (a sequence counts once; if the tree does
+    not change meanwhile), found without reading or stat'ing files: one listing per folder (for
+    a progress total)."""
+    walker = _Walker(follow_links, None, True, sequences, exclusions, False)
+    return sum(1 for _ in walker.walk(root))
 
 
 _COUNTED = Skipped("", "counted, not walked")  # what count_items' walk yields for a file
@@ -108,63 +121,128 @@ _COUNTED = Skipped("", "counted, not walked")  # what count_items' walk yields f
 
 class _Walker:
     def __init__(
-        self, real_root: Path, follow_links: bool, known: KnownHook | None, count_only: bool
+        self,
+        follow_links: bool,
+        known: KnownHook | None,
+        count_only: bool,
+        sequences: bool,
+        exclusions: Exclusions | None,
+        manifests: bool,
     ) -> None:
-        self.real_root = real_root
         self.follow_links = follow_links
         self.known = known
         self.count_only = count_only
+        self.sequences = sequences
+        self.exclusions = exclusions or Exclusions()
+        self.checksums = ChecksumScope() if manifests else None
+        self.real_root = Path()
         # Folders entered through a link, each at most once: a linked folder is scanned under
         # the link's name too (its path decides policy), but links cannot multiply the work.
         self.linked: set[tuple[int, int]] = set()
 
+    def walk(self, root: Path) -> Iterator[WalkItem]:
+        root = Path(os.path.abspath(root))
+        self.real_root = Path(os.path.realpath(root))
+        try:
+            top = os.stat(root)
+        except OSError as exc:
+            yield Skipped(".", f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
+            return
+        yield from self.folder(root, (), ((top.st_dev, top.st_ino),))
+
     def folder(
         self, folder: Path, parts: tuple[str, ...], ancestors: tuple[tuple[int, int], ...]
-    ) -> Iterator[MediaFile | Skipped]:
+    ) -> Iterator[WalkItem]:
+        rel = _rel(parts)
         try:
             names, folders = _list_folder(folder, self.follow_links)
         except OSError as exc:
-            where = _rel(parts) or "."
-            yield Skipped(where, f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
+            self._not_entered(parts)
+            yield Skipped(rel or ".", f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
             return
-        names.sort(key=lambda name: _order_key(name, name in folders))
-        for name in names:
-            if self.count_only and name not in folders:
+        if self.checksums is not None:
+            yield from self.checksums.enter(folder, parts, rel, names, folders)
+
+        def excluded(name: str, is_folder: bool) -> str:
+            if not self.exclusions:
+                return ""
+            return self.exclusions.reason(_rel((*parts, name)), folder=is_folder)
+
+        for entry in plan_folder(names, folders, excluded, sequences=self.sequences):
+            if self.count_only and not (entry.name in folders and not entry.skipped):
                 yield _COUNTED  # one item, whatever the file turns out to be
-                continue
-            yield from self.entry(folder / name, (*parts, name), ancestors)
+            elif entry.sequence is not None:
+                shown = display_name(entry.sequence.pattern_name())
+                where = f"{rel}/{shown}" if rel else shown
+                if entry.skipped:
+                    yield Skipped(where, entry.skipped)
+                else:
+                    yield from self.sequence(folder, parts, where, entry.sequence, ancestors)
+            elif entry.skipped:
+                if entry.name in folders:
+                    self._not_entered((*parts, entry.name))
+                yield Skipped(_rel((*parts, entry.name)), entry.skipped)
+            else:
+                yield from self.entry(folder / entry.name, (*parts, entry.name), ancestors)
+        if self.checksums is not None:
+            yield from self.checksums.leave(parts)
+
+    def sequence(
+        self,
+        folder: Path,
+        parts: tuple[str, ...],
+        where: str,
+        plan: SequencePlan,
+        ancestors: tuple[tuple[int, int], ...],
+    ) -> Iterator[WalkItem]:
+        yield SequenceStart(
+            where, _rel(parts), display_name(plan.head), display_name(plan.tail), plan.padding,
+            plan.numbers,
+        )  # fmt: skip
+        handed = 0
+        for number, name in zip(plan.numbers, plan.names, strict=True):
+            for item in self.entry(folder / name, (*parts, name), ancestors):
+                if isinstance(item, MediaFile):
+                    item = dataclasses.replace(item, frame=FrameOf(where, number))
+                    handed += 1
+                yield item
+        yield SequenceEnd(where, handed)
 
     def entry(
         self, path: Path, rel_parts: tuple[str, ...], ancestors: tuple[tuple[int, int], ...]
-    ) -> Iterator[MediaFile | Skipped]:
+    ) -> Iterator[WalkItem]:
         rel = _rel(rel_parts)
         try:
             info = _lstat(path)
         except OSError as exc:
-            yield _unknown(path, rel, 0, exc)
+            yield self._listed(_unknown(path, rel, 0, exc), rel_parts)
             return
         via_link = stat.S_ISLNK(info.st_mode)
         if via_link:
             if not self.follow_links:
+                self._not_entered(rel_parts)
                 yield Skipped(rel, SKIP_SYMLINK)
                 return
             target, reason = _resolve_inside(path, self.real_root)
             if target is None:
+                self._not_entered(rel_parts)
                 yield Skipped(rel, reason)
                 return
             try:
                 info = os.stat(target)
             except OSError as exc:
-                yield _unknown(target, rel, 0, exc)
+                yield self._listed(_unknown(target, rel, 0, exc), rel_parts)
                 return
             path = target
         if stat.S_ISDIR(info.st_mode):
             key = (info.st_dev, info.st_ino)
             if key in ancestors:
+                self._not_entered(rel_parts)
                 yield Skipped(rel, SKIP_LINK_LOOP)
                 return
             if via_link:
                 if key in self.linked:
+                    self._not_entered(rel_parts)
                     yield Skipped(rel, SKIP_LINK_AGAIN)
                     return
                 self.linked.add(key)
@@ -173,9 +251,25 @@ class _Walker:
             yield _COUNTED  # listed as a folder, now a file: count it, do not read it
         elif stat.S_ISREG(info.st_mode):
             cached = self.known(path, rel, info) if self.known else None
-            yield cached or _media_file(path, rel, info.st_size)
+            found = cached or _media_file(path, rel, info.st_size, in_history(rel_parts))
+            yield self._listed(found, rel_parts) if isinstance(found, MediaFile) else found
         else:
             yield Skipped(rel, SKIP_SPECIAL)
+
+    def _listed(self, media: MediaFile, rel_parts: tuple[str, ...]) -> MediaFile:
+        """The media file with what the checksum manifests covering it list for it."""
+        if self.checksums is None:
+            return media
+        listed = self.checksums.listed(rel_parts[:-1], rel_parts[-1])
+        return dataclasses.replace(media, listed=listed) if listed is not None else media
+
+    def _not_entered(self, rel_parts: tuple[str, ...]) -> None:
+        if self.checksums is not None:
+            self.checksums.skip(rel_parts)
+
+
+def in_history(rel_parts: tuple[str, ...]) -> bool:
+    return len(rel_parts) >= 2 and rel_parts[-2] == HISTORY_FOLDER
 
 
 # Paths longer than PATH_MAX cannot be listed or stat'ed by name: reach them one folder at a
@@ -224,11 +318,6 @@ def _sorts_as_folder(entry: os.DirEntry[str], follow_links: bool) -> bool:
         return False  # the walk reports it (an unreadable asset) where a file would be
 
 
-def _order_key(name: str, is_folder: bool) -> tuple[str, str]:
-    shown = display_name(name)
-    return (shown + "/" if is_folder else shown), name
-
-
 def _open_folder(folder: Path) -> int:
     try:
         return os.open(folder, _DIR_FLAGS)
@@ -264,7 +353,7 @@ def _resolve_inside(link: Path, real_root: Path) -> tuple[Path | None, str]:
     return target, ""
 
 
-def _media_file(path: Path, rel: str, size: int) -> MediaFile | Skipped:
+def _media_file(path: Path, rel: str, size: int, in_history: bool) -> MediaFile | Skipped:
     try:
         head, size = read_head(path)
     except OSError as exc:
@@ -272,6 +361,11 @@ def _media_file(path: Path, rel: str, size: int) -> MediaFile | Skipped:
     found = sniff(head)
     if found is not None:
         return MediaFile(path, rel, found.media_type, found.format, found.kind, size)
+    dropping = dropping_reason(path.name, head)
+    if dropping:
+        return Skipped(rel, dropping)
+    if is_manifest_name(path.name, in_history):
+        return Skipped(rel, MANIFEST_FILE)
     if _named_like_media(path.name):
         return MediaFile(path, rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", size)
     return Skipped(rel, SKIP_EMPTY if size == 0 else SKIP_NOT_MEDIA)
@@ -296,17 +390,6 @@ def _named_like_media(name: str) -> bool:
 
 def _rel(parts: tuple[str, ...]) -> str:
     return "/".join(display_name(p) for p in parts)
-
-
-def display_name(name: str) -> str:
-    """A file name as JSON-safe text: undecodable bytes (surrogate escapes) become `\\xNN`."""
-    if name.isascii():
-        return name
-    out = []
-    for ch in name:
-        code = ord(ch)
-        out.append(f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else ch)
-    return "".join(out)
 
 
 def _why(exc: OSError) -> str:
