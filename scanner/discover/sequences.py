@@ -6,14 +6,19 @@
 anyway, so no file is opened to group):
 
 - the frame number is the last run of ASCII digits before the extension, with a `-` before it
-  when the `-` follows a `.` (`name.-001.exr`); the extension must be one of FRAME_EXTENSIONS
-  (still-image formats that come as frames; PSD, HEIC or camera raws are single stills);
+  when the `-` follows a `.` (`name.-001.exr`), and never a version (`comp_v003.exr`);
+- EXR, DPX, Cineon and ARRIRAW files (FRAME_EXTENSIONS) are frames whatever comes before the
+  number (`plate_0001.dpx`, `t01.exr`); other still formats (DOTTED_FRAME_EXTENSIONS: JPEG,
+  PNG, TIFF, ...) are often single stills named with a number (`DSC_0042.jpg`,
+  `camera_001.jpg`), so they group only in the frame convention with a dot before the number
+  (`render.0001.png`); PSD, HEIC or camera raws are never frames;
 - frames share the text before the number (`head`) and from the extension on (`tail`), and a
   padding: all numbers of the same width (`0001`..`0048`, `t01`..`t16`, the sign counting),
   or none zero-led (`t1`..`t120`, unpadded); numbers of mixed widths with leading zeros split
   by width;
-- at least MIN_FRAMES frames, covering at least MIN_DENSITY of their range: numbers that are
-  timestamps or ids (`IMG_20260101_123456.jpg`) stay separate files.
+- at least MIN_FRAMES frames, covering at least MIN_DENSITY of their range (a shot rendered
+  on twos still is one): numbers that are years, timestamps or ids (`photo_1962.jpg` and
+  `photo_1971.jpg`, `IMG_20260101_123456.jpg`) stay separate files.
 
 A number run longer than MAX_DIGITS is never a frame number. Names the walk leaves out (OS
 droppings, exclusions) are grouped by the walk separately or not at all.
@@ -28,15 +33,16 @@ from dataclasses import dataclass
 from scanner.discover.exclude import may_be_dropping
 from scanner.discover.names import display_name
 
-FRAME_EXTENSIONS = frozenset(
-    {"exr", "dpx", "cin", "tif", "tiff", "png", "jpg", "jpeg", "jp2", "j2k", "j2c", "tga",
-     "bmp", "webp", "dng", "ari"}
-)  # fmt: skip
+FRAME_EXTENSIONS = frozenset({"exr", "dpx", "cin", "ari"})
+DOTTED_FRAME_EXTENSIONS = frozenset(
+    {"tif", "tiff", "png", "jpg", "jpeg", "jp2", "j2k", "j2c", "tga", "bmp", "webp", "dng"}
+)
 MIN_FRAMES = 2
-MIN_DENSITY = 0.1
+MIN_DENSITY = 0.5
 MAX_DIGITS = 9
 
 _NAME = re.compile(r"^(?P<head>.*?)(?P<digits>[0-9]+)(?P<tail>\.(?P<ext>[^.]+))$", re.DOTALL)
+_VERSION = re.compile(r"(?:^|[^A-Za-z])[vV]$")  # `_v`, `.v`, `v` before the number
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,15 @@ class FrameName:
 def parse_frame_name(name: str) -> FrameName | None:
     """The frame number and the text around it, None when the name is not a frame's."""
     found = _NAME.match(name)
-    if found is None or found["ext"].lower() not in FRAME_EXTENSIONS:
+    if found is None:
         return None
-    head, digits = found["head"], found["digits"]
-    if len(digits) > MAX_DIGITS:
+    head, digits, extension = found["head"], found["digits"], found["ext"].lower()
+    if len(digits) > MAX_DIGITS or _VERSION.search(head):
+        return None
+    dotted = head.endswith(".") or head.endswith(".-")
+    if extension not in FRAME_EXTENSIONS and not (
+        extension in DOTTED_FRAME_EXTENSIONS and dotted
+    ):
         return None
     number, width = int(digits), len(digits)
     if head.endswith(".-"):
