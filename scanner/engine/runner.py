@@ -36,11 +36,11 @@ from scanner.model import AssetAnalysis
 Analyse = Callable[[MediaFile, Any], AssetAnalysis]
 
 
-class _NotYet:
+class NotYet:
     """The input has nothing to hand out now, but may later (see the module docstring)."""
 
 
-NOT_YET = _NotYet()
+NOT_YET = NotYet()
 
 LOOKUP_BATCH = 64  # files stat'ed and looked up per cache round trip
 STORE_BATCH = 128  # results written per cache transaction
@@ -66,7 +66,7 @@ class RunStats:
 
 
 def run_analyses(
-    medias: Iterable[MediaFile | _NotYet],
+    medias: Iterable[MediaFile | NotYet],
     options: Any,
     *,
     jobs: int,
@@ -107,6 +107,8 @@ def run_analyses(
             while not source.exhausted and len(entries) < window:
                 batch = source.take(min(LOOKUP_BATCH, window - len(entries)))
                 if not batch:
+                    if source.waiting and not entries:  # a bug in the input: it would spin
+                        raise RuntimeError("the input has nothing yet and nothing is in flight")
                     break
                 for index, entry in _look_up(batch, cache, scopes):
                     entries.append(entry)
@@ -138,8 +140,6 @@ def run_analyses(
             if not entries:
                 if source.exhausted:
                     break
-                if source.waiting:
-                    raise RuntimeError("the input has nothing yet and nothing is in flight")
                 continue
             if not waiting:
                 continue  # the results held went out: hand out more
@@ -169,7 +169,7 @@ def run_analyses(
 class _Source:
     """The input, numbered, with "nothing yet" (NOT_YET) told apart from its end."""
 
-    def __init__(self, medias: Iterable[MediaFile | _NotYet]) -> None:
+    def __init__(self, medias: Iterable[MediaFile | NotYet]) -> None:
         self._items = iter(medias)
         self._count = 0
         self.exhausted = False
@@ -183,7 +183,7 @@ class _Source:
             if item is None:
                 self.exhausted = True
                 break
-            if isinstance(item, _NotYet):
+            if isinstance(item, NotYet):
                 self.waiting = True
                 break
             batch.append((self._count, item))
