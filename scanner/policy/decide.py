@@ -27,6 +27,10 @@ scanner.policy.reasons):
 * C2PA credentials `invalid` -> `credentials-invalid`, `remote` -> `credentials-remote` (review),
   whatever the area: the integrity of what was delivered is always worth a look.
 * Archival fingerprint outcomes (`archival` argument): unverified / altered -> review.
+* The delivery's own checksum manifests (ASC MHL): a listed hash the bytes do not have ->
+  `checksum-mismatch`, a file (or frame) in a folder they cover but not listed ->
+  `not-in-manifest` (review; the policy may make a mismatch a violation).
+* A frame sequence's AI reasons name the frames that carry the AI signals.
 * A fatal read problem -> `unreadable` (error); a violation found in what could be read wins.
 Matches are kept on the finding only for assets with an AI or ai-possible signal, so an
 approval whose globs touch nothing but clean files counts as unused.
@@ -40,6 +44,7 @@ from datetime import date
 from scanner.approvals.coverage import AI_MEANINGS, ai_generators
 from scanner.approvals.tools import tools_covered
 from scanner.approvals.validate import SENSITIVE_FIELDS
+from scanner.discover.sequences import ranges_text
 from scanner.model import (
     KNOWN_AI_RULE_ID,
     Approval,
@@ -95,6 +100,7 @@ def decide(
     elif possible:
         reasons.append(Reason("temporary-material", f"may hold AI material, in the {area} area"))
     reasons += _credential_reasons(analysis)
+    reasons += _checksum_reasons(analysis)
     if archival is not None:
         reasons += _archival_reasons(archival)
     if not (has_ai or possible or analysis.unreadable or analysis.not_inspected):
@@ -226,7 +232,31 @@ def _what(analysis: AssetAnalysis) -> str:
     generators = ai_generators(analysis)
     if generators:
         text += f" ({', '.join(generators[:MAX_DETAIL_ITEMS])})"
+    if analysis.sequence is not None and analysis.sequence.ai_frames:
+        frames = analysis.sequence.ai_frames
+        text += f" in frame{'s' if len(frames) > 1 else ''} {ranges_text(frames, MAX_DETAIL_ITEMS)}"
     return text
+
+
+def _checksum_reasons(analysis: AssetAnalysis) -> list[Reason]:
+    check = analysis.checksums
+    if check is None:
+        return []
+    reasons = []
+    if check.mismatched:
+        shown = "; ".join(
+            f"{m.path}: {m.manifest} lists {m.algorithm} {m.expected[:16]}…, "
+            f"the bytes have {m.actual[:16]}…"
+            for m in check.mismatches[:MAX_DETAIL_ITEMS]
+        )
+        more = f" ({check.mismatched:,} files in all)" if check.mismatched > 1 else ""
+        reasons.append(Reason("checksum-mismatch", shown + more))
+    if check.not_listed:
+        where = ", ".join(check.manifests[:MAX_DETAIL_ITEMS])
+        shown = ", ".join(check.unlisted[:MAX_DETAIL_ITEMS])
+        more = f" ({check.not_listed:,} files in all)" if check.not_listed > 1 else ""
+        reasons.append(Reason("not-in-manifest", f"{where} does not list {shown}{more}"))
+    return reasons
 
 
 def _credential_reasons(analysis: AssetAnalysis) -> list[Reason]:
