@@ -30,6 +30,8 @@ class Policy:
     # [gate]: the status the gatekeeper sets for adjustable reasons (scanner.policy.reasons
     # ADJUSTABLE), as (reason code, status) pairs; e.g. (("not-inspected", "review"),)
     statuses: tuple[tuple[str, str], ...] = ()
+    # `exclude = [...]`: globs of paths the scan leaves out (listed as skipped, with the glob)
+    exclude: tuple[str, ...] = ()
 
     @property
     def overrides(self) -> dict[str, str]:

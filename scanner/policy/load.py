@@ -5,7 +5,9 @@ order: `--policy FILE` (refused inside the delivery), else the user's config
 (`~/.config/provscan/policy.toml`), else the site's (`/etc/xdg/provscan/policy.toml`), else the
 built-in default (everything is final). The delivery's own `provscan.toml` counts only when
 asked for (`from_delivery=True`, the CLI's `--policy-from-delivery`), and the report says so
-(`Policy.origin`). The file holds one table:
+(`Policy.origin`). The file holds paths to leave out, and tables:
+
+    exclude = ["**/*.tmp", "proxies/"]   # listed as skipped, with the glob (before any table)
 
     [areas]
     final = ["final/**"]                 # default ["**"]
@@ -110,9 +112,9 @@ def parse_policy(text: str, source: str) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     for key in tree:
-        if key not in ("areas", "gate"):
+        if key not in ("areas", "gate", "exclude"):
             raise ConfigError(
-                f"{source}: unknown key '{key}' (the policy file has [areas] and [gate])"
+                f"{source}: unknown key '{key}' (the policy file has exclude, [areas] and [gate])"
             )
     areas = tree.get("areas", {})
     if not isinstance(areas, dict):
@@ -129,6 +131,7 @@ def parse_policy(text: str, source: str) -> Policy:
         temporary=lists.get("temporary", ()),
         archival=lists.get("archival", ()),
         statuses=_gate(source, tree.get("gate", {})),
+        exclude=_patterns(source, "exclude", tree.get("exclude", [])),
     )
 
 
@@ -151,16 +154,17 @@ def _gate(source: str, gate: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _patterns(source: str, key: str, value: Any) -> tuple[str, ...]:
+    name = key if key == "exclude" else f"areas.{key}"
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{source}: 'areas.{key}' must be a list of glob strings")
+        raise ConfigError(f"{source}: '{name}' must be a list of glob strings")
     if len(value) > MAX_PATTERNS:
-        raise ConfigError(f"{source}: 'areas.{key}' holds more than {MAX_PATTERNS} patterns")
+        raise ConfigError(f"{source}: '{name}' holds more than {MAX_PATTERNS} patterns")
     patterns = []
     for raw in value:
         pattern = pathglob.clean(raw)
         problem = pathglob.problem_with(pattern)
         if problem:
-            raise ConfigError(f"{source}: 'areas.{key}' pattern {raw!r}: {problem}")
+            raise ConfigError(f"{source}: '{name}' pattern {raw!r}: {problem}")
         patterns.append(pattern)
     return tuple(patterns)
 
