@@ -82,7 +82,23 @@ def build_config(rules: Rules, options: dict[str, Any]) -> ScanConfig:
         jobs=workers,
         cache_path=rules.cache_file,
         limits=limits,
+        sequences=not options["no_sequences"],
+        exclude=_exclude_globs(options["exclude"]),
     )
+
+
+def _exclude_globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """--exclude globs, cleaned (`dir/` is `dir/**`); a bad one is a usage error (exit 2)."""
+    from scanner.common import pathglob
+
+    cleaned = []
+    for raw in patterns:
+        pattern = pathglob.clean(raw)
+        problem = pathglob.problem_with(pattern)
+        if problem:
+            raise ConfigError(f"--exclude {raw!r}: {problem}")
+        cleaned.append(pattern)
+    return tuple(cleaned)
 
 
 def _limits(time_bound: float | None, memory_bound: int | None) -> Limits | None:
