@@ -6,7 +6,7 @@ The library entry point (`scan_delivery`); the CLI is a thin layer over it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -15,11 +15,12 @@ from pathlib import Path
 from scanner import __version__
 from scanner.approvals import ApprovalIndex, Register, match_asset
 from scanner.common.globset import DEFAULT_MATCH_SECONDS, Deadline
-from scanner.discover.media import MediaFile
+from scanner.discover.exclude import Exclusions
 from scanner.discover.walk import count_items, walk
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.bounds import Limits
 from scanner.engine.cache import opened as cache_opened
+from scanner.engine.feed import DeliveryFeed
 from scanner.engine.runner import KnownMedia, run_analyses
 from scanner.errors import ConfigError, GlobTimeBound
 from scanner.extract.formats import limit_reached
@@ -28,13 +29,13 @@ from scanner.fingerprint.archive import verify_archival
 from scanner.fingerprint.library import Library, hits_as_evidence, match_known_ai
 from scanner.fingerprint.references import References, reference_hits
 from scanner.model import (
+    MISSING_FROM_DELIVERY,
     UNREADABLE_FOLDER,
     Approval,
     AssetAnalysis,
     AssetResult,
     Problem,
     ScanResult,
-    Skipped,
     ToolInfo,
 )
 from scanner.policy.areas import Policy, area_for
@@ -66,6 +67,14 @@ class ScanConfig:
     # Bound on matching one asset's path against the policy's and register's globs; past it
     # the asset is not-inspected (a glob a register can hold is linear, so this is a backstop).
     match_seconds: float = DEFAULT_MATCH_SECONDS
+    sequences: bool = True  # a folder's frames as one asset (False: --no-sequences)
+    exclude: tuple[str, ...] = ()  # --exclude globs (the policy's own `exclude` adds to them)
+
+    @property
+    def exclusions(self) -> Exclusions:
+        patterns = [(p, "--exclude") for p in self.exclude]
+        patterns += [(p, "the policy's exclude") for p in self.policy.exclude]
+        return Exclusions.of(patterns)
 
 
 def tool_info() -> ToolInfo:
@@ -83,23 +92,6 @@ def analyse_options(config: ScanConfig) -> AnalyseOptions:
         extract=ExtractOptions(trust_anchors_pem=config.trust_anchors_pem),
         fingerprints=config.fingerprints,
     )
-
-
-class Delivery:
-    """A walk in progress. `medias`: the media files in report order (by path), an iterator (no
-    list of the whole delivery is held); `skipped` fills in as `medias` is consumed (skipped
-    paths are few, and reports list them after the assets)."""
-
-    def __init__(self, items: Iterable[MediaFile | Skipped]) -> None:
-        self.skipped: list[Skipped] = []
-        self.medias: Iterator[MediaFile] = self._sort_out(items)
-
-    def _sort_out(self, items: Iterable[MediaFile | Skipped]) -> Iterator[MediaFile]:
-        for item in items:
-            if isinstance(item, MediaFile):
-                yield item
-            else:
-                self.skipped.append(item)
 
 
 def scan_delivery(
@@ -129,7 +121,15 @@ def _scan_into(
 ) -> ScanResult:
     # The total for progress: every item the walk will yield, counted by listing the folders
     # first (no file is opened or stat'ed; 5,000 stills in 5 folders: a few milliseconds).
-    total = count_items(root, follow_links=config.follow_links) if progress else 0
+    exclusions = config.exclusions
+    total = 0
+    if progress:
+        total = count_items(
+            root,
+            follow_links=config.follow_links,
+            sequences=config.sequences,
+            exclusions=exclusions,
+        )
     approvals = config.register.approvals if config.register else ()
     index = config.register.index if config.register else ApprovalIndex.of(())
     approvals_by_id = {a.request_id: a for a in approvals}
@@ -137,9 +137,17 @@ def _scan_into(
     options = analyse_options(config)
     with cache_opened(config.cache_path) as cache:  # one connection: the walk's and the analysis'
         known = KnownMedia(cache, options, analyse)
-        delivery = Delivery(walk(root, follow_links=config.follow_links, known=known))
+        items = walk(
+            root,
+            follow_links=config.follow_links,
+            known=known,
+            sequences=config.sequences,
+            exclusions=exclusions,
+            manifests=True,
+        )
+        delivery = DeliveryFeed(items, fingerprints=config.fingerprints)
         analyses = run_analyses(
-            delivery.medias,
+            delivery.media(),
             options,
             jobs=config.jobs,
             cache=cache,
@@ -149,7 +157,7 @@ def _scan_into(
         # closing(): the runner's pool stops and its last results are stored before the cache
         # closes, also when judging an asset raises
         with closing(analyses):
-            for analysis in analyses:
+            for analysis in delivery.assets(analyses):
                 _judge_into(spool, matched, analysis, config, index, approvals_by_id)
                 if progress is not None:
                     done = len(spool) + len(delivery.skipped)  # skipped: walked, so done
@@ -169,6 +177,7 @@ def _scan_into(
         register=config.register.file if config.register else "",
         policy=config.policy.source,
         policy_origin=config.policy.origin,
+        manifests=tuple(delivery.manifests),
     )
 
 
@@ -210,28 +219,43 @@ def _judge_into(
 
 
 def gate(result: ScanResult, *, strict: bool = False) -> int:
-    """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets."""
+    """The exit code (DESIGN): a folder that could not be listed, or a file the delivery's
+    checksum manifest lists but the delivery lacks, counts as unreadable assets."""
     statuses = tally(result.assets).by_status
     code = exit_code((s for s, n in statuses.items() if n), strict=strict)
-    if code == 0 and any(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped):
+    unread = (UNREADABLE_FOLDER, MISSING_FROM_DELIVERY)
+    if code == 0 and any(s.reason.startswith(unread) for s in result.skipped):
         return 3
     return code
 
 
 def _with_library_matches(analysis: AssetAnalysis, config: ScanConfig) -> AssetAnalysis:
-    """Add known-AI fingerprint hits as evidence and signals, and re-assess."""
+    """Add known-AI fingerprint hits as evidence and signals, and re-assess. A sequence's
+    sampled frames are matched as a video's (the frame numbers named), and the frames that
+    match join its AI frames."""
     if config.known_ai is None or not analysis.fingerprints:
         return analysis
-    hits = match_known_ai(analysis.fingerprints, config.known_ai, kind=analysis.kind)
+    sequence = analysis.sequence
+    kind = "video" if sequence is not None else analysis.kind
+    hits = match_known_ai(analysis.fingerprints, config.known_ai, kind=kind)
     if not hits:
         return analysis
     evidence, signals = hits_as_evidence(hits)
     all_signals = analysis.assessment.signals + tuple(signals)
+    assessment = assess(all_signals, analysis.c2pa)
+    if sequence is not None:
+        found = {h.frame for h in hits if h.frame is not None}
+        frames = tuple(sorted(set(sequence.ai_frames) | found))
+        sequence = dataclasses.replace(sequence, ai_frames=frames)
+        # assess() sees every frame's signals at once: the frames' own verdict stands, and the
+        # matches add theirs (most sampled frames match: generated; some: cut into the shot)
+        matched = "generated" if any(h.meaning == "ai-generated" for h in hits) else "composite"
+        ai = min(analysis.assessment.ai, matched, key=("generated", "composite", "none").index)
+        assessment = dataclasses.replace(assessment, ai=ai)
     return dataclasses.replace(
-        analysis,
-        evidence=analysis.evidence + tuple(evidence),
-        assessment=assess(all_signals, analysis.c2pa),
-    )
+        analysis, evidence=analysis.evidence + tuple(evidence), assessment=assessment,
+        sequence=sequence,
+    )  # fmt: skip
 
 
 def _reference_hits(analysis: AssetAnalysis, config: ScanConfig) -> dict[str, str]:
