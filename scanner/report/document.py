@@ -23,6 +23,7 @@ from scanner.model import (
     STATUSES,
     AssetAnalysis,
     AssetResult,
+    ChecksumManifest,
     Finding,
     ScanResult,
     Skipped,
@@ -80,6 +81,8 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         "by_credentials": {v: counts.by_credentials.get(v, 0) for v in CREDENTIAL_VALUES},
         "by_reason": dict(sorted(counts.by_reason.items())),
         "unused_approvals": len(result.unused_approvals),
+        "not_inspected": counts.by_reason.get("not-inspected", 0),
+        "missing_from_delivery": sum(m.missing for m in result.manifests),
     }
 
 
@@ -108,6 +111,8 @@ def asset_to_plain(asset: AssetResult) -> dict[str, Any]:
             "problems": to_plain(a.problems),
             "notes": list(a.notes),
             "thumbnail": a.thumbnail,
+            "sequence": to_plain(a.sequence),
+            "checksums": to_plain(a.checksums),
         }
     )
     return plain
@@ -159,6 +164,7 @@ def report_source(result: ScanResult) -> ReportSource:
         "summary": summarise(result),
         "skipped": to_plain(result.skipped),
         "unused_approvals": list(result.unused_approvals),
+        "checksum_manifests": to_plain(result.manifests),
     }
     return ReportSource(header, PlainAssets(result.assets))
 
@@ -184,7 +190,11 @@ def to_document(result: ScanResult) -> dict[str, Any]:
 
 
 _ASSESSMENT_KEYS = ("ai", "credentials", "generators", "signals")
-_ANALYSIS_KEYS = frozenset(f.name for f in dataclasses.fields(AssetAnalysis)) - {"assessment"}
+# `digests` are the analysis' own (for the checksum check); the document does not carry them
+_ANALYSIS_KEYS = frozenset(f.name for f in dataclasses.fields(AssetAnalysis)) - {
+    "assessment",
+    "digests",
+}
 
 
 def asset_from_plain(plain: dict[str, Any]) -> AssetResult:
@@ -221,6 +231,9 @@ def from_document(doc: Any) -> ScanResult:
             assets=tuple(asset_from_plain(a) for a in doc["assets"]),
             skipped=tuple(from_plain(Skipped, s) for s in doc.get("skipped", [])),
             unused_approvals=tuple(doc.get("unused_approvals", [])),
+            manifests=tuple(
+                from_plain(ChecksumManifest, m) for m in doc.get("checksum_manifests", [])
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportInputError(f"malformed provscan scan: {exc}") from exc

@@ -28,6 +28,14 @@ def render_summary(source: ReportSource) -> str:
             "none:", "no AI signal found:"
         ),
     ]
+    not_inspected = summary.get("not_inspected", 0)
+    if not_inspected:
+        lines.append(
+            f"  {not_inspected} asset{'s' if not_inspected != 1 else ''} could not be inspected "
+            "(not-inspected: no reader looks into the format, or a reader stopped at a limit; "
+            "no AI signal there means nothing was seen)"
+        )
+    lines.extend(_manifest_lines(doc))
     lines.extend(_worst_offenders(source))
     unlisted = [s for s in doc.get("skipped", []) if s["reason"].startswith(UNREADABLE_FOLDER)]
     for skip in unlisted:
@@ -35,6 +43,19 @@ def render_summary(source: ReportSource) -> str:
     if doc.get("unused_approvals"):
         lines.append("  unused approvals: " + terminal_safe(", ".join(doc["unused_approvals"])))
     return "\n".join(lines) + "\n"
+
+
+def _manifest_lines(doc: dict[str, Any]) -> list[str]:
+    """The delivery's checksum manifests: what they list that is missing, what does not fit."""
+    lines = []
+    for manifest in doc.get("checksum_manifests") or []:
+        path = terminal_safe(str(manifest.get("path", "")))
+        line = f"  checksum manifest {path}: {manifest.get('files', 0)} files listed"
+        if manifest.get("missing"):
+            line += f", MISSING FROM THE DELIVERY: {manifest['missing']}"
+        lines.append(line)
+        lines += [f"    {terminal_safe(str(p))}" for p in (manifest.get("problems") or [])[:5]]
+    return lines
 
 
 def _policy_line(doc: dict[str, Any]) -> str:
