@@ -16,10 +16,16 @@ SOURCES := scanner tests fixtures bench docs
 # Raise it when coverage rises; a drop below it means dead tests or untested code.
 COVERAGE_FLOOR := 91
 
+# ascmhl (the ASC's reference MHL tool) makes the checksum-manifest test fixtures. It pins
+# click ~= 8.1, older than provscan's, so it lives in a venv of its own, never in provscan's.
+TOOLS  := .venv-tools
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet 'ascmhl==1.2'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -57,4 +63,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.*
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.*
