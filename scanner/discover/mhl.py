@@ -11,7 +11,7 @@ is written: ascmhl's CLI would add a generation into the delivery.
 What a manifest says is the vendor's word: it decides nothing by itself. The walk attaches its
 hashes to the files it lists (`scanner.discover.checksums`) and the analysis checks the bytes
 against them. A manifest that cannot be read whole (over a bound, malformed) says so in its
-problems and is not used to call files "not in the manifest" or "missing".
+problems and is not used to call files "not in the manifest"; what it did list is checked.
 """
 
 from __future__ import annotations
@@ -86,12 +86,9 @@ class Manifest:
         elif len(self.problems) == MAX_PROBLEMS:
             self.problems.append("… more problems not listed")
 
-    def add(self, path: str, algorithm: str, value: str, where: str) -> None:
-        parts = _clean_path(path)
-        if parts is None:
-            self.problem(f"{where}: path {path[:200]!r} is not relative to the manifest's folder")
-            return
+    def add(self, parts: list[str], algorithm: str, value: str, where: str) -> None:
         folder, name = "/".join(parts[:-1]), parts[-1]
+        path = "/".join(parts)
         seen = self.entries.get(folder, {}).get(name)
         if seen is None and self.files >= MAX_LISTED_FILES:
             if self.complete:
@@ -150,10 +147,13 @@ class _Bounded:
 
     def read(self, size: int = -1) -> bytes:
         size = 1 << 16 if size is None or size < 0 else min(size, 1 << 20)
-        data = self._handle.read(size)
+        allowed = MAX_MANIFEST_BYTES - self.read_bytes
+        if allowed <= 0:  # at the bound: parsed up to it; anything more is over it
+            if self._handle.read(1):
+                raise ManifestLimit(f"over {MAX_MANIFEST_BYTES:,} bytes")
+            return b""
+        data = self._handle.read(min(size, allowed))
         self.read_bytes += len(data)
-        if self.read_bytes > MAX_MANIFEST_BYTES:
-            raise ManifestLimit(f"over {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB")
         self.sha512.update(data)
         return data
 
@@ -260,6 +260,11 @@ def _one_hash(element: ET.Element, manifest: Manifest, name: str, legacy: bool, 
     if not path:
         manifest.problem(f"{name}: a <hash> without a path")
         return
+    path = path.strip()
+    parts = _clean_path(path)
+    if parts is None:
+        manifest.problem(f"{name}: path {path[:200]!r} is not relative to the manifest's folder")
+        return
     for child in element:
         tag = child.tag.removeprefix(ns)
         if tag in ("file", "path", "size", "lastmodificationdate", "hashdate"):
@@ -272,7 +277,7 @@ def _one_hash(element: ET.Element, manifest: Manifest, name: str, legacy: bool, 
         if found is None:
             manifest.problem(f"{name}: {path[:200]}: {tag[:40]!r} is not a hash provscan checks")
             continue
-        manifest.add(path.strip(), *found, where=name)
+        manifest.add(parts, *found, where=name)
 
 
 def _creator(element: ET.Element, ns: str) -> str:

@@ -63,9 +63,7 @@ def parse_frame_name(name: str) -> FrameName | None:
     if len(digits) > MAX_DIGITS or _VERSION.search(head):
         return None
     dotted = head.endswith(".") or head.endswith(".-")
-    if extension not in FRAME_EXTENSIONS and not (
-        extension in DOTTED_FRAME_EXTENSIONS and dotted
-    ):
+    if extension not in FRAME_EXTENSIONS and not (extension in DOTTED_FRAME_EXTENSIONS and dotted):
         return None
     number, width = int(digits), len(digits)
     if head.endswith(".-"):
