@@ -9,6 +9,7 @@ the two real EXR sequences of ../shared/promedia.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -25,14 +26,14 @@ from fixtures.media import dpx_frame, exr_frame
 from fixtures.metadata import text_chunk
 from fixtures.stills import a1111_parameters
 from scanner.cli import cli
-from scanner.discover.media import MediaFile
+from scanner.discover.media import FrameOf, MediaFile
 from scanner.discover.walk import walk
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.cache import ResultCache
 from scanner.engine.feed import DeliveryFeed
 from scanner.engine.runner import KnownMedia, RunStats, run_analyses
 from scanner.engine.sequence import SAMPLE_EVERY
-from scanner.model import AssetAnalysis
+from scanner.model import Assessment, AssetAnalysis
 
 PROMEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "promedia"
 EXR_IMAGES = PROMEDIA / "AcademySoftwareFoundation+openexr-images"
@@ -314,3 +315,70 @@ def test_the_real_exr_sequences_are_one_asset_each(
     assert asset["sequence"]["count"] == frames and asset["sequence"]["gaps"] == []
     assert asset["format"] == "EXR" and asset["status"] == "error"
     assert [r["code"] for r in asset["reasons"]] == ["not-inspected"]
+
+
+def test_a_sequence_holds_a_record_per_frame_not_its_analysis() -> None:
+    """20,000 frames, each with the evidence a header reader gives (values shared by every
+    frame, and a time code and frame number that differ in each): what the builder keeps grows
+    by its per-frame record (number, size, sha256), not by the frames' analyses."""
+    import tracemalloc
+
+    from scanner.discover.sequences import SequenceStart
+    from scanner.engine.sequence import SequenceBuilder
+    from scanner.model import Evidence, Problem, Signal
+
+    shared = tuple(Evidence("exr", f"attribute{i}", "Nuke 15.1v3 " * 8) for i in range(40))
+    tool = Signal("EXR-SOFTWARE", "tool", "weak", "exr", "software", "Nuke", "Nuke")
+    problem = Problem("file", "EXR: no provenance reader for this format", incomplete=True)
+
+    def frame(n: int) -> tuple[MediaFile, AssetAnalysis]:
+        media = MediaFile(Path(f"/d/sh.{n:05d}.exr"), f"sh.{n:05d}.exr", "image/x-exr", "EXR",
+                          "image", 10_000_000)  # fmt: skip
+        media = dataclasses.replace(media, frame=FrameOf("sh.[00001-20000].exr", n))
+        unique = (Evidence("exr", "timeCode", f"01:00:{n // 24 % 60:02d}:{n % 24:02d}"),
+                  Evidence("exr", "frameNumber", str(n)))  # fmt: skip
+        return media, AssetAnalysis(
+            path=media.rel, size=10_000_000, sha256=hashlib.sha256(str(n).encode()).hexdigest(),
+            media_type="image/x-exr", kind="image", format="EXR",
+            assessment=Assessment(signals=(tool,)), evidence=shared + unique,
+            problems=(problem,),
+        )  # fmt: skip
+
+    start = SequenceStart("sh.[00001-20000].exr", "", "sh.", ".exr", 5, tuple(range(1, 20001)))
+    builder = SequenceBuilder(start, fingerprints=False)
+    tracemalloc.start()
+    try:
+        for n in range(1, 5001):
+            builder.add_frame(*frame(n))
+        at_5000 = tracemalloc.get_traced_memory()[0]
+        for n in range(5001, 20001):
+            builder.add_frame(*frame(n))
+        at_20000 = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    per_frame = (at_20000 - at_5000) / 15_000
+    assert per_frame < 400, per_frame  # the SequenceFrame record and its sha256 string
+    result = builder.result()
+    assert result.sequence is not None and result.sequence.count == 20_000
+    assert len(result.evidence) == 40 + 2 * 16  # shared once; 16 values of each varying field
+    assert [p.message for p in result.problems] == [f"{problem.message} (every frame)"]
+    assert (
+        "exr frameNumber: the first 16 distinct values are listed; 19,984 frames hold others"
+        in (result.notes)
+    )
+    assert result.not_inspected and not result.truncated
+
+
+def test_the_summaries_count_what_could_not_be_inspected(shot: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(shot), "--format", "json", "--format", "html", "-o", str(out),
+         "--no-cache", "--no-fingerprints", "-j", "2"],
+    )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    assert "  2 assets could not be inspected (not-inspected:" in result.stderr
+    page = (out / "provscan.html").read_text(encoding="utf-8")
+    assert '<span id="not-inspected">2 assets could not be inspected' in page
+    doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+    assert doc["summary"]["not_inspected"] == doc["summary"]["by_reason"]["not-inspected"] == 2

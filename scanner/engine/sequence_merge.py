@@ -4,7 +4,7 @@ each kept once with the frames it came from, within bounds that do not grow with
 A problem (or note) every frame has is one problem naming `frames 1001-1048`; a metadata value
 every frame holds is one evidence item. A field whose value differs in every frame (a time
 code, a frame number) keeps its first MAX_VALUES_PER_FIELD values, and a note says how many
-more there were: the rules saw every frame's evidence whole (in the frame's own analysis); the
+frames hold others: the rules saw every frame's evidence whole (in the frame's own analysis); the
 report lists what the frames hold, not each frame's copy of it. Past the per-asset bounds the
 sequence is marked `truncated`, as any asset whose report was cut.
 """
@@ -72,7 +72,8 @@ class Merged:
     problems: dict[tuple[str, str, bool, bool], FrameSet] = field(default_factory=dict)
     notes: dict[str, FrameSet] = field(default_factory=dict)
     evidence: dict[tuple[str, str, str], None] = field(default_factory=dict)
-    values_per_field: dict[tuple[str, str], int] = field(default_factory=dict)
+    values_per_field: dict[tuple[str, str], int] = field(default_factory=dict)  # listed
+    other_values: dict[tuple[str, str], int] = field(default_factory=dict)  # frames, not listed
     signals: dict[Signal, FrameSet] = field(default_factory=dict)
     left_out_problems: FrameSet = field(default_factory=FrameSet)
     left_out_fatal: bool = False
@@ -106,11 +107,14 @@ class Merged:
             if key in self.evidence:
                 continue
             per_field = (item.source, item.field)
-            seen = self.values_per_field.get(per_field, 0)
-            self.values_per_field[per_field] = seen + 1
-            if seen >= MAX_VALUES_PER_FIELD or len(self.evidence) >= MAX_EVIDENCE_ITEMS:
-                self.left_out_evidence += seen < MAX_VALUES_PER_FIELD
+            listed = self.values_per_field.get(per_field, 0)
+            if listed >= MAX_VALUES_PER_FIELD:
+                self.other_values[per_field] = self.other_values.get(per_field, 0) + 1
                 continue
+            if len(self.evidence) >= MAX_EVIDENCE_ITEMS:
+                self.left_out_evidence += 1
+                continue
+            self.values_per_field[per_field] = listed + 1
             self.evidence[key] = None
 
     def add_signals(self, number: int, signals: Iterable[Signal]) -> None:
@@ -135,12 +139,11 @@ class Merged:
         notes = [f"{note} ({frames.text(total)})" for note, frames in self.notes.items()]
         if self.left_out_notes:
             notes.append(f"{self.left_out_notes:,} more notes of frames, not listed")
-        for (source, name), count in self.values_per_field.items():
-            if count > MAX_VALUES_PER_FIELD:
-                notes.append(
-                    f"{source} {name}: {count:,} distinct values over the frames, "
-                    f"the first {MAX_VALUES_PER_FIELD} listed"
-                )
+        for (source, name), count in self.other_values.items():
+            notes.append(
+                f"{source} {name}: the first {MAX_VALUES_PER_FIELD} distinct values are listed; "
+                f"{count:,} frames hold others"
+            )
         return notes
 
     def evidence_list(self) -> list[Evidence]:
