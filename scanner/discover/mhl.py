@@ -75,7 +75,7 @@ class Manifest:
     entries: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
     ignore: list[str] = field(default_factory=lambda: list(DEFAULT_IGNORE))
     problems: list[str] = field(default_factory=list)
-    complete: bool = True  # read whole: "not in the manifest" and "missing" may be said
+    complete: bool = True  # read whole: it may say a file is not in it
     files: int = 0
 
     def problem(self, text: str, *, incomplete: bool = False) -> None:

@@ -1,5 +1,4 @@
-"""Every digest of a file from one read: its sha256, the ones its checksum manifests list, and a
-sequence frame's coarse byte profile.
+"""Every digest of a file from one read: sha256, those its checksum manifests list, a byte profile.
 
 The hashes a checksum manifest (ASC MHL) may list are computed beside sha256 from the same
 buffer, so checking them costs no second read: md5 and sha1 (hashlib), xxh32, xxh64, xxh3

@@ -1,5 +1,6 @@
-"""What a sequence's frames read, merged as they arrive: problems, notes, evidence and signals,
-each kept once with the frames it came from, within bounds that do not grow with the frames.
+"""What a sequence's frames read, merged as they arrive: each thing once, with its frames.
+
+Problems, notes, evidence and signals are kept within bounds that do not grow with the frames.
 
 A problem (or note) every frame has is one problem naming `frames 1001-1048`; a metadata value
 every frame holds is one evidence item. A field whose value differs in every frame (a time
