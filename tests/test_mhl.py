@@ -19,11 +19,14 @@ from typing import Any
 import pytest
 import xxhash
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fixtures.factory import a1111_png, plain_jpeg
 from fixtures.metadata import text_chunk
 from scanner.cli import cli
 from scanner.discover import mhl
+from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.engine.digests import read_digests
 
@@ -295,3 +298,82 @@ def test_the_digests_are_the_ones_the_tools_compute(tmp_path: Path) -> None:
         "xxh128": xxhash.xxh3_128(data).hexdigest(),
         "c4": mhl.c4_id(hashlib.sha512(data).digest()),
     }
+
+
+# --- the parser under mutation (the fuzz harness's mutations, on real manifests) ---------------
+
+XML_FRAGMENTS = (
+    b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>", b"&e;", b"<hash><path>",
+    b"</path>", b"<md5>", b"../", b"\x00", b"\xff\xfe", b"<![CDATA[", b"]]>", b"<c4>c4zz</c4>",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def manifest_seeds(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, bytes]]:
+    folder = tmp_path_factory.mktemp("mhl-seeds")
+    plain_jpeg(folder / "a" / "still.jpg", 1, size=(32, 24))
+    (folder / "b.txt").write_text("b")
+    history(folder, "xxh64", "md5", "c4")
+    seeds = [(p.name, p.read_bytes()) for p in sorted((folder / "ascmhl").iterdir())]
+    data = (folder / "a" / "still.jpg").read_bytes()
+    seeds.append(("legacy.mhl", LEGACY.format(hashes=legacy_entry("a/still.jpg", data)).encode()))
+    return seeds
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 2),
+    mutations=st.lists(
+        st.one_of(
+            st.tuples(st.just("flip"), st.floats(0, 1), st.integers(1, 255)),
+            st.tuples(st.just("truncate"), st.floats(0, 1)),
+            st.tuples(st.just("insert"), st.floats(0, 1), st.sampled_from(XML_FRAGMENTS)),
+            st.tuples(st.just("repeat"), st.floats(0, 1), st.integers(1, 64), st.integers(2, 64)),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_mutated_manifests_are_problems_never_crashes(
+    manifest_seeds: list[tuple[str, bytes]], tmp_path_factory, seed: int, mutations: list
+) -> None:
+    from fixtures import mutate
+    from scanner.discover.walk import walk
+    from scanner.model import ChecksumManifest, Skipped
+
+    name, data = manifest_seeds[seed % len(manifest_seeds)]
+    root = tmp_path_factory.mktemp("mutated")
+    (root / "ascmhl").mkdir()
+    for other, other_data in manifest_seeds[:-1]:  # the history, one file of it mutated
+        (root / "ascmhl" / other).write_bytes(other_data)
+    target = root / "cards.mhl" if name == "legacy.mhl" else root / "ascmhl" / name
+    target.write_bytes(mutate.apply(data, mutations))
+    plain_jpeg(root / "a" / "still.jpg", 1, size=(32, 24))
+    items = list(walk(root, manifests=True))  # never raises, whatever the manifests hold
+    summaries = [i for i in items if isinstance(i, ChecksumManifest)]
+    assert 1 <= len(summaries) <= 2
+    assert all(isinstance(i, (MediaFile, Skipped, ChecksumManifest)) for i in items)
+    for summary in summaries:
+        assert all(isinstance(p, str) and len(p) < 1_000 for p in summary.problems)
+        assert len(summary.creator) <= mhl.CREATOR_CHARS
+
+
+def test_a_stored_scan_renders_again_the_same(delivery: Path, tmp_path: Path) -> None:
+    """Sequences, checksum checks and the manifests' summaries survive `provscan report`."""
+    history(delivery, "xxh64")
+    (delivery / "stills" / "still_b.jpg").unlink()
+    scan(delivery, tmp_path)
+    stored = tmp_path / "out" / "provscan.json"
+    again = tmp_path / "again"
+    result = CliRunner().invoke(cli, ["report", str(stored), "--format", "json", "-o", str(again)])
+    assert result.exit_code == 0, result.output
+    assert (again / "provscan.json").read_bytes() == stored.read_bytes()
+    doc = json.loads(stored.read_text(encoding="utf-8"))
+    assert doc["checksum_manifests"][0]["missing"] == 1
+    assert any(a["sequence"] for a in doc["assets"])

@@ -382,3 +382,27 @@ def test_the_summaries_count_what_could_not_be_inspected(shot: Path, tmp_path: P
     assert '<span id="not-inspected">2 assets could not be inspected' in page
     doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
     assert doc["summary"]["not_inspected"] == doc["summary"]["by_reason"]["not-inspected"] == 2
+
+
+def test_an_archival_sequence_is_checked_against_the_archive(tmp_path: Path) -> None:
+    """Archival film scans as a TIFF sequence: its sampled frames are compared with the
+    original scans; a sequence none of whose frames is in the archive is unverified."""
+    root, archive = tmp_path / "delivery", tmp_path / "archive"
+    scans = root / "archival" / "reel1"
+    other = root / "archival" / "reel2"
+    for folder in (scans, other, archive):
+        folder.mkdir(parents=True)
+    for n in range(1, 13):
+        picture = pictures.archival(40 + n, (192, 144))
+        picture.save(scans / f"reel1.{n:04d}.tif", "TIFF")
+        picture.save(archive / f"scan_{n:04d}.png")
+        pictures.archival(90 + n, (192, 144)).save(other / f"reel2.{n:04d}.tif", "TIFF")
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[areas]\narchival = ["archival/**"]\n')
+    doc = scan(root, tmp_path, "--policy", str(policy), "--archive-source", str(archive))
+    found = assets(doc)
+    verified = found["archival/reel1/reel1.[0001-0012].tif"]
+    assert verified["archival"]["outcome"] == "verified"
+    assert [r["code"] for r in verified["reasons"]] == ["archival-verified", "no-ai-signal"]
+    unknown = found["archival/reel2/reel2.[0001-0012].tif"]
+    assert unknown["archival"]["outcome"] == "unverified" and unknown["status"] == "review"
