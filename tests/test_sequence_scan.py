@@ -406,3 +406,22 @@ def test_an_archival_sequence_is_checked_against_the_archive(tmp_path: Path) -> 
     assert [r["code"] for r in verified["reasons"]] == ["archival-verified", "no-ai-signal"]
     unknown = found["archival/reel2/reel2.[0001-0012].tif"]
     assert unknown["archival"]["outcome"] == "unverified" and unknown["status"] == "review"
+
+
+def test_a_picture_cut_into_a_dpx_sequence_is_a_sampled_frame(tmp_path: Path) -> None:
+    """10-bit DPX frames of a moving shot with another picture cut in at frame 17: the byte
+    profile sees the cut (the frames are uncompressed), so frames 17 and 18 are sampled for
+    fingerprints, whatever reads DPX pixels (no decoder does yet: the problem names them)."""
+    from fixtures.media import _image_sequence_file
+
+    folder = tmp_path / "delivery" / "plates"
+    folder.mkdir(parents=True)
+    for n in range(1, 31):
+        picture = pictures.photo(99, (160, 90), noise=0.0) if n == 17 else pictures.frame(8, n)
+        _image_sequence_file(folder / f"plate_{n:04d}.dpx", [picture.resize((160, 90))],
+                             "dpx", "gbrp10be", {})  # fmt: skip
+    (asset,) = scan(tmp_path / "delivery", tmp_path)["assets"]
+    assert asset["path"] == "plates/plate_[0001-0030].dpx"
+    assert asset["sequence"]["changes"] == [17, 18]
+    sampled = next(p for p in asset["problems"] if p["source"] == "fingerprint")
+    assert sampled["message"].endswith("(frames 1, 17-18, 25, 30)")
