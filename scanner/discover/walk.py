@@ -7,6 +7,7 @@ appended for folders, so a folder's contents come right where "name/" sorts: `a-
 `a.b/x.jpg`, `a/x.jpg` ("-" < "." < "/"). A link followed with `follow_links` sorts as what it
 resolves to. Equal displayed names (a literal `\\x80` and an undecodable byte) keep the order of
 the real names. Only the names of the folders being walked are held, never the whole tree.
+A sequence's frames (`scanner.discover.sequences`) come where the sequence's path sorts.
 
 Policy (each choice is on purpose):
 - Type comes from the bytes (`scanner.discover.sniff`), never from the extension. Only when
@@ -28,6 +29,9 @@ Policy (each choice is on purpose):
   JSON-safe and says exactly which byte it was); `path` keeps the real name for opening.
   A literal backslash is left as is, so in theory `a\\x80` (text) and `a<0x80>` (byte) look
   alike in reports; both are still scanned.
+- OS droppings (`scanner.discover.exclude`) whose bytes are not media are skipped as OS
+  files; the gatekeeper's exclude globs skip paths (a folder whole, a sequence at once).
+- The delivery's checksum manifests are read where they lie (`scanner.discover.checksums`).
 - Nothing is written and files are opened read-only, without following a final symlink and
   without blocking (a file swapped for a FIFO after `lstat` cannot hang the scan).
 """
@@ -43,6 +47,7 @@ from pathlib import Path
 
 from scanner.discover.checksums import MANIFEST_FILE, ChecksumScope, is_manifest_name
 from scanner.discover.exclude import Exclusions, dropping_reason
+from scanner.discover.listing import list_folder, lstat_deep
 from scanner.discover.media import FrameOf, MediaFile
 from scanner.discover.mhl import HISTORY_FOLDER
 from scanner.discover.names import display_name
@@ -155,7 +160,7 @@ class _Walker:
     ) -> Iterator[WalkItem]:
         rel = _rel(parts)
         try:
-            names, folders = _list_folder(folder, self.follow_links)
+            names, folders = list_folder(folder, self.follow_links)
         except OSError as exc:
             self._not_entered(parts)
             yield Skipped(rel or ".", f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
@@ -213,7 +218,7 @@ class _Walker:
     ) -> Iterator[WalkItem]:
         rel = _rel(rel_parts)
         try:
-            info = _lstat(path)
+            info = lstat_deep(path)
         except OSError as exc:
             yield self._listed(_unknown(path, rel, 0, exc), rel_parts)
             return
@@ -270,74 +275,6 @@ class _Walker:
 
 def in_history(rel_parts: tuple[str, ...]) -> bool:
     return len(rel_parts) >= 2 and rel_parts[-2] == HISTORY_FOLDER
-
-
-# Paths longer than PATH_MAX cannot be listed or stat'ed by name: reach them one folder at a
-# time through directory fds, so a deep file is still listed (as an asset the analysis reports
-# as unreadable, "File name too long") instead of its top folder standing in for it.
-_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def _open_folder_deep(folder: Path) -> int:
-    fd = os.open(folder.anchor or "/", _DIR_FLAGS)
-    try:
-        for part in folder.parts[1:]:
-            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
-            os.close(fd)
-            fd = child
-    except OSError:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _list_folder(folder: Path, follow_links: bool) -> tuple[list[str], set[str]]:
-    """The folder's entry names, and which of them are folders for the order (links that
-    `follow_links` would follow: by their target). From the listing's file types; only links
-    are stat'ed."""
-    fd = _open_folder(folder)
-    try:
-        names: list[str] = []
-        folders: set[str] = set()
-        with os.scandir(fd) as entries:
-            for entry in entries:
-                names.append(entry.name)
-                if _sorts_as_folder(entry, follow_links):
-                    folders.add(entry.name)
-        return names, folders
-    finally:
-        os.close(fd)
-
-
-def _sorts_as_folder(entry: os.DirEntry[str], follow_links: bool) -> bool:
-    try:
-        if entry.is_symlink():
-            return follow_links and entry.is_dir(follow_symlinks=True)
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return False  # the walk reports it (an unreadable asset) where a file would be
-
-
-def _open_folder(folder: Path) -> int:
-    try:
-        return os.open(folder, _DIR_FLAGS)
-    except OSError as exc:
-        if exc.errno != errno.ENAMETOOLONG:
-            raise
-    return _open_folder_deep(folder)
-
-
-def _lstat(path: Path) -> os.stat_result:
-    try:
-        return os.lstat(path)
-    except OSError as exc:
-        if exc.errno != errno.ENAMETOOLONG:
-            raise
-    fd = _open_folder_deep(path.parent)
-    try:
-        return os.stat(path.name, dir_fd=fd, follow_symlinks=False)
-    finally:
-        os.close(fd)
 
 
 def _resolve_inside(link: Path, real_root: Path) -> tuple[Path | None, str]:
