@@ -377,3 +377,37 @@ def test_a_stored_scan_renders_again_the_same(delivery: Path, tmp_path: Path) ->
     doc = json.loads(stored.read_text(encoding="utf-8"))
     assert doc["checksum_manifests"][0]["missing"] == 1
     assert any(a["sequence"] for a in doc["assets"])
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"<a>" * 40 + b"</a>" * 40, "nested more than 16 deep"),
+        (b"<hash>" + b"<md5>0</md5>" * 400 + b"</hash>", "more than 256 parts"),
+    ],
+)
+def test_a_manifest_shaped_to_fill_memory_stops_at_a_bound(
+    tmp_path: Path, body: bytes, problem: str
+) -> None:
+    path = tmp_path / "shape.mhl"
+    path.write_bytes(b"<hashlist version='1.1'>" + body + b"</hashlist>")
+    manifest = mhl.read_legacy(path, "shape.mhl")
+    assert not manifest.complete and problem in manifest.problems[0]
+
+
+def test_elements_are_dropped_once_read(tmp_path: Path) -> None:
+    """100,000 listed files: the parsed tree never holds them (only the entries are kept)."""
+    import tracemalloc
+
+    entry = "<hash><file>f{0}.exr</file><md5>" + "0" * 32 + "</md5></hash>"
+    text = "<hashlist version='1.1'>" + "".join(entry.format(i) for i in range(100_000))
+    path = tmp_path / "many.mhl"
+    path.write_text(text + "<junk>" + "<x/>" * 200_000 + "</junk></hashlist>")
+    tracemalloc.start()
+    try:
+        manifest = mhl.read_legacy(path, "many.mhl")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert manifest.files == 100_000 and manifest.complete, manifest.problems
+    assert peak < 80 * 1024 * 1024  # the entries themselves: about 40 MB

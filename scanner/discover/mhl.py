@@ -30,10 +30,12 @@ from defusedxml import ElementTree as SafeET
 
 from scanner.discover.safe_open import open_readonly
 
-MAX_MANIFEST_BYTES = 256 * 1024 * 1024  # one manifest file
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # one manifest file: about 200,000 files listed
+MAX_DEPTH = 16  # elements nested (an MHL needs 5)
+MAX_CHILDREN = 256  # parts of one element (a hash: its path and a few hashes)
 MAX_GENERATIONS = 1_000  # generation files in one history
 MAX_PROBLEMS = 50  # listed per manifest; the rest counted
-MAX_LISTED_FILES = 1_000_000  # per manifest (about 200 bytes held each while the walk runs)
+MAX_LISTED_FILES = 500_000  # per manifest (about 250 bytes held each while the walk runs)
 CREATOR_CHARS = 500
 HISTORY_FOLDER = "ascmhl"
 CHAIN_FILE = "ascmhl_chain.xml"
@@ -226,25 +228,36 @@ def _read_generation(path: Path, name: str, manifest: Manifest) -> str:
     into `manifest`; its C4 id ("" when it could not be read whole)."""
     ns, legacy, read_ok = "", True, False
     sha512 = hashlib.sha512()
+    open_elements: list[ET.Element] = []
     try:
         for event, element in _events(path, sha512):
             if event == "start":
                 if element.tag == f"{V2}hashlist":
                     ns, legacy = V2, False
+                open_elements.append(element)
+                if len(open_elements) > MAX_DEPTH:
+                    raise ManifestLimit(f"elements nested more than {MAX_DEPTH} deep")
                 continue
-            if element.tag == f"{ns}hash":
+            open_elements.pop()
+            kept = (f"{ns}hash", f"{ns}creatorinfo")
+            within_kept = any(e.tag in kept for e in open_elements)
+            if within_kept and len(open_elements[-1]) > MAX_CHILDREN:  # only these grow
+                raise ManifestLimit(f"an element with more than {MAX_CHILDREN} parts")
+            tag = element.tag
+            if tag == f"{ns}hash":
                 _one_hash(element, manifest, name, legacy, ns)
-                element.clear()
-            elif element.tag == f"{ns}directoryhash":
-                element.clear()
-            elif element.tag == f"{ns}creatorinfo":
+            elif tag == f"{ns}creatorinfo":
                 manifest.creator = _creator(element, ns)
-            elif element.tag == f"{ns}pattern" and not legacy:
+            elif tag == f"{ns}pattern" and not legacy:
                 pattern = (element.text or "").strip()
                 if pattern and pattern not in manifest.ignore and len(manifest.ignore) < 1_000:
                     manifest.ignore.append(pattern)
-            elif element.tag == f"{ns}hashlist":
+            elif tag == f"{ns}hashlist":
                 read_ok = True
+            # Done with it: drop it from its parent (a hash's and the creator's parts are read
+            # when their element ends), so the tree never holds more than the open elements.
+            if open_elements and not within_kept:
+                open_elements[-1].remove(element)
         manifest.generations += 1
     except (OSError, ManifestLimit, ET.ParseError, ValueError) as exc:
         manifest.problem(f"{name}: {_why(exc)}", incomplete=True)
