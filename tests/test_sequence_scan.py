@@ -425,3 +425,21 @@ def test_a_picture_cut_into_a_dpx_sequence_is_a_sampled_frame(tmp_path: Path) ->
     assert asset["sequence"]["changes"] == [17, 18]
     sampled = next(p for p in asset["problems"] if p["source"] == "fingerprint")
     assert sampled["message"].endswith("(frames 1, 17-18, 25, 30)")
+
+
+def test_a_frame_of_another_format_is_read_as_what_it_is_and_named(tmp_path: Path) -> None:
+    """A JPEG named like a frame of an EXR shot: read by the JPEG readers (its XMP says AI),
+    and the sequence says which frame is not EXR."""
+    from fixtures.factory import xmp_only_ai_jpeg
+
+    folder = tmp_path / "delivery" / "sh050"
+    for n in range(1001, 1006):
+        if n == 1003:
+            xmp_only_ai_jpeg(folder / f"sh050.{n}.exr")
+        else:
+            exr_frame(folder / f"sh050.{n}.exr", seed=n, size=(32, 18))
+    (asset,) = scan(tmp_path / "delivery", tmp_path, "--no-fingerprints")["assets"]
+    assert asset["format"] == "EXR" and asset["sequence"]["ai_frames"] == [1003]
+    assert "in frame 1003;" in asset["reasons"][0]["detail"]
+    odd = next(p for p in asset["problems"] if p["source"] == "sequence")
+    assert odd["message"] == "not EXR like the others: frame 1003"

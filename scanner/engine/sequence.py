@@ -75,7 +75,7 @@ class SequenceBuilder:
         self.merged = Merged()
         self.checksums = ChecksumTally()
         self.digest = hashlib.sha256()
-        self.first: MediaFile | None = None
+        self.first: MediaFile | None = None  # the first frame of a known format (else the first)
         self.format_odd = FrameSet()
         self.ai_frames = FrameSet()
         self.ai_counts = {"generated": 0, "composite": 0}
@@ -92,8 +92,8 @@ class SequenceBuilder:
         number = media.frame.number if media.frame else len(self.frames)
         self.frames.append(SequenceFrame(number, analysis.size, analysis.sha256))
         self.digest.update(f"{analysis.sha256}  {media.rel.rsplit('/', 1)[-1]}\n".encode())
-        if self.first is None:
-            self.first = media
+        if self.first is None or self.first.format == UNKNOWN_FORMAT:
+            self.first = media  # an unreadable frame does not set the sequence's format
         elif media.format not in (self.first.format, UNKNOWN_FORMAT):
             self.format_odd.add(number)
         merged = self.merged
@@ -197,7 +197,7 @@ class SequenceBuilder:
             problems.append(
                 Problem(
                     "sequence",
-                    f"not {first.format} like the first frame: {self.format_odd.text(total)}",
+                    f"not {first.format} like the others: {self.format_odd.text(total)}",
                 )  # fmt: skip
             )
         notes = merged.note_list(total)
