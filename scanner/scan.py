@@ -160,7 +160,7 @@ def _scan_into(
             for analysis in delivery.assets(analyses):
                 _judge_into(spool, matched, analysis, config, index, approvals_by_id)
                 if progress is not None:
-                    done = len(spool) + len(delivery.skipped)  # skipped: walked, so done
+                    done = len(spool) + delivery.skipped_count  # skipped: walked, so done
                     progress(done, max(total, done), analysis.path)
     # The walk yields skipped paths in report order too, but a folder it could not list comes
     # where its contents would ("a/" sorts after "a-b"): sort them by the path they show.

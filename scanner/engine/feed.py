@@ -53,6 +53,7 @@ class DeliveryFeed:
         self._fingerprints = fingerprints
         self._skipped: list[Skipped] = []
         self._unlisted: dict[tuple[str, str], int] = {}  # (folder, reason) -> how many
+        self._skipped_seen = 0
         self.manifests: list[ChecksumManifest] = []
         self._handed: deque[MediaFile] = deque()  # to the runner, in order, results to come
         self._front: deque[MediaFile] = deque()  # sampled frames, before anything else
@@ -93,6 +94,11 @@ class DeliveryFeed:
         ]
         return self._skipped + counted
 
+    @property
+    def skipped_count(self) -> int:
+        """How many paths the walk skipped so far, listed or counted (for progress)."""
+        return self._skipped_seen
+
     def _aside(self, item: WalkItem) -> None:
         if isinstance(item, Skipped):
             self._skip(item)
@@ -107,6 +113,7 @@ class DeliveryFeed:
             self._choose_samples(item.rel, sequence)
 
     def _skip(self, item: Skipped) -> None:
+        self._skipped_seen += 1
         if not item.reason.startswith(COMPACTED):
             self._skipped.append(item)
             return
@@ -116,6 +123,7 @@ class DeliveryFeed:
         self._unlisted[key] = seen
         if seen <= MAX_LISTED_SKIPPED:
             self._skipped.append(item)
+
 
     def assets(self, results: Iterable[AssetAnalysis]) -> Iterator[AssetAnalysis]:
         """Each asset's analysis, in walk order: files as they are, sequences assembled."""
