@@ -124,7 +124,6 @@ class DeliveryFeed:
         if seen <= MAX_LISTED_SKIPPED:
             self._skipped.append(item)
 
-
     def assets(self, results: Iterable[AssetAnalysis]) -> Iterator[AssetAnalysis]:
         """Each asset's analysis, in walk order: files as they are, sequences assembled."""
         waiting: deque[AssetAnalysis | _Sequence] = deque()
