@@ -16,11 +16,17 @@ SOURCES := scanner tests fixtures bench docs
 # Raise it when coverage rises; a drop below it means dead tests or untested code.
 COVERAGE_FLOOR := 91
 
+# ascmhl (the ASC's reference MHL tool) makes the checksum-manifest test fixtures. It pins
+# click ~= 8.1, older than provscan's, so it lives in a venv of its own, never in provscan's.
+TOOLS  := .venv-tools
+
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "provscan needs Python 3.11 or newer (PyAV 18, NumPy and SciPy do); $(PYTHON) is " + sys.version.split()[0] + ": run make PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet 'ascmhl==1.2'
 	touch $(STAMP)
 
 # SOURCE_DATE_EPOCH fixes the reports' scan time (2026-11-01T00:00:00Z, the --as-of date), so
@@ -67,4 +73,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.*
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache .coverage .coverage.*

@@ -4,8 +4,9 @@ walk -> extract (Evidence, C2paReport) -> rules (Signal) -> assess (Assessment)
 -> fingerprint (FrameHash) -> AssetAnalysis -> policy (Finding) -> AssetResult -> ScanResult
 -> report.
 
-Nothing here imports anything of ours. Every string in these values that came from a media
-file is untrusted: reports must escape it.
+Nothing here imports anything of ours but its two companions, `scanner.model_delivery` (frame
+sequences, checksum manifests) and `scanner.model_timeline` (the cut), whose values it uses.
+Every string in these values that came from a media file is untrusted: reports must escape it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from scanner.model_delivery import ChecksumCheck, ChecksumManifest, Digest, FrameSequence
 from scanner.model_timeline import CutUse, PackageReport, TimelineReport
 
 # Evidence sources (contract: they appear in the JSON report).
@@ -173,6 +175,9 @@ class FrameHash:
     # Stills only: pHashes of a 4x4 grid of tiles (16 hex digits each, "-" x 16 for a flat
     # tile), to tell which part of a picture changed (archival verification).
     tiles: str = ""
+    # Frame sequences only: the frame number of the sampled frame (its `timecode` is seconds
+    # from the sequence's first frame, at the sequence's rate).
+    frame: int | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,9 @@ class AssetAnalysis:
     truncated: tuple[str, ...] = ()
     # MXF only: SHA-1 of the same bytes as sha256, base64 (what an IMF packing list records).
     sha1: str = ""
+    sequence: FrameSequence | None = None  # a frame sequence: its frames, range, gaps
+    digests: tuple[Digest, ...] = ()  # besides sha256, for checksum manifests (not reported)
+    checksums: ChecksumCheck | None = None  # checked against the delivery's ASC MHL
 
     @property
     def unreadable(self) -> bool:
@@ -295,6 +303,9 @@ class AssetResult:
 # Start of a Skipped reason for a folder that could not be listed: its contents are unknown,
 # so the gate counts it as unreadable (exit 3) and the summary names it.
 UNREADABLE_FOLDER = "unreadable folder"
+# Start of a Skipped reason for a file a checksum manifest of the delivery lists but the
+# delivery does not hold: counted like an unreadable folder (exit 3).
+MISSING_FROM_DELIVERY = "missing from the delivery"
 
 
 @dataclass(frozen=True)
@@ -364,6 +375,7 @@ class ScanResult:
     waivers: str = ""  # the waiver file, "" when none was given
     unused_waivers: tuple[Waiver, ...] = ()  # in force, but matched no reason of any asset
     expired_waivers: tuple[Waiver, ...] = ()  # expired before the scan date: never applied
+    manifests: tuple[ChecksumManifest, ...] = ()  # the delivery's own checksum manifests
 
     def close(self) -> None:
         """Free what holds the assets (a live scan's spool file); nothing to do for a tuple."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,12 +17,14 @@ from scanner import __version__
 from scanner.approvals import ApprovalIndex, Register, match_asset
 from scanner.approvals.path_check import PathTally, delivery_name
 from scanner.common.globset import DEFAULT_MATCH_SECONDS, Deadline
-from scanner.discover.media import MediaFile
-from scanner.discover.walk import count_items, walk, walk_one
+from scanner.discover.exclude import Exclusions
+from scanner.discover.walk import count_items, walk
+from scanner.discover.walk_one import walk_one
 from scanner.engine.analyse import AnalyseOptions, analyse
 from scanner.engine.backend import Backend
 from scanner.engine.bounds import Limits
 from scanner.engine.cache import opened as cache_opened
+from scanner.engine.feed import DeliveryFeed
 from scanner.engine.runner import KnownMedia, run_analyses
 from scanner.errors import ConfigError, GlobTimeBound
 from scanner.extract.formats import limit_reached
@@ -31,13 +33,13 @@ from scanner.fingerprint.archive import verify_archival
 from scanner.fingerprint.library import KnownAiHit, Library, hits_as_evidence, match_known_ai
 from scanner.fingerprint.references import References, reference_hits
 from scanner.model import (
+    MISSING_FROM_DELIVERY,
     UNREADABLE_FOLDER,
     Approval,
     AssetAnalysis,
     AssetResult,
     Problem,
     ScanResult,
-    Skipped,
     ToolInfo,
     TrustListInfo,
 )
@@ -88,6 +90,14 @@ class ScanConfig:
     # report byte for byte (the CLI takes it from SOURCE_DATE_EPOCH).
     scanned_at: datetime | None = None
     waivers: WaiverFile | None = None  # reviewers' decisions on review/error findings
+    sequences: bool = True  # a folder's frames as one asset (False: --no-sequences)
+    exclude: tuple[str, ...] = ()  # --exclude globs (the policy's own `exclude` adds to them)
+
+    @property
+    def exclusions(self) -> Exclusions:
+        patterns = [(p, "--exclude") for p in self.exclude]
+        patterns += [(p, "the policy's exclude") for p in self.policy.exclude]
+        return Exclusions.of(patterns)
 
 
 def tool_info(cluster: str = "") -> ToolInfo:
@@ -105,23 +115,6 @@ def analyse_options(config: ScanConfig) -> AnalyseOptions:
         extract=ExtractOptions(trust_anchors_pem=config.trust_anchors_pem),
         fingerprints=config.fingerprints,
     )
-
-
-class Delivery:
-    """A walk in progress. `medias`: the media files in report order (by path), an iterator (no
-    list of the whole delivery is held); `skipped` fills in as `medias` is consumed (skipped
-    paths are few, and reports list them after the assets)."""
-
-    def __init__(self, items: Iterable[MediaFile | Skipped]) -> None:
-        self.skipped: list[Skipped] = []
-        self.medias: Iterator[MediaFile] = self._sort_out(items)
-
-    def _sort_out(self, items: Iterable[MediaFile | Skipped]) -> Iterator[MediaFile]:
-        for item in items:
-            if isinstance(item, MediaFile):
-                yield item
-            else:
-                self.skipped.append(item)
 
 
 def scan_delivery(
@@ -167,10 +160,13 @@ def _scan_into(
     progress: ProgressCallback | None,
     only: Path | None,
 ) -> ScanResult:
+    exclusions = config.exclusions
     cut = prepare_cut(
         root,
         config.timelines,
         follow_links=config.follow_links,
+        sequences=config.sequences,
+        exclusions=exclusions,
         jobs=config.jobs,
         limits=config.limits,
     )
@@ -184,7 +180,16 @@ def _scan_into(
     # first (no file is opened or stat'ed; 5,000 stills in 5 folders: a few milliseconds).
     total = 0
     if progress is not None:
-        total = 1 if only is not None else count_items(root, follow_links=config.follow_links)
+        total = (
+            1
+            if only is not None
+            else count_items(
+                root,
+                follow_links=config.follow_links,
+                sequences=config.sequences,
+                exclusions=exclusions,
+            )
+        )
     approvals = config.register.approvals if config.register else ()
     index = config.register.index if config.register else ApprovalIndex.of(())
     approvals_by_id = {a.request_id: a for a in approvals}
@@ -198,11 +203,18 @@ def _scan_into(
         items = (
             walk_one(root, only, follow_links=config.follow_links, known=known)
             if only is not None
-            else walk(root, follow_links=config.follow_links, known=known)
+            else walk(
+                root,
+                follow_links=config.follow_links,
+                known=known,
+                sequences=config.sequences,
+                exclusions=exclusions,
+                manifests=True,
+            )
         )
-        delivery = Delivery(items)
+        delivery = DeliveryFeed(items, fingerprints=config.fingerprints)
         analyses = run_analyses(
-            delivery.medias,
+            delivery.media(),
             options,
             jobs=config.jobs,
             cache=cache,
@@ -213,10 +225,10 @@ def _scan_into(
         # closing(): the runner's pool stops and its last results are stored before the cache
         # closes, also when judging an asset raises
         with closing(analyses):
-            for analysis in analyses:
+            for analysis in delivery.assets(analyses):
                 _judge_into(spool, matched, analysis, config, index, approvals_by_id, extras)
                 if progress is not None:
-                    done = len(spool) + len(delivery.skipped)  # skipped: walked, so done
+                    done = len(spool) + delivery.skipped_count  # skipped: walked, so done
                     progress(done, max(total, done), analysis.path)
     # The walk yields skipped paths in report order too, but a folder it could not list comes
     # where its contents would ("a/" sorts after "a-b"): sort them by the path they show.
@@ -241,6 +253,7 @@ def _scan_into(
         waivers=waivers.file if waivers else "",
         unused_waivers=waivers.unused if waivers else (),
         expired_waivers=waivers.expired if waivers else (),
+        manifests=tuple(delivery.manifests),
     )
 
 
@@ -313,11 +326,13 @@ def _judge_into(
 
 
 def gate(result: ScanResult, *, strict: bool = False) -> int:
-    """The exit code (DESIGN): a folder that could not be listed counts as unreadable assets,
-    a scan that found no media at all is incomplete, never a pass, and the cut adds its own
-    statuses (a timeline not wholly read, media it lacks)."""
+    """The exit code (DESIGN): a folder that could not be listed, or a file the delivery's
+    checksum manifest lists but the delivery lacks, counts as unreadable assets; a scan that
+    found no media at all is incomplete, never a pass; and the cut adds its own statuses (a
+    timeline not wholly read, media it lacks)."""
     counts = tally(result.assets)
-    unreadable = sum(s.reason.startswith(UNREADABLE_FOLDER) for s in result.skipped)
+    unread = (UNREADABLE_FOLDER, MISSING_FROM_DELIVERY)
+    unreadable = sum(s.reason.startswith(unread) for s in result.skipped)
     return gate_code(
         counts.by_status,
         assets=counts.assets,
@@ -331,19 +346,32 @@ def _with_library_matches(
     analysis: AssetAnalysis, config: ScanConfig
 ) -> tuple[AssetAnalysis, tuple[KnownAiHit, ...]]:
     """Add known-AI fingerprint hits as evidence and signals, and re-assess; the hits too
-    (a hit inside a video is placed on the cut's record timecode)."""
+    (a hit inside a video is placed on the cut's record timecode). A sequence's sampled
+    frames are matched as a video's (the frame numbers named), and the frames that match join
+    its AI frames."""
     if config.known_ai is None or not analysis.fingerprints:
         return analysis, ()
-    hits = match_known_ai(analysis.fingerprints, config.known_ai, kind=analysis.kind)
+    sequence = analysis.sequence
+    kind = "video" if sequence is not None else analysis.kind
+    hits = match_known_ai(analysis.fingerprints, config.known_ai, kind=kind)
     if not hits:
         return analysis, ()
     evidence, signals = hits_as_evidence(hits)
     all_signals = analysis.assessment.signals + tuple(signals)
+    assessment = assess(all_signals, analysis.c2pa)
+    if sequence is not None:
+        found = {h.frame for h in hits if h.frame is not None}
+        frames = tuple(sorted(set(sequence.ai_frames) | found))
+        sequence = dataclasses.replace(sequence, ai_frames=frames)
+        # assess() sees every frame's signals at once: the frames' own verdict stands, and the
+        # matches add theirs (most sampled frames match: generated; some: cut into the shot)
+        matched = "generated" if any(h.meaning == "ai-generated" for h in hits) else "composite"
+        ai = min(analysis.assessment.ai, matched, key=("generated", "composite", "none").index)
+        assessment = dataclasses.replace(assessment, ai=ai)
     return dataclasses.replace(
-        analysis,
-        evidence=analysis.evidence + tuple(evidence),
-        assessment=assess(all_signals, analysis.c2pa),
-    ), hits
+        analysis, evidence=analysis.evidence + tuple(evidence), assessment=assessment,
+        sequence=sequence,
+    ), hits  # fmt: skip
 
 
 def _reference_hits(analysis: AssetAnalysis, config: ScanConfig) -> dict[str, str]:

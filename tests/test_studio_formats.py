@@ -103,9 +103,22 @@ def test_exr_frames_cut_short_or_with_a_broken_offset_table_are_errors(tmp_path:
 
 def test_exr_missing_required_attribute_is_an_error(tmp_path: Path) -> None:
     data = studio.exr_bytes(PICTURE)
+    path = tmp_path / "nochannels.exr"
+    path.write_bytes(studio.patch_bytes(data, b"channels\x00chlist", b"channelX\x00chlist"))
+    assert any("channels is missing" in m for m in fatal(run(exr, path)))
+
+
+def test_exr_without_the_attributes_the_library_defaults_is_read(tmp_path: Path) -> None:
+    """FFmpeg's EXR encoder writes no pixelAspectRatio; OpenEXR reads such a file with its
+    default header's value, so provscan does too (the library is the oracle)."""
+    import OpenEXR
+
+    data = studio.exr_bytes(PICTURE)
     path = tmp_path / "noscreen.exr"
     path.write_bytes(studio.patch_bytes(data, b"screenWindowWidth\x00", b"screenWindowWidtX\x00"))
-    assert any("screenWindowWidth is missing" in m for m in fatal(run(exr, path)))
+    with OpenEXR.File(str(path)) as opened:
+        assert opened.channels()
+    assert not fatal(run(exr, path))
 
 
 def test_exr_pixels_hash_like_the_picture_they_came_from(tmp_path: Path) -> None:

@@ -7,6 +7,11 @@ An approval covers an asset when ANY of its identifiers matches:
   reference      a perceptual-hash hit on one of its reference images (computed by the
                  fingerprint module and passed in as `reference_hits`)
   path           a glob on the delivery-relative path
+A frame sequence (`AssetAnalysis.sequence`) is matched by sha256 when the approval lists the
+sequence's sha256 (the digest of its frame list) or the sha256 of every frame that carries an
+AI signal, and by path when a glob matches the sequence's path (`shot.[1001-1048].exr`) or the
+path of every frame that carries an AI signal: an approval that names exactly the AI frames
+covers them wherever they were cut in, and one that names some of them covers nothing.
 An approval with no identifier at all but with `tools` is a blanket approval for those tools:
 it covers every asset whose generator it names (`tool`). Otherwise `tools` does not decide
 whether an approval matches, only whether the match is good (policy: `tool-not-approved`).
@@ -23,7 +28,7 @@ asset is only compared with the approvals that can cover it: build it once per r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from scanner.approvals.tools import tools_covered
@@ -108,13 +113,19 @@ def match_asset(
     path_hits: dict[int, list[GlobHit[int]]] = {}
     for hit in index.paths.matching(analysis.path, deadline):
         path_hits.setdefault(hit.value, []).append(hit)  # in the order of the approval's paths
+    frames = _ai_frames(analysis, index, deadline)
+    for position, hits in frames.paths.items():
+        path_hits.setdefault(position, hits)
     manifest_ids = _manifest_ids(analysis)
     generators = ai_generators(analysis)
     ranked: list[tuple[tuple[int, int, int], ApprovalMatch]] = []
-    for position in index.candidates(analysis.sha256, manifest_ids, reference_hits, path_hits):
+    candidates = index.candidates(analysis.sha256, manifest_ids, reference_hits, path_hits)
+    for position in sorted({*candidates, *frames.sha256}):
         approval = index.approvals[position]
         globs = path_hits.get(position, [])
         found = _best_match(approval, analysis, manifest_ids, generators, reference_hits, globs)
+        if position in frames.sha256 and (found is None or found[0].matched_by != "sha256"):
+            found = ApprovalMatch(approval.request_id, "sha256", frames.detail), 0
         if found is not None:
             match, narrowness = found
             key = (-SPECIFICITY[match.matched_by], -narrowness, approval.row)
@@ -148,6 +159,42 @@ def _best_match(
         if covered:
             return ApprovalMatch(rid, "tool", covered[0]), 0
     return None
+
+
+@dataclass(frozen=True)
+class _FrameCover:
+    """Approvals covering every AI frame of a sequence: by frame sha256, by frame path glob."""
+
+    sha256: frozenset[int] = frozenset()
+    paths: Mapping[int, list[GlobHit[int]]] = field(default_factory=dict)
+    detail: str = ""
+
+
+def _ai_frames(
+    analysis: AssetAnalysis, index: ApprovalIndex, deadline: Deadline | None
+) -> _FrameCover:
+    sequence = analysis.sequence
+    if sequence is None or not sequence.ai_frames:
+        return _FrameCover()
+    wanted = set(sequence.ai_frames)
+    frames = [f for f in sequence.frames if f.number in wanted]
+    if not frames:
+        return _FrameCover()
+    by_sha: set[int] | None = None
+    by_path: dict[int, list[GlobHit[int]]] | None = None
+    for frame in frames:
+        listing = set(index.by_sha256.get(frame.sha256.lower(), ()))
+        by_sha = listing if by_sha is None else by_sha & listing
+        if by_path is None or by_path:
+            found: dict[int, list[GlobHit[int]]] = {}
+            for hit in index.paths.matching(sequence.frame_path(frame.number), deadline):
+                found.setdefault(hit.value, []).append(hit)
+            by_path = found if by_path is None else {p: by_path[p] for p in by_path if p in found}
+        if not by_sha and not by_path:
+            return _FrameCover()
+    shown = ", ".join(str(f.number) for f in frames[:5]) + (", …" if len(frames) > 5 else "")
+    detail = f"the sha256 of every AI frame ({shown})"
+    return _FrameCover(frozenset(by_sha or ()), MappingProxyType(by_path or {}), detail)
 
 
 def has_identifiers(approval: Approval) -> bool:

@@ -170,6 +170,8 @@ def _with_references(
         timelines=timelines,
         scanned_at=scanned_at_from_environment(),
         waivers=rules.waivers,
+        sequences=not options["no_sequences"],
+        exclude=_exclude_globs(options["exclude"]),
     )
 
 
@@ -189,6 +191,20 @@ def scanned_at_from_environment() -> datetime | None:
         raise ConfigError(
             f"{SOURCE_DATE_EPOCH}={raw!r}: give whole seconds since 1970-01-01 UTC"
         ) from exc
+
+
+def _exclude_globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """--exclude globs, cleaned (`dir/` is `dir/**`); a bad one is a usage error (exit 2)."""
+    from scanner.common import pathglob
+
+    cleaned = []
+    for raw in patterns:
+        pattern = pathglob.clean(raw)
+        problem = pathglob.problem_with(pattern)
+        if problem:
+            raise ConfigError(f"--exclude {raw!r}: {problem}")
+        cleaned.append(pattern)
+    return tuple(cleaned)
 
 
 def _limits(time_bound: float | None, memory_bound: int | None) -> Limits | None:

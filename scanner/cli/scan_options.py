@@ -36,6 +36,19 @@ delivery_options = _stack(
     click.option(
         "--follow-links", is_flag=True, help="Follow symlinks (never outside the delivery)."
     ),
+    click.option(
+        "--exclude",
+        "exclude",
+        multiple=True,
+        metavar="GLOB",
+        help="Leave out paths matching GLOB (relative to the delivery; 'dir/' for a folder); "
+        "repeatable. Listed as skipped.",
+    ),
+    click.option(
+        "--no-sequences",
+        is_flag=True,
+        help="List a sequence's frames one by one instead of as one asset.",
+    ),
 )
 
 rules_options = _stack(

@@ -7,6 +7,7 @@ appended for folders, so a folder's contents come right where "name/" sorts: `a-
 `a.b/x.jpg`, `a/x.jpg` ("-" < "." < "/"). A link followed with `follow_links` sorts as what it
 resolves to. Equal displayed names (a literal `\\x80` and an undecodable byte) keep the order of
 the real names. Only the names of the folders being walked are held, never the whole tree.
+A sequence's frames (`scanner.discover.sequences`) come where the sequence's path sorts.
 
 Policy (each choice is on purpose):
 - Type comes from the bytes (`scanner.discover.sniff`), never from the extension. Only when
@@ -34,6 +35,9 @@ Policy (each choice is on purpose):
   skipped, naming its asset, rather than as "not media". A file whose bytes are no known type
   but which has a sidecar is an asset (format FILE, kind document): its credentials are read.
   A sidecar bound to no asset is sniffed like any file (a manifest store is an asset).
+- OS droppings (`scanner.discover.exclude`) whose bytes are not media are skipped as OS
+  files; the gatekeeper's exclude globs skip paths (a folder whole, a sequence at once).
+- The delivery's checksum manifests are read where they lie (`scanner.discover.checksums`).
 - Nothing is written and files are opened read-only, without following a final symlink and
   without blocking (a file swapped for a FIFO after `lstat` cannot hang the scan).
 """
@@ -47,11 +51,18 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from scanner.discover.media import MediaFile
+from scanner.discover.checksums import MANIFEST_FILE, ChecksumScope, is_manifest_name
+from scanner.discover.exclude import Exclusions, dropping_reason
+from scanner.discover.listing import list_folder, lstat_deep
+from scanner.discover.media import FrameOf, MediaFile
+from scanner.discover.mhl import HISTORY_FOLDER
+from scanner.discover.names import display_name
 from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.sequences import SequenceEnd, SequencePlan, SequenceStart, plan_folder
 from scanner.discover.sidecars import Pairing, pair_sidecars
 from scanner.discover.sniff import DOCUMENTS, HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
 from scanner.model import UNREADABLE_FOLDER, Skipped
+from scanner.model_delivery import ChecksumManifest
 
 # Extensions that make an empty or unrecognised file an asset (an error finding) rather than
 # a skipped non-media file. Lower case, without the dot.
@@ -78,81 +89,160 @@ SKIP_SIDECAR = "C2PA sidecar of"  # + " <asset>: read with it, reported on it"
 
 
 KnownHook = Callable[[Path, str, os.stat_result], "MediaFile | None"]
+WalkItem = MediaFile | Skipped | SequenceStart | SequenceEnd | ChecksumManifest
 
 
 def walk(
-    root: Path, *, follow_links: bool = False, known: KnownHook | None = None
-) -> Iterator[MediaFile | Skipped]:
+    root: Path,
+    *,
+    follow_links: bool = False,
+    known: KnownHook | None = None,
+    sequences: bool = False,
+    exclusions: Exclusions | None = None,
+    manifests: bool = False,
+) -> Iterator[WalkItem]:
     """Every file under `root`: a MediaFile to analyse or a Skipped with the reason, in the
     order of their `rel` (MediaFile.rel, Skipped.path).
 
     `known(path, rel, stat)` may return the MediaFile of a file whose type is already known
-    (the incremental cache), so its first bytes are not read to sniff it.
+    (the incremental cache), so its first bytes are not read to sniff it. With `sequences`, a
+    folder's frames (`scanner.discover.sequences`) come between a SequenceStart and a
+    SequenceEnd, where the sequence's path sorts. `exclusions` leave paths out (as Skipped).
+    With `manifests`, the delivery's checksum manifests are read where they lie, each file
+    they cover carries what they list (`MediaFile.listed`), files they list that are not there
+    come as Skipped (MISSING_FROM_DELIVERY), and each manifest's summary follows its folder.
     """
-    return _walk(root, follow_links, known, count_only=False)
+    walker = Walker(follow_links, known, False, sequences, exclusions, manifests)
+    return walker.walk(root)
 
 
-def count_items(root: Path, *, follow_links: bool = False) -> int:
-    """How many items `walk` will yield for this tree (if it does not change meanwhile), found
-    without reading or stat'ing files: one listing per folder (for a progress total)."""
-    return sum(1 for _ in _walk(root, follow_links, None, count_only=True))
+def count_items(
+    root: Path,
+    *,
+    follow_links: bool = False,
+    sequences: bool = False,
+    exclusions: Exclusions | None = None,
+) -> int:
+    """How many items `walk` will yield for this tree (a sequence counts once; if the tree does
+    not change meanwhile), found without reading or stat'ing files: one listing per folder (for
+    a progress total)."""
+    walker = Walker(follow_links, None, True, sequences, exclusions, False)
+    return sum(1 for _ in walker.walk(root))
 
 
-def list_paths(root: Path, *, follow_links: bool = False) -> Iterator[str]:
-    """The `rel` of every file `walk` would reach, from folder listings alone (no file is
-    opened, sniffed or stat'ed): for timelines to find assets by name before the scan."""
-    for item in _walk(root, follow_links, None, count_only=True):
+def list_paths(
+    root: Path,
+    *,
+    follow_links: bool = False,
+    sequences: bool = False,
+    exclusions: Exclusions | None = None,
+) -> Iterator[str]:
+    """The path of every asset `walk` would reach (a sequence's as `name.[1001-1048].exr`),
+    from folder listings alone (no file is opened, sniffed or stat'ed): for timelines to find
+    assets by name before the scan."""
+    walker = Walker(follow_links, None, True, sequences, exclusions, False)
+    for item in walker.walk(root):
         if isinstance(item, Skipped) and item.reason == COUNTED and item.path:
             yield item.path
-
-
-def _walk(
-    root: Path, follow_links: bool, known: KnownHook | None, *, count_only: bool
-) -> Iterator[MediaFile | Skipped]:
-    root = Path(os.path.abspath(root))
-    real_root = Path(os.path.realpath(root))
-    try:
-        top = os.stat(root)
-    except OSError as exc:
-        yield Skipped(".", f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
-        return
-    walker = _Walker(real_root, follow_links, known, count_only)
-    yield from walker.folder(root, (), ((top.st_dev, top.st_ino),))
 
 
 COUNTED = "counted, not walked"  # the reason count_items' walk gives each file
 
 
-class _Walker:
+class Walker:
+    """One walk of a delivery (see the module's policy); `walk_one` reuses its `entry`."""
+
     def __init__(
-        self, real_root: Path, follow_links: bool, known: KnownHook | None, count_only: bool
+        self,
+        follow_links: bool,
+        known: KnownHook | None,
+        count_only: bool,
+        sequences: bool,
+        exclusions: Exclusions | None,
+        manifests: bool,
     ) -> None:
-        self.real_root = real_root
         self.follow_links = follow_links
         self.known = known
         self.count_only = count_only
+        self.sequences = sequences
+        self.exclusions = exclusions or Exclusions()
+        self.checksums = ChecksumScope() if manifests else None
+        self.real_root = Path()
         # Folders entered through a link, each at most once: a linked folder is scanned under
         # the link's name too (its path decides policy), but links cannot multiply the work.
         self.linked: set[tuple[int, int]] = set()
 
+    def walk(self, root: Path) -> Iterator[WalkItem]:
+        root = Path(os.path.abspath(root))
+        self.real_root = Path(os.path.realpath(root))
+        try:
+            top = os.stat(root)
+        except OSError as exc:
+            yield Skipped(".", f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
+            return
+        yield from self.folder(root, (), ((top.st_dev, top.st_ino),))
+
     def folder(
         self, folder: Path, parts: tuple[str, ...], ancestors: tuple[tuple[int, int], ...]
-    ) -> Iterator[MediaFile | Skipped]:
+    ) -> Iterator[WalkItem]:
+        rel = rel_path(parts)
         try:
-            names, folders = _list_folder(folder, self.follow_links)
+            names, folders = list_folder(folder, self.follow_links)
         except OSError as exc:
-            where = _rel(parts) or "."
-            yield Skipped(where, f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
+            self._not_entered(parts)
+            yield Skipped(rel or ".", f"{UNREADABLE_FOLDER}: {_why(exc)}; contents not scanned")
             return
-        names.sort(key=lambda name: _order_key(name, name in folders))
+        if self.checksums is not None:
+            yield from self.checksums.enter(folder, parts, rel, names, folders)
+
+        def excluded(name: str, is_folder: bool) -> str:
+            if not self.exclusions:
+                return ""
+            return self.exclusions.reason(rel_path((*parts, name)), folder=is_folder)
+
         pairing = Pairing() if self.count_only else pair_sidecars(names, folders)
-        for name in names:
-            if self.count_only and name not in folders:
-                yield Skipped(
-                    _rel((*parts, name)), COUNTED
-                )  # one item, whatever it turns out to be
-                continue
-            yield from self.entry(folder / name, (*parts, name), ancestors, pairing)
+        for entry in plan_folder(names, folders, excluded, sequences=self.sequences):
+            if entry.sequence is not None:
+                shown = display_name(entry.sequence.pattern_name())
+                where = f"{rel}/{shown}" if rel else shown
+                if entry.skipped:
+                    yield Skipped(where, entry.skipped)
+                elif self.count_only:
+                    yield Skipped(where, COUNTED)  # one item, however many frames
+                else:
+                    yield from self.sequence(folder, parts, where, entry.sequence, ancestors)
+            elif entry.skipped:
+                if entry.name in folders:
+                    self._not_entered((*parts, entry.name))
+                yield Skipped(rel_path((*parts, entry.name)), entry.skipped)
+            elif self.count_only and entry.name not in folders:
+                yield Skipped(rel_path((*parts, entry.name)), COUNTED)  # one item, whatever it is
+            else:
+                path, name_parts = folder / entry.name, (*parts, entry.name)
+                yield from self.entry(path, name_parts, ancestors, pairing)
+        if self.checksums is not None:
+            yield from self.checksums.leave(parts)
+
+    def sequence(
+        self,
+        folder: Path,
+        parts: tuple[str, ...],
+        where: str,
+        plan: SequencePlan,
+        ancestors: tuple[tuple[int, int], ...],
+    ) -> Iterator[WalkItem]:
+        yield SequenceStart(
+            where, rel_path(parts), display_name(plan.head), display_name(plan.tail), plan.padding,
+            plan.numbers,
+        )  # fmt: skip
+        handed = 0
+        for number, name in zip(plan.numbers, plan.names, strict=True):
+            for item in self.entry(folder / name, (*parts, name), ancestors):
+                if isinstance(item, MediaFile):
+                    item = dataclasses.replace(item, frame=FrameOf(where, number))
+                    handed += 1
+                yield item
+        yield SequenceEnd(where, handed)
 
     def entry(
         self,
@@ -160,36 +250,40 @@ class _Walker:
         rel_parts: tuple[str, ...],
         ancestors: tuple[tuple[int, int], ...],
         pairing: Pairing | None = None,
-    ) -> Iterator[MediaFile | Skipped]:
-        rel = _rel(rel_parts)
+    ) -> Iterator[WalkItem]:
+        rel = rel_path(rel_parts)
         listed = path
         try:
-            info = _lstat(path)
+            info = lstat_deep(path)
         except OSError as exc:
-            yield _unknown(path, rel, 0, exc)
+            yield self._listed(_unknown(path, rel, 0, exc), rel_parts)
             return
         via_link = stat.S_ISLNK(info.st_mode)
         if via_link:
             if not self.follow_links:
+                self._not_entered(rel_parts)
                 yield Skipped(rel, SKIP_SYMLINK)
                 return
-            target, reason = _resolve_inside(path, self.real_root)
+            target, reason = resolve_inside(path, self.real_root)
             if target is None:
+                self._not_entered(rel_parts)
                 yield Skipped(rel, reason)
                 return
             try:
                 info = os.stat(target)
             except OSError as exc:
-                yield _unknown(target, rel, 0, exc)
+                yield self._listed(_unknown(target, rel, 0, exc), rel_parts)
                 return
             path = target
         if stat.S_ISDIR(info.st_mode):
             key = (info.st_dev, info.st_ino)
             if key in ancestors:
+                self._not_entered(rel_parts)
                 yield Skipped(rel, SKIP_LINK_LOOP)
                 return
             if via_link:
                 if key in self.linked:
+                    self._not_entered(rel_parts)
                     yield Skipped(rel, SKIP_LINK_AGAIN)
                     return
                 self.linked.add(key)
@@ -203,91 +297,31 @@ class _Walker:
                 yield Skipped(rel, f"{SKIP_SIDECAR} {asset}: read with it, reported on it")
                 return
             cached = self.known(path, rel, info) if self.known else None
-            media = cached or _media_file(path, rel, info.st_size)
+            found = cached or _media_file(path, rel, info.st_size, in_history(rel_parts))
             sidecar = pairing.sidecar_of.get(name) if pairing is not None else None
-            yield (
-                _with_sidecar(media, path, rel, listed.parent / sidecar, rel_parts)
-                if sidecar
-                else media
-            )
+            if sidecar:
+                found = _with_sidecar(found, path, rel, listed.parent / sidecar, rel_parts)
+            yield self._listed(found, rel_parts) if isinstance(found, MediaFile) else found
         else:
             yield Skipped(rel, SKIP_SPECIAL)
 
+    def _listed(self, media: MediaFile, rel_parts: tuple[str, ...]) -> MediaFile:
+        """The media file with what the checksum manifests covering it list for it."""
+        if self.checksums is None:
+            return media
+        listed = self.checksums.listed(rel_parts[:-1], rel_parts[-1])
+        return dataclasses.replace(media, listed=listed) if listed is not None else media
 
-# Paths longer than PATH_MAX cannot be listed or stat'ed by name: reach them one folder at a
-# time through directory fds, so a deep file is still listed (as an asset the analysis reports
-# as unreadable, "File name too long") instead of its top folder standing in for it.
-_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def _open_folder_deep(folder: Path) -> int:
-    fd = os.open(folder.anchor or "/", _DIR_FLAGS)
-    try:
-        for part in folder.parts[1:]:
-            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
-            os.close(fd)
-            fd = child
-    except OSError:
-        os.close(fd)
-        raise
-    return fd
+    def _not_entered(self, rel_parts: tuple[str, ...]) -> None:
+        if self.checksums is not None:
+            self.checksums.skip(rel_parts)
 
 
-def _list_folder(folder: Path, follow_links: bool) -> tuple[list[str], set[str]]:
-    """The folder's entry names, and which of them are folders for the order (links that
-    `follow_links` would follow: by their target). From the listing's file types; only links
-    are stat'ed."""
-    fd = _open_folder(folder)
-    try:
-        names: list[str] = []
-        folders: set[str] = set()
-        with os.scandir(fd) as entries:
-            for entry in entries:
-                names.append(entry.name)
-                if _sorts_as_folder(entry, follow_links):
-                    folders.add(entry.name)
-        return names, folders
-    finally:
-        os.close(fd)
+def in_history(rel_parts: tuple[str, ...]) -> bool:
+    return len(rel_parts) >= 2 and rel_parts[-2] == HISTORY_FOLDER
 
 
-def _sorts_as_folder(entry: os.DirEntry[str], follow_links: bool) -> bool:
-    try:
-        if entry.is_symlink():
-            return follow_links and entry.is_dir(follow_symlinks=True)
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return False  # the walk reports it (an unreadable asset) where a file would be
-
-
-def _order_key(name: str, is_folder: bool) -> tuple[str, str]:
-    shown = display_name(name)
-    return (shown + "/" if is_folder else shown), name
-
-
-def _open_folder(folder: Path) -> int:
-    try:
-        return os.open(folder, _DIR_FLAGS)
-    except OSError as exc:
-        if exc.errno != errno.ENAMETOOLONG:
-            raise
-    return _open_folder_deep(folder)
-
-
-def _lstat(path: Path) -> os.stat_result:
-    try:
-        return os.lstat(path)
-    except OSError as exc:
-        if exc.errno != errno.ENAMETOOLONG:
-            raise
-    fd = _open_folder_deep(path.parent)
-    try:
-        return os.stat(path.name, dir_fd=fd, follow_symlinks=False)
-    finally:
-        os.close(fd)
-
-
-def _resolve_inside(link: Path, real_root: Path) -> tuple[Path | None, str]:
+def resolve_inside(link: Path, real_root: Path) -> tuple[Path | None, str]:
     """The link's final target when it exists and lies inside the delivery."""
     try:
         target = Path(os.path.realpath(link, strict=True))
@@ -300,7 +334,7 @@ def _resolve_inside(link: Path, real_root: Path) -> tuple[Path | None, str]:
     return target, ""
 
 
-def _media_file(path: Path, rel: str, size: int) -> MediaFile | Skipped:
+def _media_file(path: Path, rel: str, size: int, in_history: bool) -> MediaFile | Skipped:
     try:
         head, size = read_head(path)
     except OSError as exc:
@@ -308,6 +342,11 @@ def _media_file(path: Path, rel: str, size: int) -> MediaFile | Skipped:
     found = sniff(head)
     if found is not None:
         return MediaFile(path, rel, found.media_type, found.format, found.kind, size)
+    dropping = dropping_reason(path.name, head)
+    if dropping:
+        return Skipped(rel, dropping)
+    if is_manifest_name(path.name, in_history):
+        return Skipped(rel, MANIFEST_FILE)
     if _named_like_media(path.name):
         return MediaFile(path, rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", size)
     return Skipped(rel, SKIP_EMPTY if size == 0 else SKIP_NOT_MEDIA)
@@ -321,7 +360,7 @@ def _with_sidecar(
     if isinstance(media, Skipped):
         found = DOCUMENTS["FILE"]
         media = MediaFile(path, rel, found.media_type, found.format, found.kind, _size_of(path))
-    sidecar_rel = _rel((*rel_parts[:-1], sidecar.name))
+    sidecar_rel = rel_path((*rel_parts[:-1], sidecar.name))
     return dataclasses.replace(media, sidecar=str(sidecar), sidecar_rel=sidecar_rel)
 
 
@@ -349,54 +388,9 @@ def _named_like_media(name: str) -> bool:
     return bool(dot) and ext.lower() in MEDIA_EXTENSIONS
 
 
-def _rel(parts: tuple[str, ...]) -> str:
+def rel_path(parts: tuple[str, ...]) -> str:
     return "/".join(display_name(p) for p in parts)
-
-
-def display_name(name: str) -> str:
-    """A file name as JSON-safe text: undecodable bytes (surrogate escapes) become `\\xNN`."""
-    if name.isascii():
-        return name
-    out = []
-    for ch in name:
-        code = ord(ch)
-        out.append(f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else ch)
-    return "".join(out)
 
 
 def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
-
-
-def walk_one(
-    root: Path, file: Path, *, follow_links: bool = False, known: KnownHook | None = None
-) -> Iterator[MediaFile | Skipped]:
-    """One file of the delivery under `root`, as `walk` would yield it (`provscan scan FILE`):
-    its `rel` is its path from `root`, and a symlink, a special file or a non-media file is
-    skipped for the same reasons. ValueError when `file` is not under `root`."""
-    root = Path(os.path.abspath(root))
-    path = Path(os.path.abspath(file))  # not resolved: a link given as FILE is still a link
-    parts = path.relative_to(root).parts
-    if not parts:
-        raise ValueError(f"{file} is the delivery folder itself, not a file in it")
-    real_root = Path(os.path.realpath(root))
-    # The folders on the way are held to the walk's rule too: one that is a link is not
-    # entered unless followed, and never when it leads out of the delivery.
-    folder = root
-    for depth, part in enumerate(parts[:-1], 1):
-        folder = folder / part
-        try:
-            is_link = stat.S_ISLNK(_lstat(folder).st_mode)
-        except OSError:
-            break  # the file's own lstat below reports what is wrong
-        if not is_link:
-            continue
-        reason = SKIP_SYMLINK
-        if follow_links:
-            target, reason = _resolve_inside(folder, real_root)
-            if target is not None:
-                continue
-        yield Skipped(_rel(parts), f"its folder {_rel(parts[:depth])}/: {reason}")
-        return
-    walker = _Walker(real_root, follow_links, known, count_only=False)
-    yield from walker.entry(path, parts, ())

@@ -120,6 +120,8 @@ def approx_bytes(analysis: AssetAnalysis) -> int:
     """About how much memory one analysis holds (its strings dominate): for bounding how many
     finished results a process keeps waiting."""
     size = 1024 + len(analysis.thumbnail) + 64 * len(analysis.fingerprints)
+    if analysis.sequence is not None:
+        size += 200 * len(analysis.sequence.frames)
     size += sum(len(e.field) + len(e.value) + 64 for e in analysis.evidence)
     signals = analysis.assessment.signals
     size += sum(len(s.field) + len(s.value) + len(s.description) + 96 for s in signals)

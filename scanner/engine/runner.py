@@ -4,16 +4,21 @@ Results come out in the order the files went in, whatever the scheduling, and no
 `window` files are in flight (looked up, queued, running or finished but waiting for an
 earlier one), so memory stays flat however many files the delivery holds. A cache hit costs a
 `stat` and a query; only misses reach the workers (see `scanner.engine.workers` for the bounds).
+
+A sequence frame's own pass (`FrameOf.sampled` False) is cached under its own scope (role
+"frame": no fingerprint, a byte profile), a sampled frame under the plain one (it is the same
+analysis a file of its own gets). A cached result without a digest the file's checksum
+manifests now ask for is a miss. The input may say "nothing yet" (NOT_YET: the sequence feed
+waits for results before it knows which frames to sample); the runner then goes on with what
+it holds and asks again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +27,21 @@ from scanner.discover.sniff import UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
 from scanner.discover.walk import read_head
 from scanner.engine.backend import Backend, Pool
 from scanner.engine.bounds import Limits, failed_analysis
-from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, Unusable, result_scope
+from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, Unusable
+from scanner.engine.digests import PROFILE
 from scanner.engine.report_caps import approx_bytes
+from scanner.engine.scopes import FRAME_ROLE, Scopes, role_of, scope_for
 from scanner.engine.workers import PoolStats, WorkerPool
 from scanner.model import AssetAnalysis
 
 Analyse = Callable[[MediaFile, Any], AssetAnalysis]
+
+
+class NotYet:
+    """The input has nothing to hand out now, but may later (see the module docstring)."""
+
+
+NOT_YET = NotYet()
 
 LOOKUP_BATCH = 64  # files stat'ed and looked up per cache round trip
 STORE_BATCH = 128  # results written per cache transaction
@@ -53,7 +67,7 @@ class RunStats:
 
 
 def run_analyses(
-    medias: Iterable[MediaFile],
+    medias: Iterable[MediaFile | NotYet],
     options: Any,
     *,
     jobs: int,
@@ -82,24 +96,24 @@ def run_analyses(
     window = window or max(MIN_WINDOW, WINDOW_PER_JOB * max(jobs, 1), 2 * ahead)
     if cache is not None:
         stats.cache = cache.stats
-    scope = scope_for(options, analyse) if cache is not None and cache.enabled else ""
+    scopes = Scopes(options, analyse) if cache is not None and cache.enabled else None
 
     pool: Pool[AssetAnalysis] | None = None
     entries: deque[_Entry] = deque()  # in input order
     unsent: deque[tuple[int, _Entry]] = deque()  # looked up, missed, not yet handed out
     waiting: dict[int, _Entry] = {}  # by input index, the ones a worker has
-    to_store: list[tuple[FileIdentity, AssetAnalysis]] = []
+    to_store: dict[str, list[tuple[FileIdentity, AssetAnalysis]]] = {}  # by scope
     held = Held()  # estimated bytes of the results in `entries` and `to_store`
-    source = iter(enumerate(medias))
-    exhausted = False
+    source = _Source(medias)
     try:
         while True:
-            while not exhausted and len(entries) < window:
-                batch = list(islice(source, min(LOOKUP_BATCH, window - len(entries))))
+            while not source.exhausted and len(entries) < window:
+                batch = source.take(min(LOOKUP_BATCH, window - len(entries)))
                 if not batch:
-                    exhausted = True
+                    if source.waiting and not entries:  # a bug in the input: it would spin
+                        raise RuntimeError("the input has nothing yet and nothing is in flight")
                     break
-                for index, entry in _look_up(batch, cache, scope):
+                for index, entry in _look_up(batch, cache, scopes):
                     entries.append(entry)
                     stats.files += 1
                     if entry.result is not None:
@@ -127,7 +141,7 @@ def run_analyses(
                 held.remove(head)
                 yield head
             if not entries:
-                if exhausted:
+                if source.exhausted:
                     break
                 continue
             if not waiting:
@@ -138,21 +152,54 @@ def run_analyses(
                 entry.result = analysis
                 held.add(analysis)
                 identity = entry.identity  # None: never cacheable (see _cacheable)
-                if cache is not None and identity is not None and _cacheable(entry, analysis):
-                    to_store.append((identity, analysis))
+                if scopes is not None and identity is not None and _cacheable(entry, analysis):
+                    to_store.setdefault(scopes.of(entry.media), []).append((identity, analysis))
                     held.storing += approx_bytes(analysis)
             stats.most_held_bytes = max(stats.most_held_bytes, held.bytes)
             if cache is not None and (
-                len(to_store) >= STORE_BATCH or held.storing >= MAX_HELD_BYTES // 4
+                sum(map(len, to_store.values())) >= STORE_BATCH
+                or held.storing >= MAX_HELD_BYTES // 4
             ):
-                cache.store(scope, to_store)
-                to_store = []
+                _store(cache, to_store)
                 held.storing = 0
     finally:
         if pool is not None:
             pool.close()
         if cache is not None:
-            cache.store(scope, to_store)
+            _store(cache, to_store)
+
+
+class _Source:
+    """The input, numbered, with "nothing yet" (NOT_YET) told apart from its end."""
+
+    def __init__(self, medias: Iterable[MediaFile | NotYet]) -> None:
+        self._items = iter(medias)
+        self._count = 0
+        self.exhausted = False
+        self.waiting = False  # the last take ended on NOT_YET
+
+    def take(self, most: int) -> list[tuple[int, MediaFile]]:
+        batch: list[tuple[int, MediaFile]] = []
+        self.waiting = False
+        while len(batch) < most:
+            item = next(self._items, None)
+            if item is None:
+                self.exhausted = True
+                break
+            if isinstance(item, NotYet):
+                self.waiting = True
+                break
+            batch.append((self._count, item))
+            self._count += 1
+        return batch
+
+
+def _store(
+    cache: ResultCache, to_store: dict[str, list[tuple[FileIdentity, AssetAnalysis]]]
+) -> None:
+    for scope, entries in to_store.items():
+        cache.store(scope, entries)
+    to_store.clear()
 
 
 @dataclass
@@ -182,23 +229,39 @@ class _Entry:
 
 
 def _look_up(
-    batch: list[tuple[int, MediaFile]], cache: ResultCache | None, scope: str
+    batch: list[tuple[int, MediaFile]], cache: ResultCache | None, scopes: Scopes | None
 ) -> list[tuple[int, _Entry]]:
     # An asset read with a C2PA sidecar depends on two files: never cached (no identity).
-    identities = [None if media.sidecar else FileIdentity.of(media.path) for _i, media in batch]
-    if cache is None:
-        found: list[AssetAnalysis | Unusable | None] = [None] * len(batch)
-    else:
-        keys = [(ident, media.rel) for ident, (_i, media) in zip(identities, batch, strict=True)]
-        found = cache.lookup(scope, keys)
+    identities = [None if media.sidecar else FileIdentity.of(media.path) for _index, media in batch]
+    found: list[AssetAnalysis | Unusable | None] = [None] * len(batch)
+    if cache is not None and scopes is not None:
+        by_scope: dict[str, list[int]] = {}
+        for position, (_index, media) in enumerate(batch):
+            by_scope.setdefault(scopes.of(media), []).append(position)
+        for scope, positions in by_scope.items():
+            keys = [(identities[p], batch[p][1].rel) for p in positions]
+            for position, hit in zip(positions, cache.lookup(scope, keys), strict=True):
+                found[position] = hit
+    elif cache is not None:
+        cache.stats.misses += len(batch)
     entries = []
     for (index, media), identity, hit in zip(batch, identities, found, strict=True):
         if isinstance(hit, Unusable):
             # the walk may have taken this file's type from the same row: sniff it again
             entries.append((index, _Entry(_sniffed_again(media), identity)))
+        elif hit is not None and not _has_digests(hit, media):
+            entries.append((index, _Entry(media, identity)))  # a manifest asks for more now
         else:
             entries.append((index, _Entry(media, identity, hit)))
     return entries
+
+
+def _has_digests(analysis: AssetAnalysis, media: MediaFile) -> bool:
+    """The cached analysis holds every digest this file needs now."""
+    wanted = set(media.listed.algorithms) if media.listed is not None else set()
+    if role_of(media) == FRAME_ROLE:
+        wanted.add(PROFILE)
+    return wanted <= {d.algorithm for d in analysis.digests}
 
 
 def _sniffed_again(media: MediaFile) -> MediaFile:
@@ -224,36 +287,6 @@ def _cacheable(entry: _Entry, analysis: AssetAnalysis) -> bool:
     return FileIdentity.of(entry.media.path) == entry.identity
 
 
-def scope_for(options: Any, analyse: Analyse) -> str:
-    """The cache scope of results of `analyse` with `options` in this provscan."""
-    from scanner import __version__
-    from scanner.fingerprint import FINGERPRINT_VERSION
-
-    return result_scope(
-        tool_version=__version__,
-        catalog_version=catalog_identity(),
-        options={
-            "analyse": f"{analyse.__module__}.{analyse.__qualname__}",
-            "options": options,
-            "fingerprint": FINGERPRINT_VERSION,
-        },
-    )
-
-
-def catalog_identity() -> str:
-    """The catalog's declared version plus a digest of the catalog file itself, so an edit
-    that forgot to bump the version still invalidates cached results."""
-    from importlib import resources
-
-    from scanner.rules import catalog
-
-    try:
-        data = resources.files("scanner.rules").joinpath("catalog.toml").read_bytes()
-    except OSError:
-        data = b""
-    return f"{catalog.CATALOG_VERSION}+{hashlib.sha256(data).hexdigest()[:16]}"
-
-
 class KnownMedia:
     """For the walk: the MediaFile of a file the cache already holds a result for, unchanged,
     so the walk need not read its first bytes to sniff its type (a warm re-scan then reads no
@@ -263,7 +296,8 @@ class KnownMedia:
 
     def __init__(self, cache: ResultCache | None, options: Any, analyse: Analyse) -> None:
         self._cache = cache if cache is not None and cache.enabled else None
-        self._scope = scope_for(options, analyse) if self._cache else ""
+        roles = ("", FRAME_ROLE)  # a frame's own pass is kept under its own scope
+        self._scopes = [scope_for(options, analyse, role) for role in roles] if self._cache else []
         self.hits = 0
 
     def __call__(self, path: Path, rel: str, info: os.stat_result) -> MediaFile | None:
@@ -272,8 +306,11 @@ class KnownMedia:
         identity = FileIdentity.from_stat(info)
         if identity is None:
             return None
-        known = self._cache.known_type(self._scope, identity)
-        if known is None:
+        for scope in self._scopes:
+            known = self._cache.known_type(scope, identity)
+            if known is not None:
+                break
+        else:
             return None
         self.hits += 1
         media_type, fmt, kind = known

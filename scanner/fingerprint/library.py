@@ -76,6 +76,7 @@ class KnownAiHit:
     timecode: float | None = None  # where in the delivery video; None for a still
     library_timecode: float | None = None  # where in the library video; None for a still
     share: float = 1.0  # share of the delivery's hashed frames that match this library file
+    frame: int | None = None  # the frame number, in a frame sequence
 
     @property
     def meaning(self) -> str:
@@ -84,7 +85,9 @@ class KnownAiHit:
 
     def describe(self) -> str:
         text = self.distance.describe()
-        if self.timecode is not None:
+        if self.frame is not None:
+            text += f", at frame {self.frame}"
+        elif self.timecode is not None:
             text += f", at {similarity.timecode_text(self.timecode)}"
         if self.library_timecode is not None:
             text += f", library frame at {similarity.timecode_text(self.library_timecode)}"
@@ -147,6 +150,7 @@ def match_known_ai(
                     timecode=frame.timecode if is_video else None,
                     library_timecode=item.frame.timecode if item.kind == "video" else None,
                     share=share,
+                    frame=frame.frame,
                 )
             )
     hits.sort(key=lambda h: (h.distance.total, h.library_file, h.timecode or 0.0))

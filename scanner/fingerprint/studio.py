@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -68,7 +69,7 @@ def decode(fmt: str, path: str) -> tuple[Image.Image | None, Problem | None]:
     _configure()
     image_input = oiio.ImageInput.open(path)
     if image_input is None:
-        return None, _fatal(f"cannot decode {fmt}: {oiio.geterror() or 'unreadable'}")
+        return None, _fatal(f"cannot decode {fmt}: {_error_of(oiio) or 'unreadable'}")
     try:
         reader = image_input.format_name()
         if reader != READER_NAMES.get(fmt):
@@ -79,11 +80,20 @@ def decode(fmt: str, path: str) -> tuple[Image.Image | None, Problem | None]:
         pixels, error = _read_reduced(image_input, chosen)
     finally:
         image_input.close()
-        oiio.geterror()  # clear anything left, or OIIO prints it at exit
+        _error_of(oiio)  # clear anything left, or OIIO prints it at exit
     if pixels is None:
         return None, _fatal(f"cannot decode {fmt}: {error}")
     rgb = _to_display(pixels, floating=fmt == "EXR")
     return Image.fromarray(rgb, "RGB"), None
+
+
+def _error_of(source: Any) -> str:
+    """OpenImageIO's pending error (which it then clears). Its message may quote bytes of the
+    file, which its Python binding decodes as UTF-8 and may fail to: that is an error too."""
+    try:
+        return str(source.geterror())
+    except UnicodeDecodeError:
+        return "OpenImageIO reported an error whose message is not text"
 
 
 def _fatal(message: str) -> Problem:
@@ -146,7 +156,7 @@ def reduction_factor(width: int, height: int) -> int:
 def _read_reduced(image_input: object, chosen: Channels) -> tuple[np.ndarray | None, str]:
     reader = image_input
     if not reader.seek_subimage(chosen.subimage, 0):  # type: ignore[attr-defined]
-        return None, reader.geterror() or "cannot select the part"  # type: ignore[attr-defined]
+        return None, _error_of(reader) or "cannot select the part"
     spec = reader.spec()  # type: ignore[attr-defined]
     width, height = int(spec.width), int(spec.height)
     if width <= 0 or height <= 0:
@@ -173,7 +183,7 @@ def _read_reduced(image_input: object, chosen: Channels) -> tuple[np.ndarray | N
             strip = reader.read_scanlines(  # type: ignore[attr-defined]
                 chosen.subimage, 0, spec.y + top, spec.y + bottom, spec.z, first, last, "float"
             )
-        error = reader.geterror()  # type: ignore[attr-defined]
+        error = _error_of(reader)
         if strip is None or error:
             return None, error or "pixel data unreadable"
         samples = np.asarray(strip, dtype=np.float32).reshape(bottom - top, width, last - first)

@@ -42,6 +42,8 @@ class Policy:
     # [gate] waivable: the violation reason codes a reviewer's waiver may pass (`--waivers`);
     # none by default (review and error reasons are always waivable)
     waivable: tuple[str, ...] = ()
+    # `exclude = [...]`: globs of paths the scan leaves out (listed as skipped, with the glob)
+    exclude: tuple[str, ...] = ()
 
     @property
     def overrides(self) -> dict[str, str]:

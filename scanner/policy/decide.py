@@ -31,6 +31,10 @@ scanner.policy.reasons):
   SDK codes in the detail. A manifest store bound to no asset -> `sidecar-unbound` (review)
   instead of `credentials-invalid`: nothing was there to check it against.
 * Archival fingerprint outcomes (`archival` argument): unverified / altered -> review.
+* The delivery's own checksum manifests (ASC MHL): a listed hash the bytes do not have ->
+  `checksum-mismatch`, a file (or frame) in a folder they cover but not listed ->
+  `not-in-manifest` (review; the policy may make a mismatch a violation).
+* A frame sequence's AI reasons name the frames that carry the AI signals.
 * A fatal read problem -> `unreadable` (error); a violation found in what could be read wins.
 * An IMF track file whose bytes differ from its packing list -> `package-altered` (review).
 * The cut (`final = "cut"`, where the asset plays): `scanner.policy.cut_rules`.
@@ -46,6 +50,7 @@ from datetime import date
 from scanner.approvals.coverage import AI_MEANINGS, ai_generators
 from scanner.approvals.fields import SENSITIVE_FIELDS
 from scanner.approvals.tools import tools_covered
+from scanner.discover.sequences import ranges_text
 from scanner.extract.c2pa_codes import UNTRUSTED
 from scanner.model import (
     KNOWN_AI_RULE_ID,
@@ -114,6 +119,7 @@ def decide(
     elif possible:
         reasons.append(Reason("temporary-material", f"may hold AI material, in the {area} area"))
     reasons += _credential_reasons(analysis)
+    reasons += _checksum_reasons(analysis)
     if archival is not None:
         reasons += _archival_reasons(archival)
     if package_mismatch:
@@ -260,7 +266,31 @@ def _what(analysis: AssetAnalysis) -> str:
     generators = ai_generators(analysis)
     if generators:
         text += f" ({', '.join(generators[:MAX_DETAIL_ITEMS])})"
+    if analysis.sequence is not None and analysis.sequence.ai_frames:
+        frames = analysis.sequence.ai_frames
+        text += f" in frame{'s' if len(frames) > 1 else ''} {ranges_text(frames, MAX_DETAIL_ITEMS)}"
     return text
+
+
+def _checksum_reasons(analysis: AssetAnalysis) -> list[Reason]:
+    check = analysis.checksums
+    if check is None:
+        return []
+    reasons = []
+    if check.mismatched:
+        shown = "; ".join(
+            f"{m.path}: {m.manifest} lists {m.algorithm} {m.expected[:16]}…, "
+            f"the bytes have {m.actual[:16]}…"
+            for m in check.mismatches[:MAX_DETAIL_ITEMS]
+        )
+        more = f" ({check.mismatched:,} files in all)" if check.mismatched > 1 else ""
+        reasons.append(Reason("checksum-mismatch", shown + more))
+    if check.not_listed:
+        where = ", ".join(check.manifests[:MAX_DETAIL_ITEMS])
+        shown = ", ".join(check.unlisted[:MAX_DETAIL_ITEMS])
+        more = f" ({check.not_listed:,} files in all)" if check.not_listed > 1 else ""
+        reasons.append(Reason("not-in-manifest", f"{where} does not list {shown}{more}"))
+    return reasons
 
 
 def _credential_reasons(analysis: AssetAnalysis) -> list[Reason]:

@@ -5,8 +5,10 @@ order: `--policy FILE` (refused inside the delivery), else the user's config
 (`~/.config/provscan/policy.toml`), else the site's (`/etc/xdg/provscan/policy.toml`), else the
 built-in default (everything is final). The delivery's own `provscan.toml` counts only when
 asked for (`from_delivery=True`, the CLI's `--policy-from-delivery`), and the report says so
-(`Policy.origin`). The file holds the areas, and may name timelines and the gate's choices:
+(`Policy.origin`). The file holds paths to leave out, the areas, and may name timelines and
+the gate's choices:
 
+    exclude = ["**/*.tmp", "proxies/"]   # listed as skipped, with the glob (before any table)
     timelines = ["ep101_lock.edl", { path = "ep101_reel2.edl", rate = 25 }]  # beside the file
     [areas]
     final = ["final/**"]                 # default ["**"]; "cut" (alone or in the list): what
@@ -87,6 +89,11 @@ def load_policy(
                     f"{candidate}: the delivery's own policy may not make violations waivable "
                     "([gate] waivable): only the gatekeeper's policy can"
                 )
+            if policy.exclude:
+                raise ConfigError(
+                    f"{candidate}: the delivery's own policy may not leave paths out of the scan "
+                    "(exclude): only the gatekeeper's policy or --exclude can"
+                )
             return policy
     config_files = (("user-config", user_config_policy()), ("site-config", site_config_policy()))
     for origin, path in config_files:
@@ -132,9 +139,10 @@ def parse_policy(text: str, source: str, base: Path | None = None) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
     for key in tree:
-        if key not in ("areas", "gate", "timelines"):
+        if key not in ("areas", "gate", "timelines", "exclude"):
             raise ConfigError(
-                f"{source}: unknown key '{key}' (the policy file has [areas], [gate] and timelines)"
+                f"{source}: unknown key '{key}' (the policy file has exclude, timelines, [areas] "
+                "and [gate])"
             )
     areas = tree.get("areas", {})
     if not isinstance(areas, dict):
@@ -166,6 +174,7 @@ def parse_policy(text: str, source: str, base: Path | None = None) -> Policy:
         waivable=_waivable(source, gate.get("waivable", [])),
         final_cut=final_cut,
         timelines=_timelines(source, tree.get("timelines", []), base),
+        exclude=_patterns(source, "exclude", tree.get("exclude", [])),
     )
 
 
@@ -237,16 +246,17 @@ def _gate(source: str, gate: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def _patterns(source: str, key: str, value: Any) -> tuple[str, ...]:
+    name = key if key == "exclude" else f"areas.{key}"
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{source}: 'areas.{key}' must be a list of glob strings")
+        raise ConfigError(f"{source}: '{name}' must be a list of glob strings")
     if len(value) > MAX_PATTERNS:
-        raise ConfigError(f"{source}: 'areas.{key}' holds more than {MAX_PATTERNS} patterns")
+        raise ConfigError(f"{source}: '{name}' holds more than {MAX_PATTERNS} patterns")
     patterns = []
     for raw in value:
         pattern = pathglob.clean(raw)
         problem = pathglob.problem_with(pattern)
         if problem:
-            raise ConfigError(f"{source}: 'areas.{key}' pattern {raw!r}: {problem}")
+            raise ConfigError(f"{source}: '{name}' pattern {raw!r}: {problem}")
         patterns.append(pattern)
     return tuple(patterns)
 

@@ -92,6 +92,16 @@ REASONS: dict[str, tuple[str, str]] = {
         "a timeline or composition event whose media the delivery lacks (on the timeline's "
         "events, not on an asset)",
     ),
+    "checksum-mismatch": (
+        "review",
+        "the bytes differ from a hash the delivery's own checksum manifest (ASC MHL) lists: the "
+        "file changed after the manifest was made (the policy may make it a violation)",
+    ),
+    "not-in-manifest": (
+        "review",
+        "the delivery's checksum manifest (ASC MHL) covers the folder but does not list the file: "
+        "it was added after the manifest was made",
+    ),
     "archival-unverified": ("review", "no original archival scan matches this archival still"),
     "archival-altered": ("review", "near an original archival scan, but altered from it"),
     "approved": ("approved", "AI material covered by a granted, current approval"),
@@ -113,7 +123,10 @@ _RANK = {status: rank for rank, status in enumerate(STATUSES)}  # 0 = worst
 
 # Reasons whose status the gatekeeper's policy may set, and the statuses it may choose: never
 # one that passes as clean.
-ADJUSTABLE: dict[str, tuple[str, ...]] = {"not-inspected": ("error", "review")}
+ADJUSTABLE: dict[str, tuple[str, ...]] = {
+    "not-inspected": ("error", "review"),
+    "checksum-mismatch": ("review", "violation"),
+}
 
 Overrides = Mapping[str, str]  # reason code -> status, from the policy (see ADJUSTABLE)
 NO_OVERRIDES: Overrides = MappingProxyType({})

@@ -31,6 +31,7 @@ from scanner.model import (
     TrustListInfo,
     Waiver,
 )
+from scanner.model_delivery import ChecksumManifest
 from scanner.model_timeline import PackageReport, TimelineReport
 from scanner.report.spool import tally
 
@@ -87,6 +88,8 @@ def summarise(result: ScanResult) -> dict[str, Any]:
         "register_warnings": len(result.register_warnings),
         "unused_waivers": len(result.unused_waivers),
         "expired_waivers": len(result.expired_waivers),
+        "not_inspected": counts.by_reason.get("not-inspected", 0),
+        "missing_from_delivery": sum(m.missing for m in result.manifests),
     }
 
 
@@ -115,6 +118,8 @@ def asset_to_plain(asset: AssetResult) -> dict[str, Any]:
             "problems": to_plain(a.problems),
             "notes": list(a.notes),
             "thumbnail": a.thumbnail,
+            "sequence": to_plain(a.sequence),
+            "checksums": to_plain(a.checksums),
         }
     )
     return plain
@@ -173,6 +178,7 @@ def report_source(result: ScanResult) -> ReportSource:
         "expired_waivers": to_plain(result.expired_waivers),
         "timelines": to_plain(result.timelines),
         "packages": to_plain(result.packages),
+        "checksum_manifests": to_plain(result.manifests),
     }
     return ReportSource(header, PlainAssets(result.assets))
 
@@ -198,7 +204,11 @@ def to_document(result: ScanResult) -> dict[str, Any]:
 
 
 _ASSESSMENT_KEYS = ("ai", "credentials", "generators", "signals")
-_ANALYSIS_KEYS = frozenset(f.name for f in dataclasses.fields(AssetAnalysis)) - {"assessment"}
+# `digests` are the analysis' own (for the checksum check); the document does not carry them
+_ANALYSIS_KEYS = frozenset(f.name for f in dataclasses.fields(AssetAnalysis)) - {
+    "assessment",
+    "digests",
+}
 
 
 def asset_from_plain(plain: dict[str, Any]) -> AssetResult:
@@ -244,6 +254,9 @@ def from_document(doc: Any) -> ScanResult:
             waivers=doc.get("waivers") or "",
             unused_waivers=tuple(from_plain(Waiver, w) for w in doc.get("unused_waivers", [])),
             expired_waivers=tuple(from_plain(Waiver, w) for w in doc.get("expired_waivers", [])),
+            manifests=tuple(
+                from_plain(ChecksumManifest, m) for m in doc.get("checksum_manifests", [])
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportInputError(f"malformed provscan scan: {exc}") from exc

@@ -206,6 +206,9 @@ def _page_asset(asset: dict[str, Any]) -> dict[str, Any]:
         view["thumbnail_note"] = "thumbnail left out (not a small JPEG/PNG/WebP data URI)"
     if "archival" in asset:
         view["archival"] = _page_archival(asset["archival"])
+    sequence = asset.get("sequence")
+    if isinstance(sequence, dict):  # every frame's hash stays in the JSON, not in the page
+        view["sequence"] = {k: v for k, v in sequence.items() if k != "frames"}
     return view
 
 

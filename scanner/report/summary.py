@@ -35,6 +35,14 @@ def render_summary(source: ReportSource, *, strict: bool = False, notes: Sequenc
             "none:", "no AI signal found:"
         ),
     ]
+    not_inspected = summary.get("not_inspected", 0)
+    if not_inspected:
+        lines.append(
+            f"  {not_inspected} asset{'s' if not_inspected != 1 else ''} could not be inspected "
+            "(not-inspected: no reader looks into the format, or a reader stopped at a limit; "
+            "no AI signal there means nothing was seen)"
+        )
+    lines.extend(_manifest_lines(doc))
     lines.extend(_must_fix(source))
     unlisted = [s for s in doc.get("skipped", []) if s["reason"].startswith(UNREADABLE_FOLDER)]
     for skip in unlisted:
@@ -116,6 +124,19 @@ def describe_waiver(waiver: dict[str, Any]) -> str:
     by = f", {waiver['reviewer']}" if waiver.get("reviewer") else ""
     until = f", until {waiver['expires_on']}" if waiver.get("expires_on") else ""
     return f"row {waiver.get('row')}: {waiver.get('reason')} for {what}{by}{until}"
+
+
+def _manifest_lines(doc: dict[str, Any]) -> list[str]:
+    """The delivery's checksum manifests: what they list that is missing, what does not fit."""
+    lines = []
+    for manifest in doc.get("checksum_manifests") or []:
+        path = terminal_safe(str(manifest.get("path", "")))
+        line = f"  checksum manifest {path}: {manifest.get('files', 0)} files listed"
+        if manifest.get("missing"):
+            line += f", MISSING FROM THE DELIVERY: {manifest['missing']}"
+        lines.append(line)
+        lines += [f"    {terminal_safe(str(p))}" for p in (manifest.get("problems") or [])[:5]]
+    return lines
 
 
 def _policy_line(doc: dict[str, Any]) -> str:

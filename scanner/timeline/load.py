@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from scanner.common.config_files import ConfigFileError, read_config_file
 from scanner.common.paths import is_within
+from scanner.discover.exclude import Exclusions
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import list_paths
 from scanner.engine.bounds import Limits
@@ -88,6 +89,8 @@ def prepare_cut(
     timelines: Sequence[ParsedTimeline],
     *,
     follow_links: bool = False,
+    sequences: bool = False,
+    exclusions: Exclusions | None = None,
     jobs: int = 1,
     limits: Limits | None = None,
 ) -> Cut:
@@ -96,7 +99,8 @@ def prepare_cut(
     editorial timelines to resolve (compositions name their track files through the map)."""
     paths: list[str] = []
     assetmaps: list[str] = []
-    for path in list_paths(root, follow_links=follow_links):
+    listed = list_paths(root, follow_links=follow_links, sequences=sequences, exclusions=exclusions)
+    for path in listed:
         if is_assetmap(path):
             assetmaps.append(path)
         if timelines:

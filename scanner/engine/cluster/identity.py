@@ -37,7 +37,7 @@ def local_identity() -> Identity:
     import c2pa
 
     from scanner import __version__
-    from scanner.engine.runner import catalog_identity
+    from scanner.engine.scopes import catalog_identity
 
     try:
         sdk = str(c2pa.sdk_version())

@@ -265,6 +265,12 @@ REQUIRED = {
     b"lineOrder": (b"lineOrder", 1), b"pixelAspectRatio": (b"float", 4),
     b"screenWindowCenter": (b"v2f", 8), b"screenWindowWidth": (b"float", 4),
 }  # fmt: skip
+# Of those, the ones the OpenEXR library reads a file without, taking its default header's value
+# (Imf::Header() holds them all): FFmpeg's EXR encoder writes no pixelAspectRatio, and OpenEXR
+# and OpenImageIO read its files. Checked only for their type when present.
+LIBRARY_DEFAULTS = frozenset(
+    {b"lineOrder", b"pixelAspectRatio", b"screenWindowCenter", b"screenWindowWidth"}
+)
 MULTIPART_REQUIRED = {b"name": (b"string", 0), b"type": (b"string", 0), b"chunkCount": (b"int", 4)}
 PART_TYPES = (b"scanlineimage", b"tiledimage", b"deepscanline", b"deeptile")
 
@@ -281,6 +287,8 @@ def check_parts(header: ExrHeader) -> str:
             required[b"tiles"] = (b"tiledesc", 9)
         for name, (kind, length) in required.items():
             found = attribute(part, name)
+            if found is None and name in LIBRARY_DEFAULTS:
+                continue
             if found is None:
                 return f"corrupt: {where}required attribute {name.decode()} is missing"
             if found.type != kind or (length and len(found.value) != length):

@@ -1,0 +1,445 @@
+"""Frame sequences scanned end to end: one asset per sequence, with its frames, gaps, hashes,
+AI frames named by number, sampled fingerprints, the register, the cache per frame.
+
+Real frames only: EXR and DPX from PyAV's encoders (no provenance reader looks into them yet,
+so they are not-inspected), PNG frames with AUTOMATIC1111's `parameters` chunk in one frame,
+uncompressed TIFF frames with a known-AI still cut in (its picture found by fingerprint), and
+the two real EXR sequences of ../shared/promedia.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from fixtures import pictures
+from fixtures.media import dpx_frame, exr_frame
+from fixtures.metadata import text_chunk
+from fixtures.stills import a1111_parameters
+from scanner.cli import cli
+from scanner.discover.media import FrameOf, MediaFile
+from scanner.discover.walk import walk
+from scanner.engine.analyse import AnalyseOptions, analyse
+from scanner.engine.cache import ResultCache
+from scanner.engine.feed import DeliveryFeed
+from scanner.engine.runner import KnownMedia, RunStats, run_analyses
+from scanner.engine.sequence import SAMPLE_EVERY
+from scanner.model import Assessment, AssetAnalysis
+
+PROMEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "promedia"
+EXR_IMAGES = PROMEDIA / "AcademySoftwareFoundation+openexr-images"
+HEADER = "request_id,status,scope,paths,sha256,tools,written_approval_ref,approved_by,approved_on"
+PAST_NS = 1_700_000_000 * 10**9  # outside the cache's racy window
+
+
+def scan(root: Path, tmp_path: Path, *extra: str, rows: list[str] | None = None) -> dict[str, Any]:
+    out = tmp_path / "out"
+    args = ["scan", str(root), "--format", "json", "-o", str(out), "--no-cache", "-q", "-j", "2"]
+    if rows is not None:
+        register = tmp_path / "register.csv"
+        register.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+        args += ["--approvals", str(register), "--as-of", "2026-11-01"]
+    result = CliRunner().invoke(cli, [*args, *extra])
+    doc: dict[str, Any] = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+    doc["exit_code"] = result.exit_code
+    return doc
+
+
+def assets(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["path"]: a for a in doc["assets"]}
+
+
+@pytest.fixture(scope="module")
+def shot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The issue's case: a shot of 48 EXR frames (1010 missing) and 48 DPX frames."""
+    root = tmp_path_factory.mktemp("delivery")
+    folder = root / "vfx" / "sh010"
+    for n in range(1001, 1050):
+        if n != 1010:
+            exr_frame(folder / f"sh010_comp_v003.{n}.exr", seed=n, size=(32, 18))
+    for n in range(1, 49):
+        dpx_frame(folder / f"plate_{n:04d}.dpx", seed=n, size=(32, 18))
+    return root
+
+
+def sha256sum_of_frames(folder: Path, names: list[str]) -> str:
+    """The sequence's sha256 as its documentation says: what `sha256sum` prints for the
+    frames in frame order, hashed (the real tool, run in the folder)."""
+    listing = subprocess.run(
+        ["sha256sum", "--", *names], cwd=folder, capture_output=True, check=True
+    ).stdout
+    return hashlib.sha256(listing).hexdigest()
+
+
+def test_48_exr_and_48_dpx_frames_are_two_assets_with_their_frames(shot: Path, tmp_path: Path):
+    doc = scan(shot, tmp_path)
+    found = assets(doc)
+    assert sorted(found) == [
+        "vfx/sh010/plate_[0001-0048].dpx",
+        "vfx/sh010/sh010_comp_v003.[1001-1049].exr",
+    ]
+    exr = found["vfx/sh010/sh010_comp_v003.[1001-1049].exr"]
+    sequence = exr["sequence"]
+    assert (sequence["first"], sequence["last"], sequence["count"]) == (1001, 1049, 48)
+    assert sequence["gaps"] == [{"first": 1010, "last": 1010}]
+    assert sequence["padding"] == 4 and sequence["head"] == "sh010_comp_v003."
+    folder = shot / "vfx" / "sh010"
+    names = [f"sh010_comp_v003.{n}.exr" for n in range(1001, 1050) if n != 1010]
+    for frame, name in zip(sequence["frames"], names, strict=True):
+        data = (folder / name).read_bytes()
+        assert frame == {
+            "number": int(name.split(".")[1]),
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+    assert exr["size"] == sum(f["size"] for f in sequence["frames"])
+    assert exr["sha256"] == sha256sum_of_frames(folder, names)
+    # no reader looks into EXR or DPX yet: nothing was seen, and the report says so
+    assert exr["status"] == "error" and [r["code"] for r in exr["reasons"]] == ["not-inspected"]
+    assert "(every frame)" in exr["reasons"][0]["detail"]
+    assert found["vfx/sh010/plate_[0001-0048].dpx"]["sequence"]["count"] == 48
+    assert doc["summary"]["assets"] == 2 and doc["summary"]["not_inspected"] == 2
+
+
+def test_no_sequences_lists_the_frames_one_by_one(shot: Path, tmp_path: Path) -> None:
+    doc = scan(shot, tmp_path, "--no-sequences", "--no-fingerprints")
+    assert doc["summary"]["assets"] == 96
+    assert all(a["sequence"] is None for a in doc["assets"])
+
+
+def png_frame(seed: int, index: int, parameters: str = "") -> bytes:
+    buffer = io.BytesIO()
+    pictures.frame(seed, index, (96, 54)).save(buffer, "PNG")
+    png = buffer.getvalue()
+    if parameters:  # as AUTOMATIC1111 writes it: a tEXt chunk right after IHDR
+        png = png[:33] + text_chunk("parameters", parameters) + png[33:]
+    return png
+
+
+@pytest.fixture(scope="module")
+def png_shot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("delivery")
+    folder = root / "final" / "sh020"
+    folder.mkdir(parents=True)
+    for n in range(1001, 1031):
+        parameters = a1111_parameters() if n == 1012 else ""
+        (folder / f"sh020.{n}.png").write_bytes(png_frame(7, n - 1001, parameters))
+    return root
+
+
+def test_an_ai_signal_in_one_frame_flags_the_sequence_and_names_the_frame(
+    png_shot: Path, tmp_path: Path
+) -> None:
+    doc = scan(png_shot, tmp_path)
+    (asset,) = doc["assets"]
+    assert asset["path"] == "final/sh020/sh020.[1001-1030].png"
+    assert asset["status"] == "violation" and asset["ai"] == "composite"
+    assert asset["generators"] == ["Stable Diffusion (AUTOMATIC1111)"]
+    assert asset["sequence"]["ai_frames"] == [1012]
+    reason = asset["reasons"][0]
+    assert reason["code"] == "unapproved-ai" and "in frame 1012;" in reason["detail"]
+    assert any(n.startswith("PNG-A1111") and n.endswith("in frame 1012") for n in asset["notes"])
+    # the prompt is evidence once, not thirty times
+    prompts = [e for e in asset["evidence"] if e["field"] == "parameters"]
+    assert len(prompts) == 1
+    # fingerprints of the first, last and every 24th frame, tagged with frame and timecode
+    hashed = [(f["frame"], f["timecode"]) for f in asset["fingerprints"]]
+    assert [h[0] for h in hashed] == [1001, 1001 + SAMPLE_EVERY, 1030]
+    assert hashed[1][1] == pytest.approx(SAMPLE_EVERY / 24.0)
+    assert asset["thumbnail"].startswith("data:image/")
+    assert doc["exit_code"] == 1
+
+
+def test_every_frame_generated_makes_the_sequence_generated(tmp_path: Path) -> None:
+    folder = tmp_path / "delivery" / "gen"
+    folder.mkdir(parents=True)
+    for n in range(1, 4):
+        (folder / f"gen.{n:04d}.png").write_bytes(png_frame(3, n, a1111_parameters(seed=n)))
+    (asset,) = scan(tmp_path / "delivery", tmp_path, "--no-fingerprints")["assets"]
+    assert asset["ai"] == "generated" and asset["sequence"]["ai_frames"] == [1, 2, 3]
+    assert "in frames 1-3" in asset["reasons"][0]["detail"]
+
+
+@pytest.fixture(scope="module")
+def cut_in(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """48 uncompressed TIFF frames of a moving shot with a known-AI still cut in at frame 20
+    (uncompressed, like DPX: the byte profile follows the picture), and the known-AI library."""
+    root = tmp_path_factory.mktemp("delivery")
+    library = tmp_path_factory.mktemp("known_ai")
+    matte = pictures.photo(99, (160, 90), noise=0.0)
+    matte.save(library / "matte_v001.png")
+    folder = root / "final" / "plates"
+    folder.mkdir(parents=True)
+    for n in range(1, 49):
+        picture = matte if n == 20 else pictures.frame(8, n, (160, 90))
+        picture.save(folder / f"plate.{n:04d}.tif", "TIFF")
+    return root, library
+
+
+def test_a_known_ai_frame_cut_into_a_sequence_is_found_by_frame_number(
+    cut_in: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, library = cut_in
+    doc = scan(root, tmp_path, "--known-ai", str(library))
+    (asset,) = doc["assets"]
+    assert asset["path"] == "final/plates/plate.[0001-0048].tif"
+    sequence = asset["sequence"]
+    assert sequence["changes"] == [20, 21]  # into the cut-in frame and out of it
+    assert [f["frame"] for f in asset["fingerprints"]] == [1, 20, 21, 25, 48]
+    assert sequence["ai_frames"] == [20]
+    assert asset["ai"] == "composite" and asset["status"] == "violation"
+    hit = next(s for s in asset["signals"] if s["rule_id"] == "FP-KNOWN-AI")
+    assert hit["field"] == "known-ai:matte_v001.png" and "at frame 20" in hit["value"]
+    assert "in frame 20" in asset["reasons"][0]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("row", "approved_by"),
+    [
+        ("final/sh020/sh020.*.png,", "path"),  # a glob on the sequence's path
+        ("final/sh020/sh020.1012.png,", "path"),  # the path of its one AI frame
+        (",{frame_1012}", "sha256"),  # the sha256 of its one AI frame
+        (",{sequence}", "sha256"),  # the sequence's own sha256
+    ],
+)
+def test_the_register_covers_a_sequence(
+    png_shot: Path, tmp_path: Path, row: str, approved_by: str
+) -> None:
+    folder = png_shot / "final" / "sh020"
+    names = [f"sh020.{n}.png" for n in range(1001, 1031)]
+    hashes = {
+        "frame_1012": hashlib.sha256((folder / "sh020.1012.png").read_bytes()).hexdigest(),
+        "sequence": sha256sum_of_frames(folder, names),
+    }
+    register = f"GENAI-1,approved,final,{row.format(**hashes)},,WA-1,S. Okafor,2026-01-01"
+    doc = scan(png_shot, tmp_path, "--no-fingerprints", rows=[register])
+    (asset,) = doc["assets"]
+    assert (asset["status"], asset["approval"]) == ("approved", "GENAI-1")
+    assert asset["matches"][0]["matched_by"] == approved_by
+    assert doc["exit_code"] == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("final/sh020/sh020.1011.png,", ("violation", None)),  # another frame than the AI one
+        ("final/sh020/sh020.101[0-1].png,", ("violation", None)),
+        ("final/sh020/sh020.1011.png;final/sh020/sh020.1012.png,", ("approved", "GENAI-1")),
+    ],
+)
+def test_an_approval_covers_a_sequence_only_through_its_ai_frames(
+    png_shot: Path, tmp_path: Path, row: str, expected: tuple[str, str | None]
+) -> None:
+    register = f"GENAI-1,approved,final,{row},,WA-1,S. Okafor,2026-01-01"
+    (asset,) = scan(png_shot, tmp_path, "--no-fingerprints", rows=[register])["assets"]
+    assert (asset["status"], asset["approval"]) == expected
+
+
+ANALYSED: list[str] = []
+
+
+def recording_analyse(media: MediaFile, options: AnalyseOptions) -> AssetAnalysis:
+    ANALYSED.append(media.rel + (" (sampled)" if media.frame and media.frame.sampled else ""))
+    return analyse(media, options)
+
+
+def scan_with_cache(root: Path, cache_file: Path) -> tuple[list[AssetAnalysis], RunStats]:
+    options = AnalyseOptions()
+    stats = RunStats()
+    with ResultCache.open(cache_file) as cache:
+        known = KnownMedia(cache, options, recording_analyse)
+        feed = DeliveryFeed(walk(root, known=known, sequences=True), fingerprints=True)
+        results = run_analyses(
+            feed.media(), options, jobs=1, cache=cache, analyse=recording_analyse,
+            stats=stats, in_process=True,
+        )  # fmt: skip
+        return list(feed.assets(results)), stats
+
+
+def test_the_cache_works_per_frame(tmp_path: Path) -> None:
+    root = tmp_path / "delivery"
+    folder = root / "sh030"
+    folder.mkdir(parents=True)
+    for n in range(1, 41):
+        path = folder / f"sh030.{n:04d}.png"
+        path.write_bytes(png_frame(5, n))
+        os.utime(path, ns=(PAST_NS, PAST_NS))
+    cache_file = tmp_path / "cache" / "results.sqlite3"
+    ANALYSED.clear()
+    (cold,), _ = scan_with_cache(root, cache_file)
+    sampled = [a for a in ANALYSED if a.endswith("(sampled)")]
+    assert len(ANALYSED) == 40 + len(sampled) and len(sampled) >= 3
+
+    ANALYSED.clear()
+    (warm,), stats = scan_with_cache(root, cache_file)
+    assert ANALYSED == [] and stats.from_cache == stats.files == 40 + len(sampled)
+    assert warm == cold
+
+    # a re-delivered shot with one frame changed (new metadata, same picture): one frame read
+    changed = folder / "sh030.0017.png"
+    changed.write_bytes(png_frame(5, 17, "re-graded"))
+    os.utime(changed, ns=(PAST_NS + 10**9, PAST_NS + 10**9))
+    ANALYSED.clear()
+    (again,), _ = scan_with_cache(root, cache_file)
+    assert ANALYSED == ["sh030/sh030.0017.png"]
+    frames = {f.number: f.sha256 for f in again.sequence.frames}  # type: ignore[union-attr]
+    assert frames[17] == hashlib.sha256(changed.read_bytes()).hexdigest()
+    assert again.sha256 != cold.sha256
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected", "frames"),
+    [
+        ("DisplayWindow", "t[01-16].exr", 16),
+        ("Beachball", "singlepart.[0001-0008].exr", 8),
+    ],
+)
+def test_the_real_exr_sequences_are_one_asset_each(
+    folder: str, expected: str, frames: int, tmp_path: Path
+) -> None:
+    source = EXR_IMAGES / folder
+    if not source.is_dir():
+        pytest.skip(f"../shared/promedia is absent: {source}")
+    doc = scan(source, tmp_path)
+    (asset,) = doc["assets"]
+    assert asset["path"] == expected
+    assert asset["sequence"]["count"] == frames and asset["sequence"]["gaps"] == []
+    assert asset["format"] == "EXR" and asset["status"] == "error"
+    assert [r["code"] for r in asset["reasons"]] == ["not-inspected"]
+
+
+def test_a_sequence_holds_a_record_per_frame_not_its_analysis() -> None:
+    """20,000 frames, each with the evidence a header reader gives (values shared by every
+    frame, and a time code and frame number that differ in each): what the builder keeps grows
+    by its per-frame record (number, size, sha256), not by the frames' analyses."""
+    import tracemalloc
+
+    from scanner.discover.sequences import SequenceStart
+    from scanner.engine.sequence import SequenceBuilder
+    from scanner.model import Evidence, Problem, Signal
+
+    shared = tuple(Evidence("exr", f"attribute{i}", "Nuke 15.1v3 " * 8) for i in range(40))
+    tool = Signal("EXR-SOFTWARE", "tool", "weak", "exr", "software", "Nuke", "Nuke")
+    problem = Problem("file", "EXR: no provenance reader for this format", incomplete=True)
+
+    def frame(n: int) -> tuple[MediaFile, AssetAnalysis]:
+        media = MediaFile(Path(f"/d/sh.{n:05d}.exr"), f"sh.{n:05d}.exr", "image/x-exr", "EXR",
+                          "image", 10_000_000)  # fmt: skip
+        media = dataclasses.replace(media, frame=FrameOf("sh.[00001-20000].exr", n))
+        unique = (Evidence("exr", "timeCode", f"01:00:{n // 24 % 60:02d}:{n % 24:02d}"),
+                  Evidence("exr", "frameNumber", str(n)))  # fmt: skip
+        return media, AssetAnalysis(
+            path=media.rel, size=10_000_000, sha256=hashlib.sha256(str(n).encode()).hexdigest(),
+            media_type="image/x-exr", kind="image", format="EXR",
+            assessment=Assessment(signals=(tool,)), evidence=shared + unique,
+            problems=(problem,),
+        )  # fmt: skip
+
+    start = SequenceStart("sh.[00001-20000].exr", "", "sh.", ".exr", 5, tuple(range(1, 20001)))
+    builder = SequenceBuilder(start, fingerprints=False)
+    tracemalloc.start()
+    try:
+        for n in range(1, 5001):
+            builder.add_frame(*frame(n))
+        at_5000 = tracemalloc.get_traced_memory()[0]
+        for n in range(5001, 20001):
+            builder.add_frame(*frame(n))
+        at_20000 = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    per_frame = (at_20000 - at_5000) / 15_000
+    assert per_frame < 400, per_frame  # the SequenceFrame record and its sha256 string
+    result = builder.result()
+    assert result.sequence is not None and result.sequence.count == 20_000
+    assert len(result.evidence) == 40 + 2 * 16  # shared once; 16 values of each varying field
+    assert [p.message for p in result.problems] == [f"{problem.message} (every frame)"]
+    assert (
+        "exr frameNumber: the first 16 distinct values are listed; 19,984 frames hold others"
+        in (result.notes)
+    )
+    assert result.not_inspected and not result.truncated
+
+
+def test_the_summaries_count_what_could_not_be_inspected(shot: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(shot), "--format", "json", "--format", "html", "-o", str(out),
+         "--no-cache", "--no-fingerprints", "-j", "2"],
+    )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    assert "  2 assets could not be inspected (not-inspected:" in result.stderr
+    page = (out / "provscan.html").read_text(encoding="utf-8")
+    assert '<span id="not-inspected">2 assets could not be inspected' in page
+    doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+    assert doc["summary"]["not_inspected"] == doc["summary"]["by_reason"]["not-inspected"] == 2
+
+
+def test_an_archival_sequence_is_checked_against_the_archive(tmp_path: Path) -> None:
+    """Archival film scans as a TIFF sequence: its sampled frames are compared with the
+    original scans; a sequence none of whose frames is in the archive is unverified."""
+    root, archive = tmp_path / "delivery", tmp_path / "archive"
+    scans = root / "archival" / "reel1"
+    other = root / "archival" / "reel2"
+    for folder in (scans, other, archive):
+        folder.mkdir(parents=True)
+    for n in range(1, 13):
+        picture = pictures.archival(40 + n, (192, 144))
+        picture.save(scans / f"reel1.{n:04d}.tif", "TIFF")
+        picture.save(archive / f"scan_{n:04d}.png")
+        pictures.archival(90 + n, (192, 144)).save(other / f"reel2.{n:04d}.tif", "TIFF")
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[areas]\narchival = ["archival/**"]\n')
+    doc = scan(root, tmp_path, "--policy", str(policy), "--archive-source", str(archive))
+    found = assets(doc)
+    verified = found["archival/reel1/reel1.[0001-0012].tif"]
+    assert verified["archival"]["outcome"] == "verified"
+    assert [r["code"] for r in verified["reasons"]] == ["archival-verified", "no-ai-signal"]
+    unknown = found["archival/reel2/reel2.[0001-0012].tif"]
+    assert unknown["archival"]["outcome"] == "unverified" and unknown["status"] == "review"
+
+
+def test_a_picture_cut_into_a_dpx_sequence_is_a_sampled_frame(tmp_path: Path) -> None:
+    """10-bit DPX frames of a moving shot with another picture cut in at frame 17: the byte
+    profile sees the cut (the frames are uncompressed), so frames 17 and 18 are sampled for
+    fingerprints, whatever reads DPX pixels (no decoder does yet: the problem names them)."""
+    from fixtures.media import _image_sequence_file
+
+    folder = tmp_path / "delivery" / "plates"
+    folder.mkdir(parents=True)
+    for n in range(1, 31):
+        picture = pictures.photo(99, (160, 90), noise=0.0) if n == 17 else pictures.frame(8, n)
+        _image_sequence_file(folder / f"plate_{n:04d}.dpx", [picture.resize((160, 90))],
+                             "dpx", "gbrp10be", {})  # fmt: skip
+    (asset,) = scan(tmp_path / "delivery", tmp_path)["assets"]
+    assert asset["path"] == "plates/plate_[0001-0030].dpx"
+    assert asset["sequence"]["changes"] == [17, 18]
+    sampled = next(p for p in asset["problems"] if p["source"] == "fingerprint")
+    assert sampled["message"].endswith("(frames 1, 17-18, 25, 30)")
+
+
+def test_a_frame_of_another_format_is_read_as_what_it_is_and_named(tmp_path: Path) -> None:
+    """A JPEG named like a frame of an EXR shot: read by the JPEG readers (its XMP says AI),
+    and the sequence says which frame is not EXR."""
+    from fixtures.factory import xmp_only_ai_jpeg
+
+    folder = tmp_path / "delivery" / "sh050"
+    for n in range(1001, 1006):
+        if n == 1003:
+            xmp_only_ai_jpeg(folder / f"sh050.{n}.exr")
+        else:
+            exr_frame(folder / f"sh050.{n}.exr", seed=n, size=(32, 18))
+    (asset,) = scan(tmp_path / "delivery", tmp_path, "--no-fingerprints")["assets"]
+    assert asset["format"] == "EXR" and asset["sequence"]["ai_frames"] == [1003]
+    assert "in frame 1003;" in asset["reasons"][0]["detail"]
+    odd = next(p for p in asset["problems"] if p["source"] == "sequence")
+    assert odd["message"] == "not EXR like the others: frame 1003"
