@@ -355,11 +355,11 @@ SAMPLE_VERDICTS = {
     "temp/previs/moodboard_ai.jpg": ("clean", ["temporary-material"], "GENAI-0010"),
     "final/broken/truncated.jpg": ("error", ["unreadable"], None),
     "final/broken/empty.png": ("error", ["unreadable"], None),
-    # studio formats (issue 15): a ComfyUI graph in two EXR frames' headers; the rest is read
-    # and clean (the DPX frame cut from a known-AI plate needs --known-ai: see DEMO_VERDICTS)
-    "final/vfx/sh010/sh010_comp_v003.1004.exr": ("violation", ["unapproved-ai"], None),
-    "final/vfx/sh010/sh010_comp_v003.1001.exr": ("clean", ["no-ai-signal"], None),
-    "final/vfx/sh020/sh020_plate.1004.dpx": ("clean", ["no-ai-signal"], None),
+    # studio formats (issue 15): each frame sequence is one asset; a ComfyUI graph in two EXR
+    # frames' headers; the rest is read and clean (the DPX frame cut from a known-AI plate
+    # needs --known-ai: see DEMO_VERDICTS)
+    "final/vfx/sh010/sh010_comp_v003.[1001-1008].exr": ("violation", ["unapproved-ai"], None),
+    "final/vfx/sh020/sh020_plate.[1001-1006].dpx": ("clean", ["no-ai-signal"], None),
     "final/masters/ep104_master.mxf": ("clean", ["no-ai-signal"], None),
     "final/stills/keyart_layers.psd": ("clean", ["no-ai-signal"], None),
     "final/audio/stems/DX_stem_bwf.wav": ("clean", ["no-ai-signal"], None),
@@ -402,7 +402,7 @@ DEMO_VERDICTS = {
     "final/video/reel_with_ai_shot.mp4": (
         "violation", ["ai-in-final-cut", "temporary-in-final"], None,
     ),
-    "final/vfx/sh020/sh020_plate.1004.dpx": (
+    "final/vfx/sh020/sh020_plate.[1001-1006].dpx": (
         "violation", ["unapproved-ai", "temporary-in-final"], None,
     ),
     "archival/photo_1962.jpg": ("clean", ["archival-verified", "no-ai-signal"], None),
@@ -442,13 +442,15 @@ def test_demo_command_catches_known_ai_and_checks_the_archive(
         assert (asset["status"], [r["code"] for r in asset["reasons"]], asset["approval"]) == (
             expected
         ), path
-    # issue 15: + 2 EXR frames with a ComfyUI graph and the DPX frame cut from a known-AI plate
-    # (violations); the EXR/DPX frames no reader looked into (error) are read and clean now; the
-    # two AppleDouble `._` files are errors (unrecognised bytes under a media name) until OS
-    # droppings are skipped (issue 15 item 6). Issue 16: ai_h264.mp4 is in no cut (not-in-cut).
+    # issue 15: the EXR shot with a ComfyUI graph in two frames and the DPX plate with a frame
+    # cut from a known-AI plate are one asset each (violations); the two AppleDouble `._` files
+    # are skipped as OS droppings. Issue 16: ai_h264.mp4 is in no cut (not-in-cut).
     assert doc["summary"]["by_status"] == {
-        "violation": 12, "error": 4, "review": 2, "waived": 0, "approved": 2, "clean": 32,
+        "violation": 11, "error": 2, "review": 2, "waived": 0, "approved": 2, "clean": 21,
     }  # fmt: skip
+    droppings = [s["path"] for s in doc["skipped"] if s["reason"].startswith("OS file:")]
+    assert droppings == ["final/stills/._camera_001.jpg",
+                         "final/vfx/sh010/._sh010_comp_v003.1001.exr"]  # fmt: skip
 
     # found by fingerprint alone: no metadata says AI, the library file is named
     fingerprinted = {
@@ -457,11 +459,13 @@ def test_demo_command_catches_known_ai_and_checks_the_archive(
     }
     still = "final/stills/plate_reexport.jpg"
     reel = "final/video/reel_with_ai_shot.mp4"
-    dpx_frame = "final/vfx/sh020/sh020_plate.1004.dpx"  # the plate cut into a DPX sequence
-    assert {path for path, found in fingerprinted.items() if found} == {still, reel, dpx_frame}
-    assert [e["field"] for e in fingerprinted[dpx_frame]] == [
-        "known-ai:previs/sc12_harbour_plate_v003.png"
-    ]
+    plate = "final/vfx/sh020/sh020_plate.[1001-1006].dpx"  # a known-AI plate cut in at 1004
+    assert {path for path, found in fingerprinted.items() if found} == {still, reel, plate}
+    [dpx_hit] = fingerprinted[plate]
+    assert dpx_hit["field"] == "known-ai:previs/sc12_harbour_plate_v003.png"
+    assert dpx_hit["value"].endswith(", at frame 1004")  # named by its frame number
+    assert assets[plate]["sequence"]["ai_frames"] == [1004]
+    assert "in frame 1004;" in assets[plate]["reasons"][0]["detail"]
     [plate_hit] = fingerprinted[still]
     assert (plate_hit["source"], plate_hit["field"]) == (
         "fingerprint", "known-ai:previs/sc12_harbour_plate_v003.png",

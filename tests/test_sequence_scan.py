@@ -1,9 +1,9 @@
 """Frame sequences scanned end to end: one asset per sequence, with its frames, gaps, hashes,
 AI frames named by number, sampled fingerprints, the register, the cache per frame.
 
-Real frames only: EXR and DPX from PyAV's encoders (no provenance reader looks into them yet,
-so they are not-inspected), PNG frames with AUTOMATIC1111's `parameters` chunk in one frame,
-uncompressed TIFF frames with a known-AI still cut in (its picture found by fingerprint), and
+Real frames only: EXR and DPX from PyAV's encoders (their headers read, their pixels decoded
+for the sampled frames' fingerprints), PNG frames with AUTOMATIC1111's `parameters` chunk in
+one frame, uncompressed TIFF frames with a known-AI still cut in (its picture found by fingerprint), and
 the two real EXR sequences of ../shared/promedia.
 """
 
@@ -103,11 +103,14 @@ def test_48_exr_and_48_dpx_frames_are_two_assets_with_their_frames(shot: Path, t
         }
     assert exr["size"] == sum(f["size"] for f in sequence["frames"])
     assert exr["sha256"] == sha256sum_of_frames(folder, names)
-    # no reader looks into EXR or DPX yet: nothing was seen, and the report says so
-    assert exr["status"] == "error" and [r["code"] for r in exr["reasons"]] == ["not-inspected"]
-    assert "(every frame)" in exr["reasons"][0]["detail"]
-    assert found["vfx/sh010/plate_[0001-0048].dpx"]["sequence"]["count"] == 48
-    assert doc["summary"]["assets"] == 2 and doc["summary"]["not_inspected"] == 2
+    # every frame's header read (FFmpeg's EXR writer names itself), sampled frames decoded
+    assert exr["status"] == "clean" and [r["code"] for r in exr["reasons"]] == ["no-ai-signal"]
+    assert any(e["source"] == "exr" and "lavc" in e["value"] for e in exr["evidence"])
+    assert {f["frame"] for f in exr["fingerprints"]} >= {1001, 1049}
+    dpx = found["vfx/sh010/plate_[0001-0048].dpx"]
+    assert dpx["sequence"]["count"] == 48 and dpx["status"] == "clean"
+    assert {f["frame"] for f in dpx["fingerprints"]} >= {1, 48}
+    assert doc["summary"]["assets"] == 2 and doc["summary"]["not_inspected"] == 0
 
 
 def test_no_sequences_lists_the_frames_one_by_one(shot: Path, tmp_path: Path) -> None:
@@ -313,8 +316,9 @@ def test_the_real_exr_sequences_are_one_asset_each(
     (asset,) = doc["assets"]
     assert asset["path"] == expected
     assert asset["sequence"]["count"] == frames and asset["sequence"]["gaps"] == []
-    assert asset["format"] == "EXR" and asset["status"] == "error"
-    assert [r["code"] for r in asset["reasons"]] == ["not-inspected"]
+    assert asset["format"] == "EXR" and asset["status"] == "clean"
+    assert [r["code"] for r in asset["reasons"]] == ["no-ai-signal"]
+    assert asset["fingerprints"] and not asset["problems"]
 
 
 def test_a_sequence_holds_a_record_per_frame_not_its_analysis() -> None:
@@ -369,11 +373,19 @@ def test_a_sequence_holds_a_record_per_frame_not_its_analysis() -> None:
     assert result.not_inspected and not result.truncated
 
 
-def test_the_summaries_count_what_could_not_be_inspected(shot: Path, tmp_path: Path) -> None:
+def test_the_summaries_count_what_could_not_be_inspected(tmp_path: Path) -> None:
+    """Two PDFs without content credentials: only C2PA is read in a document, so the pictures
+    inside them were not looked at, and every summary says how many such assets there are."""
+    from fixtures.c2pa_documents import pdf_bytes
+
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    for n in (1, 2):
+        (delivery / f"storyboard_{n}.pdf").write_bytes(pdf_bytes(pictures.photo(n, (64, 48))))
     out = tmp_path / "out"
     result = CliRunner().invoke(
         cli,
-        ["scan", str(shot), "--format", "json", "--format", "html", "-o", str(out),
+        ["scan", str(delivery), "--format", "json", "--format", "html", "-o", str(out),
          "--no-cache", "--no-fingerprints", "-j", "2"],
     )  # fmt: skip
     assert result.exit_code == 3, result.output
@@ -411,7 +423,7 @@ def test_an_archival_sequence_is_checked_against_the_archive(tmp_path: Path) -> 
 def test_a_picture_cut_into_a_dpx_sequence_is_a_sampled_frame(tmp_path: Path) -> None:
     """10-bit DPX frames of a moving shot with another picture cut in at frame 17: the byte
     profile sees the cut (the frames are uncompressed), so frames 17 and 18 are sampled for
-    fingerprints, whatever reads DPX pixels (no decoder does yet: the problem names them)."""
+    fingerprints beside the first, the last and every 24th."""
     from fixtures.media import _image_sequence_file
 
     folder = tmp_path / "delivery" / "plates"
@@ -423,8 +435,8 @@ def test_a_picture_cut_into_a_dpx_sequence_is_a_sampled_frame(tmp_path: Path) ->
     (asset,) = scan(tmp_path / "delivery", tmp_path)["assets"]
     assert asset["path"] == "plates/plate_[0001-0030].dpx"
     assert asset["sequence"]["changes"] == [17, 18]
-    sampled = next(p for p in asset["problems"] if p["source"] == "fingerprint")
-    assert sampled["message"].endswith("(frames 1, 17-18, 25, 30)")
+    assert sorted({f["frame"] for f in asset["fingerprints"]}) == [1, 17, 18, 25, 30]
+    assert not asset["problems"]
 
 
 def test_a_frame_of_another_format_is_read_as_what_it_is_and_named(tmp_path: Path) -> None:
