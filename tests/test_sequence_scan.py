@@ -3,8 +3,8 @@ AI frames named by number, sampled fingerprints, the register, the cache per fra
 
 Real frames only: EXR and DPX from PyAV's encoders (their headers read, their pixels decoded
 for the sampled frames' fingerprints), PNG frames with AUTOMATIC1111's `parameters` chunk in
-one frame, uncompressed TIFF frames with a known-AI still cut in (its picture found by fingerprint), and
-the two real EXR sequences of ../shared/promedia.
+one frame, uncompressed TIFF frames with a known-AI still cut in (its picture found by
+fingerprint), and the two real EXR sequences of ../shared/promedia.
 """
 
 from __future__ import annotations
