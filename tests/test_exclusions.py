@@ -4,7 +4,7 @@ A Mac-copied delivery holds an AppleDouble `._name` beside every file; Finder an
 `.DS_Store`, `Thumbs.db` and `desktop.ini`. They are skipped as OS files only when their bytes
 say so (a JPEG named `._still.jpg` is still an asset). `--exclude GLOB` and the policy file's
 `exclude = [...]` leave paths out, listed as skipped with the glob; the delivery's own
-provscan.toml counts only with --policy-from-delivery.
+provscan.toml may never exclude anything.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def test_many_droppings_in_one_folder_are_counted_past_fifty(tmp_path: Path) -> 
     folder.mkdir(parents=True)
     for n in range(1, 121):
         (folder / f"._sh010.{n:04d}.exr").write_bytes(APPLEDOUBLE)
+    plain_jpeg(root / "still.jpg", 1)  # droppings alone are no delivery (exit 3)
     code, doc, _ = scan(root, tmp_path)
     assert doc is not None and code == 0
     listed = [s for s in doc["skipped"] if s["path"].startswith("vfx/._")]
@@ -115,15 +116,17 @@ def test_the_policy_file_excludes_too(delivery: Path, tmp_path: Path) -> None:
     assert skipped(doc)["proxies"] == "excluded by the policy's exclude 'proxies/**'"
 
 
-def test_the_deliverys_own_exclusions_count_only_when_asked_for(delivery: Path, tmp_path: Path):
+def test_the_deliverys_own_policy_never_excludes(delivery: Path, tmp_path: Path):
     (delivery / "provscan.toml").write_text('exclude = ["proxies/", "final/"]\n')
     code, doc, _ = scan(delivery, tmp_path)
     assert doc is not None and code == 1  # the vendor cannot hide its AI proxies
     assert "proxies/proxy.png" in {a["path"] for a in doc["assets"]}
 
-    code, doc, _ = scan(delivery, tmp_path, "--policy-from-delivery")
-    assert doc is not None and doc["policy_origin"] == "delivery"
-    assert skipped(doc)["proxies"] == "excluded by the policy's exclude 'proxies/**'"
+    # even when the gatekeeper honours the delivery's own policy, it may not leave paths out
+    # (like [gate] waivable): its files would vanish from the scan on the vendor's word
+    code, doc, output = scan(delivery, tmp_path / "second", "--policy-from-delivery")
+    assert code == 2 and doc is None
+    assert "the delivery's own policy may not leave paths out of the scan" in output
 
 
 @pytest.mark.parametrize("glob", ["/abs/path", "../outside", "a\\b"])

@@ -156,7 +156,7 @@ def test_exit_code_is_3_when_only_unreadable_and_clean_files(tmp_path: Path) -> 
     scan = run_scan(delivery, tmp_path / "out")
     assert scan.exit_code == 3
     assert scan.report["summary"]["by_status"] == {
-        "violation": 0, "error": 2, "review": 0, "approved": 0, "clean": len(clean),
+        "violation": 0, "error": 2, "review": 0, "waived": 0, "approved": 0, "clean": len(clean),
     }  # fmt: skip
 
     clean_only = tmp_path / "clean_only"

@@ -163,32 +163,27 @@ def test_shared_edls_find_their_exr_frames(edl: str, tmp_path: Path) -> None:
     plates.mkdir(parents=True)
     for number, frame in enumerate(frames[:8], 1):
         shutil.copy(frame, plates / f"ZZ100_501.take_1.{number:04d}.exr")
-    out = tmp_path / "out"
-    args = [
-        "scan",
-        str(delivery),
-        "--timeline",
-        str(EDLS / edl),
-        "--timeline-rate",
-        "24",
-        "--format",
-        "json",
-        "-o",
-        str(out),
-        "--no-cache",
-        "-q",
-        "--no-fingerprints",
-    ]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code in (0, 3), result.output  # EXR has no provenance reader yet
-    doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
-    first, second = doc["timelines"][0]["events"]
-    assert first["resolved_by"] == "file-name"
-    assert first["assets"] == [f"plates/ZZ100/ZZ100_501.take_1.{n:04d}.exr" for n in range(1, 9)]
-    assert "23 of 31 frames (1-31) are not in the delivery" in first["notes"]
-    assert "missing-media" in first["reasons"]
-    assert second["assets"] == [] and second["reasons"] == ["missing-media"]
-    used = {a["path"]: a["cut"] for a in doc["assets"]}
-    assert [
-        (u["record_in"], u["record_out"]) for u in used["plates/ZZ100/ZZ100_501.take_1.0003.exr"]
-    ] == [("00:59:53:11", "00:59:54:18")]
+    sequence = "plates/ZZ100/ZZ100_501.take_1.[0001-0008].exr"
+    frame_files = [f"plates/ZZ100/ZZ100_501.take_1.{n:04d}.exr" for n in range(1, 9)]
+    # the frames are one sequence asset; with --no-sequences, eight assets found by file name
+    for extra, how, assets, third in (
+        ((), "sequence", [sequence], sequence),
+        (("--no-sequences",), "file-name", frame_files, frame_files[2]),
+    ):
+        out = tmp_path / f"out{len(extra)}"
+        args = ["scan", str(delivery), "--timeline", str(EDLS / edl), "--timeline-rate", "24",
+                "--format", "json", "-o", str(out), "--no-cache", "-q", "--no-fingerprints",
+                *extra]  # fmt: skip
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output  # missing media is a review
+        doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+        first, second = doc["timelines"][0]["events"]
+        assert first["resolved_by"] == how
+        assert first["assets"] == assets
+        assert "23 of 31 frames (1-31) are not in the delivery" in first["notes"]
+        assert "missing-media" in first["reasons"]
+        assert second["assets"] == [] and second["reasons"] == ["missing-media"]
+        used = {a["path"]: a["cut"] for a in doc["assets"]}
+        assert [(u["record_in"], u["record_out"]) for u in used[third]] == [
+            ("00:59:53:11", "00:59:54:18")
+        ]

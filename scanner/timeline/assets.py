@@ -5,10 +5,10 @@ By path, by file name, by name without its extension, and by frame-sequence patt
 Built once per scan from the delivery's file paths (`scanner.discover.walk.list_paths`: names
 only, nothing is opened), before any asset is analysed, so every clip is resolved before the
 first asset is judged. A sequence is keyed by the part of the file name before its frame
-number and the part after it (`sh010_comp_v003.` + `.exr`); today each frame is its own asset
-(`sh010_comp_v003.1001.exr`); an asset path naming a whole frame range
-(`sh010_comp_v003.[1001-1048].exr`) files every one of its frames under that one path, so the
-same questions find sequence assets the day the scan reports them.
+number and the part after it (`sh010_comp_v003.` + `.exr`). A frame sequence asset's path names
+its frame range (`sh010_comp_v003.[1001-1048].exr`, `scanner.discover.sequences`): every frame
+of the range is filed under that one path, so a clip's frames resolve to the sequence asset;
+with `--no-sequences` each frame is its own asset (`sh010_comp_v003.1001.exr`).
 """
 
 from __future__ import annotations

@@ -5,8 +5,11 @@ cache, the window, the held-bytes bound and the order. Misses go out in batches 
 BATCH_FILES files or BATCH_BYTES of them: a task costs the scheduler about 2 ms, a file a few)
 with earlier batches first (Dask priority). A worker lost mid-batch: the scheduler runs the
 batch elsewhere; a batch lost on `allowed-failures + 1` workers in a row is split into
-one-file tasks, and a file whose own task is lost that often becomes an `error` finding
-("worker lost while analysing, N times"), so every file gets exactly one result.
+one-file tasks. Dask counts a loss against every task running on the worker that died, so a
+harmless file that shared a worker with a file that kills it is counted too: a one-file task
+lost that often is run once more alone (one such suspect at a time in the cluster), and only
+a file whose lone task is lost that often becomes an `error` finding ("worker lost while
+analysing, N times"). Every file gets exactly one result.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class ClusterStats(PoolStats):
     batches: int = 0  # tasks sent (batches and one-file retries)
     split: int = 0  # batches lost too often and split into one-file tasks
     lost: int = 0  # files given up after their own task was lost too often
+    suspects: int = 0  # one-file tasks lost too often, run again alone
 
 
 class ClusterPool(Generic[R]):
@@ -58,6 +62,9 @@ class ClusterPool(Generic[R]):
         self._sequence = 0
         self._prefix = f"provscan-{uuid.uuid4().hex[:12]}"
         self._idle_since: float | None = None
+        self._suspects: list[tuple[int, MediaFile]] = []  # to run alone, one at a time
+        self._suspected: set[int] = set()  # input indexes already run alone
+        self._alone: Any | None = None  # the suspect's task now running
         self.stats = ClusterStats()
 
     def submit(self, index: int, media: MediaFile) -> None:
@@ -82,6 +89,8 @@ class ClusterPool(Generic[R]):
         for future in done:
             batch = self._running.pop(future)
             self._finish(future, batch, results)
+            if future is self._alone and future not in self._running:
+                self._alone = None
         self.stats.analysed += len(results)
         return results
 
@@ -124,17 +133,25 @@ class ClusterPool(Generic[R]):
                 self._send([one], priority=RETRY_PRIORITY)
             return
         index, media = batch[0]
+        if index not in self._suspected:
+            self._suspected.add(index)
+            self._suspects.append((index, media))
+            self.stats.suspects += 1
+            return
         self.stats.lost += 1
         self.stats.crashes += 1
         message = (
             f"worker lost while analysing, {times} times: the Dask worker holding this file "
-            "died each time (out of memory, pre-empted, crashed)"
+            "died each time, also with no other suspect file running (out of memory, "
+            "pre-empted, crashed)"
         )
         results.append((index, self._job.failed(media, message)))
 
     def _flush(self) -> None:
         """Pending files out in batches: full ones, and the rest spread over the threads that
-        have room, so a small run still uses every worker."""
+        have room, so a small run still uses every worker. A suspect goes alone."""
+        if self._alone is None and self._suspects:
+            self._alone = self._send([self._suspects.pop(0)], priority=RETRY_PRIORITY)
         if not self._pending:
             return
         room = max(1, BATCHES_PER_THREAD * self._threads - len(self._running))
@@ -151,7 +168,7 @@ class ClusterPool(Generic[R]):
             self._send(batch)
         self._pending = []
 
-    def _send(self, batch: list[tuple[int, MediaFile]], *, priority: int | None = None) -> None:
+    def _send(self, batch: list[tuple[int, MediaFile]], *, priority: int | None = None) -> Any:
         self._sequence += 1
         future = self._client.submit(
             run_batch,
@@ -164,6 +181,7 @@ class ClusterPool(Generic[R]):
         )
         self._running[future] = batch
         self.stats.batches += 1
+        return future
 
     def _check_workers(self) -> None:
         """Files waiting and no worker left for NO_WORKER_LIMIT_S: no verdict, not a hang."""

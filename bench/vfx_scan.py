@@ -1,0 +1,147 @@
+"""The studio-delivery benchmark (issue 15): provscan on a VFX delivery against the read floor.
+
+    .venv/bin/python bench/make_vfx_delivery.py bench/out/vfx   # 20,000 2K frames in 40 shots
+    .venv/bin/python bench/vfx_scan.py bench/out/vfx [--subset-shots 10] [--jobs 2]
+
+On the delivery make_vfx_delivery.py built (EXR half ZIP/PIZ and 10-bit DPX shots, a DNxHR MXF
+master), measured once each, in this order:
+
+    openssl       find DIR -type f -print0 | xargs -0 -P JOBS -n 256 openssl dgst -sha256
+                  the read-and-hash floor, on every core (SHA-NI)
+    cold          provscan scan DIR --cache FRESH --format json (every frame's header read,
+                  sampled frames decoded and fingerprinted, every byte hashed)
+    warm          the same again with the cache the cold run filled
+    exiftool      exiftool -r -j -G1 DIR (headers only; its files/s printed beside provscan's)
+
+and the cold and warm scans again on the first --subset-shots shots (about a quarter of the
+frames, hard-linked into a scratch folder on the same disk), so the peak memory at 5,000 and
+at 20,000 frames can be compared: it must not grow with the frame count. Peak memory is the
+PSS of the whole process tree (bench/run.py's sampler). The delivery is larger than the page
+cache (32 GB against 24 GiB here), so openssl and the cold scan both read from the disk; run
+nothing else meanwhile.
+
+Results: a Markdown table on stdout, and OUT/vfx_results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import PROVSCAN, timed  # noqa: E402  (bench/run.py: the tree sampler)
+
+
+def frame_files(folder: Path) -> int:
+    return sum(len(files) for _root, _dirs, files in os.walk(folder))
+
+
+def provscan(folder: Path, cache: Path, out: Path, jobs: int) -> list[str]:
+    return [str(PROVSCAN), "scan", str(folder), "--cache", str(cache), "--format", "json",
+            "-o", str(out), "-q", "--jobs", str(jobs), "--trust-list", "none"]  # fmt: skip
+
+
+def measure(folder: Path, work: Path, jobs: int, *, floor: bool) -> dict[str, object]:
+    """openssl (when `floor`), cold and warm provscan, exiftool on `folder`."""
+    files = frame_files(folder)
+    results: dict[str, object] = {"folder": str(folder), "files": files}
+    if floor:
+        command = (
+            f"find '{folder}' -type f -print0 | xargs -0 -P {jobs} -n 256 openssl dgst -sha256"
+        )
+        seconds, code, _rss, pss, _one = timed(command)
+        results["openssl"] = {"seconds": seconds, "exit": code, "pss_mb": pss / 1024}
+    cache = work / "cache.sqlite3"
+    cache.unlink(missing_ok=True)
+    for name in ("cold", "warm"):
+        out = work / name
+        shutil.rmtree(out, ignore_errors=True)
+        seconds, code, _rss, pss, _one = timed(provscan(folder, cache, out, jobs))
+        report = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+        results[name] = {
+            "seconds": seconds, "exit": code, "pss_mb": pss / 1024,
+            "files_per_s": files / seconds, "rows": len(report["assets"]),
+            "sequences": sum(1 for a in report["assets"] if a.get("sequence")),
+            "by_status": report["summary"]["by_status"],
+        }  # fmt: skip
+    if floor:
+        seconds, code, _rss, pss, _one = timed(["exiftool", "-r", "-j", "-G1", str(folder)])
+        results["exiftool"] = {"seconds": seconds, "exit": code, "files_per_s": files / seconds}
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path, help="what bench/make_vfx_delivery.py built")
+    parser.add_argument("--subset-shots", type=int, default=10)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    delivery = args.out / "delivery"
+    if not (delivery / "vfx").is_dir():
+        parser.error(f"{delivery} holds no vfx/: run bench/make_vfx_delivery.py {args.out}")
+    work = Path(tempfile.mkdtemp(prefix="scan-", dir=args.out))  # same disk: hard links
+    try:
+        subset = work / "subset"
+        (subset / "vfx").mkdir(parents=True)
+        for shot in sorted((delivery / "vfx").iterdir())[: args.subset_shots]:
+            # hard links: the same frames (no copy on disk), as regular files of the subset
+            shutil.copytree(shot, subset / "vfx" / shot.name, copy_function=os.link)
+        whole = measure(delivery, work, args.jobs, floor=True)
+        part = measure_subset(subset, work, args.jobs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results = {"whole": whole, "subset": part}
+    (args.out / "vfx_results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(table(whole, part))
+    return 0
+
+
+def measure_subset(subset: Path, work: Path, jobs: int) -> dict[str, object]:
+    """Cold and warm on the subset."""
+    files = frame_files(subset)
+    cache = work / "subset.sqlite3"
+    results: dict[str, object] = {"files": files}
+    for name in ("cold", "warm"):
+        out = work / f"subset-{name}"
+        seconds, code, _rss, pss, _one = timed(provscan(subset, cache, out, jobs))
+        report = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+        results[name] = {"seconds": seconds, "exit": code, "pss_mb": pss / 1024,
+                         "rows": len(report["assets"])}  # fmt: skip
+    return results
+
+
+def table(whole: dict, part: dict) -> str:
+    rows = [
+        "| run | files | seconds | files/s | peak PSS MB | rows |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    files = whole["files"]
+    for name in ("openssl", "cold", "warm", "exiftool"):
+        cell = whole[name]
+        rows.append(
+            f"| {name} | {files:,} | {cell['seconds']:.1f} | {files / cell['seconds']:,.0f} | "
+            f"{cell.get('pss_mb', 0):.0f} | {cell.get('rows', '')} |"
+        )
+    for name in ("cold", "warm"):
+        cell = part[name]
+        rows.append(
+            f"| subset {name} | {part['files']:,} | {cell['seconds']:.1f} | "
+            f"{part['files'] / cell['seconds']:,.0f} | {cell['pss_mb']:.0f} | {cell['rows']} |"
+        )
+    cold, warm, floor = whole["cold"], whole["warm"], whole["openssl"]
+    rows.append("")
+    rows.append(f"cold / openssl floor: {cold['seconds'] / floor['seconds']:.2f}x (target <= 1.3)")
+    rows.append(f"cold / warm: {cold['seconds'] / warm['seconds']:.1f}x (target >= 30)")
+    rows.append(f"rows: {cold['rows']} ({cold['sequences']} sequences)")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
