@@ -64,7 +64,10 @@ def scan_in_child(delivery: Path, out: Path, *extra: str) -> tuple[int, str]:
     hung scan is killed with its workers. (exit code, stderr)."""
     scan = ["scan", str(delivery), "--format", "json", "-o", str(out), "-q", "--jobs", "1"]
     command = [sys.executable, "-c", MEASURED_CLI, *scan, *extra]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # measured as it runs in production: without the coverage tracer `make test` puts into
+    # every subprocess (its bookkeeping is part of the child's peak RSS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_", "COVERAGE_"))}
+    env["PYTHONPATH"] = str(REPO)
     with subprocess.Popen(
         command, cwd=REPO, env=env, stderr=subprocess.PIPE, start_new_session=True
     ) as child:
