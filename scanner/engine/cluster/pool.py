@@ -5,10 +5,10 @@ cache, the window, the held-bytes bound and the order. Misses go out in batches 
 BATCH_FILES files or BATCH_BYTES of them: a task costs the scheduler about 2 ms, a file a few)
 with earlier batches first (Dask priority). A worker lost mid-batch: the scheduler runs the
 batch elsewhere; a batch lost on `allowed-failures + 1` workers in a row is split into
-one-file tasks. Dask counts a loss against every task running on the worker that died, so a
-harmless file that shared a worker with a file that kills it is counted too: a one-file task
-lost that often is run once more alone (one such suspect at a time in the cluster), and only
-a file whose lone task is lost that often becomes an `error` finding ("worker lost while
+one-file tasks. Dask counts a loss against every task the dying worker held, running or
+queued, so a harmless file that waited behind a file that kills it is counted too: a one-file
+task lost that often is run once more alone (one such suspect at a time in the cluster), and
+only a file whose lone task is lost that often becomes an `error` finding ("worker lost while
 analysing, N times"). Every file gets exactly one result.
 """
 
