@@ -47,15 +47,19 @@ def delivery(tmp_path: Path) -> Path:
     return root
 
 
-# The CLI, then the peak resident memory of this (the scanning) process on stderr. Analysis
-# workers are child processes with their own bounds: RUSAGE_SELF does not count them.
+# The CLI, then the peak resident memory of this (the scanning) process on stderr: VmHWM, the
+# high-water mark of this process's own memory map. Not getrusage's ru_maxrss, which Linux
+# carries over an exec from the forking parent (a pytest process of 700 MB made every child
+# "peak" at 700 MB). Analysis workers are processes of their own, with their own bounds.
 MEASURED_CLI = """
-import resource, sys
+import sys
 from scanner.cli import main
 try:
     main()
 finally:
-    print(f"peak-rss-kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    print(f"peak-rss-kib={peak}", file=sys.stderr)
 """
 
 
@@ -64,10 +68,7 @@ def scan_in_child(delivery: Path, out: Path, *extra: str) -> tuple[int, str]:
     hung scan is killed with its workers. (exit code, stderr)."""
     scan = ["scan", str(delivery), "--format", "json", "-o", str(out), "-q", "--jobs", "1"]
     command = [sys.executable, "-c", MEASURED_CLI, *scan, *extra]
-    # measured as it runs in production: without the coverage tracer `make test` puts into
-    # every subprocess (its bookkeeping is part of the child's peak RSS)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COV_", "COVERAGE_"))}
-    env["PYTHONPATH"] = str(REPO)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     with subprocess.Popen(
         command, cwd=REPO, env=env, stderr=subprocess.PIPE, start_new_session=True
     ) as child:
