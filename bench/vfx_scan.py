@@ -16,9 +16,9 @@ master), measured once each, in this order:
 and the cold and warm scans again on the first --subset-shots shots (about a quarter of the
 frames, hard-linked into a scratch folder on the same disk), so the peak memory at 5,000 and
 at 20,000 frames can be compared: it must not grow with the frame count. Peak memory is the
-PSS of the whole process tree (bench/run.py's sampler). The delivery is larger than the page
-cache (32 GB against 24 GiB here), so openssl and the cold scan both read from the disk; run
-nothing else meanwhile.
+PSS of the whole process tree (bench/run.py's sampler). The page cache is dropped before
+openssl and before each cold scan (when run as root), so both read every frame from the disk;
+run nothing else meanwhile.
 
 Results: a Markdown table on stdout, and OUT/vfx_results.json.
 """
@@ -48,11 +48,23 @@ def provscan(folder: Path, cache: Path, out: Path, jobs: int) -> list[str]:
             "-o", str(out), "-q", "--jobs", str(jobs), "--trust-list", "none"]  # fmt: skip
 
 
+def drop_page_cache() -> bool:
+    """Start a run with nothing of the delivery in memory (root only); False when not allowed."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n", encoding="ascii")
+    except OSError:
+        return False
+    return True
+
+
 def measure(folder: Path, work: Path, jobs: int, *, floor: bool) -> dict[str, object]:
-    """openssl (when `floor`), cold and warm provscan, exiftool on `folder`."""
+    """openssl (when `floor`), cold and warm provscan, exiftool on `folder`; the page cache
+    dropped before openssl and before the cold scan, so both read the frames from the disk."""
     files = frame_files(folder)
     results: dict[str, object] = {"folder": str(folder), "files": files}
     if floor:
+        results["page_cache_dropped"] = drop_page_cache()
         command = (
             f"find '{folder}' -type f -print0 | xargs -0 -P {jobs} -n 256 openssl dgst -sha256"
         )
@@ -63,6 +75,8 @@ def measure(folder: Path, work: Path, jobs: int, *, floor: bool) -> dict[str, ob
     for name in ("cold", "warm"):
         out = work / name
         shutil.rmtree(out, ignore_errors=True)
+        if name == "cold":
+            drop_page_cache()
         seconds, code, _rss, pss, _one = timed(provscan(folder, cache, out, jobs))
         report = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
         results[name] = {
@@ -110,6 +124,8 @@ def measure_subset(subset: Path, work: Path, jobs: int) -> dict[str, object]:
     results: dict[str, object] = {"files": files}
     for name in ("cold", "warm"):
         out = work / f"subset-{name}"
+        if name == "cold":
+            drop_page_cache()
         seconds, code, _rss, pss, _one = timed(provscan(subset, cache, out, jobs))
         report = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
         results[name] = {"seconds": seconds, "exit": code, "pss_mb": pss / 1024,

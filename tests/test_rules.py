@@ -149,6 +149,9 @@ STABLE_IDS = {
     "MXF-IDENTIFICATION-UPSCALER", "MXF-TEXT-GENAI-NAME", "PSD-LAYER-GENERATIVE",
     "PSD-IPTC-PROGRAM-GENAI", "PSD-TEXT-GENAI-NAME", "JP2-COMMENT-GENAI", "JP2-TEXT-GENAI-NAME",
     "BWF-ORIGINATOR-GENAI", "BWF-CODING-HISTORY-GENAI", "BWF-TEXT-GENAI-NAME",
+    # generation parameters by structure in the studio formats' text fields
+    "EXR-GENPARAMS", "DPX-GENPARAMS", "MXF-GENPARAMS", "PSD-GENPARAMS", "JP2-GENPARAMS",
+    "BWF-GENPARAMS",
 }  # fmt: skip
 
 
@@ -158,7 +161,7 @@ def test_catalog_ids_are_stable_and_complete():
     assert len(ids) == len(set(ids))
     # Removing or renaming an id breaks reports and caches: retire ids, never reuse them.
     assert set(ids) == STABLE_IDS
-    assert CATALOG_VERSION == catalog.version == "2026.12.16"
+    assert CATALOG_VERSION == catalog.version == "2026.12.17"
     for rule in catalog.rules:
         assert rule.meaning in MEANINGS and rule.strength in STRENGTHS
         assert rule.description and rule.reference.startswith("markers.md")
@@ -192,7 +195,7 @@ def test_rules_table_lists_every_rule_for_the_cli():
             ("present = true\nfallback", "present = false\nfallback", 1),
             "'present' can only be true",
         ),
-        (('catalog_version = "2026.12.16"', "", 1), "catalog_version"),
+        (('catalog_version = "2026.12.17"', "", 1), "catalog_version"),
         (('detector = "generation-parameters"', 'detector = "vibes"', 1), "detector must be"),
         (("<<genai_tools>>", "<<nope>>", 1), "unknown pattern <<nope>>"),
     ],

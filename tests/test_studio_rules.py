@@ -23,6 +23,12 @@ COMFY_WORKFLOW = json.dumps({"last_node_id": 9, "nodes": [{"id": 3, "type": "KSa
                              "links": [[1, 4, 0, 3, 0, "MODEL"]]})  # fmt: skip
 A1111 = ("a lighthouse at dusk\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: "
          "7, Seed: 1234, Size: 96x64, Model: sd_xl_base_1.0")  # fmt: skip
+# Generation parameters as JSON (the diffusers / HF Spaces / RuinedFooocus form): no tool-specific
+# rule knows this layout; the structural detector does, in any text field of any format.
+PARAMS_JSON = json.dumps({"prompt": "a lighthouse at dusk, fog", "negative_prompt": "blurry",
+                          "num_inference_steps": 30, "guidance_scale": 7.0, "seed": 1234,
+                          "sampler": "DPM++ 2M Karras"})  # fmt: skip
+SHORT_PARAMS_JSON = '{"prompt":"lighthouse","steps":30,"cfg":7,"seed":5,"sampler":"euler"}'
 
 
 def exr(attributes: dict[str, object]) -> Callable[[Path], Path]:
@@ -104,6 +110,12 @@ CASES = [
      "ai-generated", "Suno v4"),
     ("BWF-TEXT-GENAI-NAME", bwf(originator="Pro Tools", description="temp VO from ElevenLabs"),
      "ai-generated", "ElevenLabs"),
+    ("EXR-GENPARAMS", exr({"custom:notes": PARAMS_JSON}), "ai-generated", ""),
+    ("DPX-GENPARAMS", dpx(user_data=PARAMS_JSON.encode()), "ai-generated", ""),
+    ("MXF-GENPARAMS", mxf("ACME", SHORT_PARAMS_JSON), "ai-generated", ""),
+    ("PSD-GENPARAMS", psd(["Background"], {120: PARAMS_JSON}), "ai-generated", ""),
+    ("JP2-GENPARAMS", jp2(PARAMS_JSON), "ai-generated", ""),
+    ("BWF-GENPARAMS", bwf(originator="Pro Tools", description=PARAMS_JSON), "ai-generated", ""),
 ]  # fmt: skip
 
 
