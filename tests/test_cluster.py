@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import hostile
+from scanner import __version__
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
 from scanner.engine.analyse import AnalyseOptions, analyse
@@ -279,7 +280,7 @@ def test_a_worker_with_another_provscan_is_refused(tmp_path: Path) -> None:
     stderr = done.stderr.decode(errors="replace")
     assert done.returncode == 2, stderr[-3000:]
     assert "nothing was scanned" in stderr
-    assert "provscan version 0.2.0 here, 99.0.2.0 there" in stderr
+    assert f"provscan version {__version__} here, 99.{__version__} there" in stderr
     assert not (tmp_path / "out" / "provscan.json").exists()
 
 
