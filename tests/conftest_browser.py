@@ -32,12 +32,10 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright  # a dev dependency: missing is an error
+
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
