@@ -8,14 +8,13 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
 from scanner.common.safetext import terminal_safe
 from scanner.common.serialize import to_plain
-from scanner.model import STATUSES
 from scanner.report.diff import DIFF_SCHEMA, AssetState, Change, ScanDiff, ScanInfo, Skip
-from scanner.report.html import isolate, isolate_path, static_text, style_only_policy, visible
+from scanner.report.html import new_environment, static_text, style_only_policy
 from scanner.report.verdict import is_problem_reason
 
 DIFF_FORMATS = ("text", "json", "html")
@@ -164,17 +163,7 @@ def render_diff_text(diff: ScanDiff) -> str:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("scanner.report", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["isolate"] = isolate
-    env.filters["isolate_path"] = isolate_path
-    env.filters["visible"] = visible
-    env.filters["status_class"] = lambda status: status if status in STATUSES else "other"
+    env = new_environment()
     env.tests["problem_reason"] = is_problem_reason
     return env
 

@@ -176,8 +176,9 @@ def style_only_policy(style: str) -> str:
     )
 
 
-@cache
-def _environment() -> Environment:
+def new_environment() -> Environment:
+    """The templates' environment with the escaping filters every page of ours uses (this
+    report, `provscan diff`'s page): autoescape, strict undefined, text isolated and visible."""
     env = Environment(
         loader=PackageLoader("scanner.report", "templates"),
         autoescape=True,
@@ -190,6 +191,12 @@ def _environment() -> Environment:
     env.filters["isolate_path"] = isolate_path
     env.filters["visible"] = visible
     env.filters["status_class"] = _status_class
+    return env
+
+
+@cache
+def _environment() -> Environment:
+    env = new_environment()
     env.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]
     env.filters["policy_parts"] = policy_parts
     env.filters["policy_from_delivery"] = policy_from_delivery
