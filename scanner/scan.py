@@ -26,6 +26,7 @@ from scanner.engine.bounds import Limits
 from scanner.engine.cache import opened as cache_opened
 from scanner.engine.feed import DeliveryFeed
 from scanner.engine.runner import KnownMedia, run_analyses
+from scanner.engine.sequence_cache import SequenceCache
 from scanner.errors import ConfigError, GlobTimeBound
 from scanner.extract.formats import limit_reached
 from scanner.extract.interface import ExtractOptions
@@ -200,6 +201,7 @@ def _scan_into(
     options = analyse_options(config)
     with cache_opened(config.cache_path) as cache:  # one connection: the walk's and the analysis'
         known = KnownMedia(cache, options, analyse)
+        known_sequences = SequenceCache(cache, options, analyse)
         items = (
             walk_one(root, only, follow_links=config.follow_links, known=known)
             if only is not None
@@ -210,9 +212,12 @@ def _scan_into(
                 sequences=config.sequences,
                 exclusions=exclusions,
                 manifests=True,
+                known_sequence=known_sequences,
             )
         )
-        delivery = DeliveryFeed(items, fingerprints=config.fingerprints)
+        delivery = DeliveryFeed(
+            items, fingerprints=config.fingerprints, sequence_cache=known_sequences
+        )
         analyses = run_analyses(
             delivery.media(),
             options,

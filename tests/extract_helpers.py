@@ -13,10 +13,10 @@ import av
 import numpy as np
 import pytest
 
+from scanner.discover.identify import read_head
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import sniff
-from scanner.discover.walk import read_head
 from scanner.extract.interface import Extracted, ExtractOptions
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

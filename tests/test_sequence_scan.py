@@ -33,6 +33,7 @@ from scanner.engine.cache import ResultCache
 from scanner.engine.feed import DeliveryFeed
 from scanner.engine.runner import KnownMedia, RunStats, run_analyses
 from scanner.engine.sequence import SAMPLE_EVERY
+from scanner.engine.sequence_cache import SequenceCache
 from scanner.model import Assessment, AssetAnalysis
 
 PROMEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "promedia"
@@ -251,52 +252,88 @@ ANALYSED: list[str] = []
 
 
 def recording_analyse(media: MediaFile, options: AnalyseOptions) -> AssetAnalysis:
-    ANALYSED.append(media.rel + (" (sampled)" if media.frame and media.frame.sampled else ""))
+    frame = media.frame
+    role = (
+        " (sampled)"
+        if frame and frame.sampled
+        else " (fingerprinted)"
+        if frame and frame.fingerprint
+        else ""
+    )
+    ANALYSED.append(media.rel + role)
     return analyse(media, options)
 
 
-def scan_with_cache(root: Path, cache_file: Path) -> tuple[list[AssetAnalysis], RunStats]:
+def scan_with_cache(
+    root: Path, cache_file: Path, *, whole_sequences: bool = True
+) -> tuple[list[AssetAnalysis], RunStats, SequenceCache]:
     options = AnalyseOptions()
     stats = RunStats()
     with ResultCache.open(cache_file) as cache:
         known = KnownMedia(cache, options, recording_analyse)
-        feed = DeliveryFeed(walk(root, known=known, sequences=True), fingerprints=True)
+        sequences = SequenceCache(cache if whole_sequences else None, options, recording_analyse)
+        items = walk(root, known=known, sequences=True, known_sequence=sequences)
+        feed = DeliveryFeed(items, fingerprints=True, sequence_cache=sequences)
         results = run_analyses(
             feed.media(), options, jobs=1, cache=cache, analyse=recording_analyse,
             stats=stats, in_process=True,
         )  # fmt: skip
-        return list(feed.assets(results)), stats
+        return list(feed.assets(results)), stats, sequences
+
+
+def write_shot(folder: Path, frames: int) -> None:
+    folder.mkdir(parents=True)
+    for n in range(1, frames + 1):
+        path = folder / f"sh030.{n:04d}.png"
+        path.write_bytes(png_frame(5, n))
+        os.utime(path, ns=(PAST_NS, PAST_NS))
+
+
+def test_fixed_samples_are_read_once_and_an_unchanged_shot_is_one_lookup(tmp_path: Path) -> None:
+    root = tmp_path / "delivery"
+    write_shot(root / "sh030", 40)
+    cache_file = tmp_path / "cache" / "results.sqlite3"
+    ANALYSED.clear()
+    (cold,), _, sequences = scan_with_cache(root, cache_file)
+    # the first, every 24th and the last frame: fingerprinted in their own (only) read
+    fingerprinted = [a for a in ANALYSED if a.endswith("(fingerprinted)")]
+    assert fingerprinted == [f"sh030/sh030.{n:04d}.png (fingerprinted)" for n in (1, 25, 40)]
+    assert len(ANALYSED) == 40 and sequences.stored == 1
+    assert [f.frame for f in cold.fingerprints] == [1, 25, 40]
+
+    ANALYSED.clear()
+    (warm,), stats, sequences = scan_with_cache(root, cache_file)
+    assert ANALYSED == [] and stats.files == 0 and sequences.hits == 1
+    assert warm == cold
 
 
 def test_the_cache_works_per_frame(tmp_path: Path) -> None:
     root = tmp_path / "delivery"
     folder = root / "sh030"
-    folder.mkdir(parents=True)
-    for n in range(1, 41):
-        path = folder / f"sh030.{n:04d}.png"
-        path.write_bytes(png_frame(5, n))
-        os.utime(path, ns=(PAST_NS, PAST_NS))
+    write_shot(folder, 40)
     cache_file = tmp_path / "cache" / "results.sqlite3"
     ANALYSED.clear()
-    (cold,), _ = scan_with_cache(root, cache_file)
-    sampled = [a for a in ANALYSED if a.endswith("(sampled)")]
-    assert len(ANALYSED) == 40 + len(sampled) and len(sampled) >= 3
+    (cold,), _, _ = scan_with_cache(root, cache_file, whole_sequences=False)
+    assert len(ANALYSED) == 40
 
     ANALYSED.clear()
-    (warm,), stats = scan_with_cache(root, cache_file)
-    assert ANALYSED == [] and stats.from_cache == stats.files == 40 + len(sampled)
+    (warm,), stats, _ = scan_with_cache(root, cache_file, whole_sequences=False)
+    assert ANALYSED == [] and stats.from_cache == stats.files == 40
     assert warm == cold
 
-    # a re-delivered shot with one frame changed (new metadata, same picture): one frame read
+    # a re-delivered shot with one frame changed (new metadata, same picture): one frame read,
+    # whether or not the whole shot was kept as one
     changed = folder / "sh030.0017.png"
     changed.write_bytes(png_frame(5, 17, "re-graded"))
     os.utime(changed, ns=(PAST_NS + 10**9, PAST_NS + 10**9))
-    ANALYSED.clear()
-    (again,), _ = scan_with_cache(root, cache_file)
-    assert ANALYSED == ["sh030/sh030.0017.png"]
-    frames = {f.number: f.sha256 for f in again.sequence.frames}  # type: ignore[union-attr]
-    assert frames[17] == hashlib.sha256(changed.read_bytes()).hexdigest()
-    assert again.sha256 != cold.sha256
+    for whole in (True, False):
+        ANALYSED.clear()
+        (again,), _, _ = scan_with_cache(root, cache_file, whole_sequences=whole)
+        expected = ["sh030/sh030.0017.png"] if whole else []
+        assert list(ANALYSED) == expected
+        frames = {f.number: f.sha256 for f in again.sequence.frames}  # type: ignore[union-attr]
+        assert frames[17] == hashlib.sha256(changed.read_bytes()).hexdigest()
+        assert again.sha256 != cold.sha256
 
 
 @pytest.mark.parametrize(

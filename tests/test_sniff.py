@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from scanner.discover.identify import read_head
 from scanner.discover.sniff import HEAD_BYTES, has_reader, sniff
-from scanner.discover.walk import read_head
 from tests.extract_helpers import (
     CORPUS,
     box,

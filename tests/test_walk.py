@@ -14,16 +14,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from scanner.discover.identify import SKIP_EMPTY, SKIP_NOT_MEDIA
 from scanner.discover.media import MediaFile
+from scanner.discover.names import display_name
 from scanner.discover.walk import (
-    SKIP_EMPTY,
     SKIP_LINK_AGAIN,
     SKIP_LINK_LOOP,
     SKIP_LINK_OUTSIDE,
-    SKIP_NOT_MEDIA,
     SKIP_SPECIAL,
     SKIP_SYMLINK,
-    display_name,
     walk,
 )
 from scanner.model import Skipped

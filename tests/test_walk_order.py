@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from scanner.discover.identify import SKIP_NOT_MEDIA
 from scanner.discover.media import MediaFile
-from scanner.discover.walk import SKIP_LINK_AGAIN, SKIP_NOT_MEDIA, SKIP_SPECIAL, count_items, walk
+from scanner.discover.walk import SKIP_LINK_AGAIN, SKIP_SPECIAL, count_items, walk
 from scanner.model import Skipped
 from scanner.policy.load import load_policy
 from scanner.scan import ScanConfig, scan_delivery

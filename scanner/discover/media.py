@@ -15,6 +15,9 @@ class FrameOf:
     # False: the frame's own pass (hashes, every reader, a byte profile; no fingerprint);
     # True: a frame sampled for fingerprints, analysed as a file of its own.
     sampled: bool = False
+    # A frame sampled at a fixed position (first, last, every n-th), known before its own
+    # pass: that pass fingerprints it too, so it is read once.
+    fingerprint: bool = False
 
 
 @dataclass(frozen=True)

@@ -51,45 +51,46 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from scanner.discover.checksums import MANIFEST_FILE, ChecksumScope, is_manifest_name
-from scanner.discover.exclude import Exclusions, dropping_reason
+from scanner.discover.checksums import ChecksumScope
+from scanner.discover.exclude import Exclusions
+from scanner.discover.identify import (
+    identify,
+    unknown_file,
+    with_sidecar,
+)
+from scanner.discover.known_sequence import (
+    FrameStat,
+    KnownSequence,
+    KnownSequenceHook,
+    stat_frames,
+)
 from scanner.discover.listing import list_folder, lstat_deep
-from scanner.discover.media import FrameOf, MediaFile
+from scanner.discover.media import FrameOf, Listed, MediaFile
 from scanner.discover.mhl import HISTORY_FOLDER
-from scanner.discover.names import display_name
-from scanner.discover.safe_open import file_size, open_readonly
+from scanner.discover.names import display_name, rel_path
 from scanner.discover.sequences import SequenceEnd, SequencePlan, SequenceStart, plan_folder
 from scanner.discover.sidecars import Pairing, pair_sidecars
-from scanner.discover.sniff import DOCUMENTS, HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
 from scanner.model import UNREADABLE_FOLDER, Skipped
 from scanner.model_delivery import ChecksumManifest
-
-# Extensions that make an empty or unrecognised file an asset (an error finding) rather than
-# a skipped non-media file. Lower case, without the dot.
-MEDIA_EXTENSIONS = frozenset(
-    {
-        "jpg", "jpeg", "jpe", "jfif", "png", "apng", "tif", "tiff", "dng", "webp", "heic", "heif",
-        "hif", "avif", "gif", "jxl", "bmp", "psd", "psb", "exr", "dpx", "cin", "jp2", "j2k", "j2c",
-        "jpx", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf", "mp4", "m4v", "m4a", "m4b", "mov",
-        "qt", "3gp", "3g2", "avi", "wav", "bwf", "rf64", "mp3", "aac", "flac", "ogg", "oga", "ogv",
-        "opus", "aif", "aiff", "aifc", "mkv", "mka", "webm", "mxf", "mts", "m2ts", "ts", "mpg",
-        "mpeg", "vob", "wmv", "wma", "asf", "r3d", "braw", "ari",
-    }
-)  # fmt: skip
 
 SKIP_SYMLINK = "symlink, not followed"
 SKIP_LINK_OUTSIDE = "symlink points outside the delivery, not followed"
 SKIP_LINK_BROKEN = "broken symlink"
 SKIP_LINK_LOOP = "symlink loop: points at a folder that contains it"
 SKIP_LINK_AGAIN = "symlink to a folder already scanned through another symlink"
-SKIP_NOT_MEDIA = "not media"
-SKIP_EMPTY = "empty file, not media"
 SKIP_SPECIAL = "special file (FIFO, socket or device), not opened"
 SKIP_SIDECAR = "C2PA sidecar of"  # + " <asset>: read with it, reported on it"
 
 
 KnownHook = Callable[[Path, str, os.stat_result], "MediaFile | None"]
-WalkItem = MediaFile | Skipped | SequenceStart | SequenceEnd | ChecksumManifest
+WalkItem = MediaFile | Skipped | SequenceStart | SequenceEnd | KnownSequence | ChecksumManifest
+
+
+class NotAsked:
+    """The checksum manifests were not asked about a file yet."""
+
+
+NOT_ASKED = NotAsked()
 
 
 def walk(
@@ -100,6 +101,7 @@ def walk(
     sequences: bool = False,
     exclusions: Exclusions | None = None,
     manifests: bool = False,
+    known_sequence: KnownSequenceHook | None = None,
 ) -> Iterator[WalkItem]:
     """Every file under `root`: a MediaFile to analyse or a Skipped with the reason, in the
     order of their `rel` (MediaFile.rel, Skipped.path).
@@ -111,8 +113,10 @@ def walk(
     With `manifests`, the delivery's checksum manifests are read where they lie, each file
     they cover carries what they list (`MediaFile.listed`), files they list that are not there
     come as Skipped (MISSING_FROM_DELIVERY), and each manifest's summary follows its folder.
+    `known_sequence` may answer a whole sequence (`scanner.discover.known_sequence`): a
+    KnownSequence then comes between its SequenceStart and SequenceEnd, instead of its frames.
     """
-    walker = Walker(follow_links, known, False, sequences, exclusions, manifests)
+    walker = Walker(follow_links, known, False, sequences, exclusions, manifests, known_sequence)
     return walker.walk(root)
 
 
@@ -160,9 +164,11 @@ class Walker:
         sequences: bool,
         exclusions: Exclusions | None,
         manifests: bool,
+        known_sequence: KnownSequenceHook | None = None,
     ) -> None:
         self.follow_links = follow_links
         self.known = known
+        self.known_sequence = known_sequence
         self.count_only = count_only
         self.sequences = sequences
         self.exclusions = exclusions or Exclusions()
@@ -231,13 +237,26 @@ class Walker:
         plan: SequencePlan,
         ancestors: tuple[tuple[int, int], ...],
     ) -> Iterator[WalkItem]:
-        yield SequenceStart(
+        start = SequenceStart(
             where, rel_path(parts), display_name(plan.head), display_name(plan.tail), plan.padding,
             plan.numbers,
         )  # fmt: skip
+        yield start
+        frames: tuple[FrameStat, ...] | None = None
+        if self.known_sequence is not None:  # the whole sequence from the cache, if kept
+            checksums = self.checksums
+            frames = stat_frames(
+                folder, plan.names, lambda n: checksums.listed(parts, n) if checksums else None
+            )
+            known = self.known_sequence(start, frames) if all(f.plain for f in frames) else None
+            if known is not None:
+                yield KnownSequence(where, known)
+                yield SequenceEnd(where, len(frames))
+                return
         handed = 0
-        for number, name in zip(plan.numbers, plan.names, strict=True):
-            for item in self.entry(folder / name, (*parts, name), ancestors):
+        for index, (number, name) in enumerate(zip(plan.numbers, plan.names, strict=True)):
+            asked = frames[index].listed if frames is not None else NOT_ASKED
+            for item in self.entry(folder / name, (*parts, name), ancestors, manifest_listed=asked):
                 if isinstance(item, MediaFile):
                     item = dataclasses.replace(item, frame=FrameOf(where, number))
                     handed += 1
@@ -250,13 +269,16 @@ class Walker:
         rel_parts: tuple[str, ...],
         ancestors: tuple[tuple[int, int], ...],
         pairing: Pairing | None = None,
+        manifest_listed: Listed | None | NotAsked = NOT_ASKED,
     ) -> Iterator[WalkItem]:
+        """`manifest_listed`: what the manifests list for the file, when already asked (they
+        are asked once per file)."""
         rel = rel_path(rel_parts)
         listed = path
         try:
             info = lstat_deep(path)
         except OSError as exc:
-            yield self._listed(_unknown(path, rel, 0, exc), rel_parts)
+            yield self._listed(unknown_file(path, rel, 0, exc), rel_parts, manifest_listed)
             return
         via_link = stat.S_ISLNK(info.st_mode)
         if via_link:
@@ -272,7 +294,7 @@ class Walker:
             try:
                 info = os.stat(target)
             except OSError as exc:
-                yield self._listed(_unknown(target, rel, 0, exc), rel_parts)
+                yield self._listed(unknown_file(target, rel, 0, exc), rel_parts, manifest_listed)
                 return
             path = target
         if stat.S_ISDIR(info.st_mode):
@@ -297,19 +319,27 @@ class Walker:
                 yield Skipped(rel, f"{SKIP_SIDECAR} {asset}: read with it, reported on it")
                 return
             cached = self.known(path, rel, info) if self.known else None
-            found = cached or _media_file(path, rel, info.st_size, in_history(rel_parts))
+            found = cached or identify(path, rel, info.st_size, in_history(rel_parts))
             sidecar = pairing.sidecar_of.get(name) if pairing is not None else None
             if sidecar:
-                found = _with_sidecar(found, path, rel, listed.parent / sidecar, rel_parts)
-            yield self._listed(found, rel_parts) if isinstance(found, MediaFile) else found
+                found = with_sidecar(found, path, rel, listed.parent / sidecar, rel_parts)
+            if isinstance(found, MediaFile):
+                found = self._listed(found, rel_parts, manifest_listed)
+            yield found
         else:
             yield Skipped(rel, SKIP_SPECIAL)
 
-    def _listed(self, media: MediaFile, rel_parts: tuple[str, ...]) -> MediaFile:
+    def _listed(
+        self,
+        media: MediaFile,
+        rel_parts: tuple[str, ...],
+        listed: Listed | None | NotAsked = NOT_ASKED,
+    ) -> MediaFile:
         """The media file with what the checksum manifests covering it list for it."""
-        if self.checksums is None:
-            return media
-        listed = self.checksums.listed(rel_parts[:-1], rel_parts[-1])
+        if isinstance(listed, NotAsked):
+            if self.checksums is None:
+                return media
+            listed = self.checksums.listed(rel_parts[:-1], rel_parts[-1])
         return dataclasses.replace(media, listed=listed) if listed is not None else media
 
     def _not_entered(self, rel_parts: tuple[str, ...]) -> None:
@@ -332,64 +362,6 @@ def resolve_inside(link: Path, real_root: Path) -> tuple[Path | None, str]:
     if target != real_root and real_root not in target.parents:
         return None, SKIP_LINK_OUTSIDE
     return target, ""
-
-
-def _media_file(path: Path, rel: str, size: int, in_history: bool) -> MediaFile | Skipped:
-    try:
-        head, size = read_head(path)
-    except OSError as exc:
-        return _unknown(path, rel, size, exc)
-    found = sniff(head)
-    if found is not None:
-        return MediaFile(path, rel, found.media_type, found.format, found.kind, size)
-    dropping = dropping_reason(path.name, head)
-    if dropping:
-        return Skipped(rel, dropping)
-    if is_manifest_name(path.name, in_history):
-        return Skipped(rel, MANIFEST_FILE)
-    if _named_like_media(path.name):
-        return MediaFile(path, rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", size)
-    return Skipped(rel, SKIP_EMPTY if size == 0 else SKIP_NOT_MEDIA)
-
-
-def _with_sidecar(
-    media: MediaFile | Skipped, path: Path, rel: str, sidecar: Path, rel_parts: tuple[str, ...]
-) -> MediaFile:
-    """The asset with its sidecar; a file no type was found for becomes a FILE document, since
-    what carries a manifest is an asset."""
-    if isinstance(media, Skipped):
-        found = DOCUMENTS["FILE"]
-        media = MediaFile(path, rel, found.media_type, found.format, found.kind, _size_of(path))
-    sidecar_rel = rel_path((*rel_parts[:-1], sidecar.name))
-    return dataclasses.replace(media, sidecar=str(sidecar), sidecar_rel=sidecar_rel)
-
-
-def _size_of(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
-
-
-def read_head(path: Path, limit: int = HEAD_BYTES) -> tuple[bytes, int]:
-    """The first `limit` bytes of a regular file and its size (read-only, non-blocking open)."""
-    with open_readonly(path) as handle:
-        return handle.read(limit), file_size(handle)
-
-
-def _unknown(path: Path, rel: str, size: int, exc: OSError) -> MediaFile:
-    # Not a Skipped: a file that exists but cannot be read must end up as an error finding.
-    del exc  # the analysis re-opens the file and reports the actual error
-    return MediaFile(path, rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", size)
-
-
-def _named_like_media(name: str) -> bool:
-    _, dot, ext = name.rpartition(".")
-    return bool(dot) and ext.lower() in MEDIA_EXTENSIONS
-
-
-def rel_path(parts: tuple[str, ...]) -> str:
-    return "/".join(display_name(p) for p in parts)
 
 
 def _why(exc: OSError) -> str:

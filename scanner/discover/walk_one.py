@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from scanner.discover.listing import lstat_deep
+from scanner.discover.names import rel_path
 from scanner.discover.walk import (
     SKIP_SYMLINK,
     KnownHook,
     Walker,
     WalkItem,
-    rel_path,
     resolve_inside,
 )
 from scanner.model import Skipped

@@ -162,9 +162,12 @@ def _change(media: MediaFile, opened: os.stat_result, after: os.stat_result) -> 
 def _read_everything(
     media: MediaFile, handle: BinaryIO, base: AssetAnalysis, options: AnalyseOptions
 ) -> AssetAnalysis:
-    # A sequence frame's own pass: a byte profile (for spotting picture changes) instead of a
-    # fingerprint; the sampled frames are analysed again as files of their own, fingerprinted.
+    # A sequence frame's own pass: a byte profile (for spotting picture changes), and a
+    # fingerprint only for a frame sampled at a fixed position; frames sampled for a change of
+    # picture are analysed again as files of their own, fingerprinted.
     frame_pass = media.frame is not None and not media.frame.sampled
+    planned = media.frame is not None and media.frame.fingerprint
+    fingerprint = options.fingerprints and (planned or not frame_pass)
     wanted = media.listed.algorithms if media.listed is not None else ()
     # An MXF may be an IMF track file: its SHA-1 (what a packing list records) from the same read
     track_file = options.package_hashes and (
@@ -192,7 +195,7 @@ def _read_everything(
 
     frames: tuple[FrameHash, ...] = ()
     thumbnail = ""
-    if options.fingerprints and media.kind in ("image", "video") and not frame_pass:
+    if fingerprint and media.kind in ("image", "video"):
         try:
             fp = fingerprint_media(media, handle)
             frames, thumbnail = fp.frames, fp.thumbnail

@@ -4,27 +4,33 @@
 frames for their own pass), with the skipped paths and the checksum manifests' summaries set
 aside as they pass. `DeliveryFeed.assets(results)` pairs each result with its media file (the
 runner keeps the input's order), checks it against the delivery's checksum manifests, and
-hands sequence frames to their SequenceBuilder. When a sequence's last frame is in, the frames
-it samples for fingerprints go to the front of the runner's input; the sequence's asset comes
-out in its place (where its first frame was) once their results are in, so what comes after it
+hands sequence frames to their SequenceBuilder (a frame sampled at a fixed position is marked
+to be fingerprinted in its own pass). When a sequence's last frame is in, the frames it samples
+for a change of picture go to the front of the runner's input; the sequence's asset comes out
+in its place (where its first frame was) once their results are in, so what comes after it
 waits, bounded by the runner's window. Until then, past the walk's end, the input says "nothing
-yet" (`NOT_YET`) rather than ending.
+yet" (`NOT_YET`) rather than ending. A sequence the cache answered whole (`KnownSequence`, see
+`scanner.engine.sequence_cache`) comes out in its place without reaching the runner, and a
+sequence assembled here is offered to that cache.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections import deque
 from collections.abc import Iterable, Iterator
 
 from scanner.discover.checksums import MANIFEST_FILE
 from scanner.discover.exclude import EXCLUDED, OS_FILE
+from scanner.discover.known_sequence import KnownSequence
 from scanner.discover.media import MediaFile
 from scanner.discover.sequences import SequenceEnd, SequenceStart
 from scanner.discover.walk import WalkItem
 from scanner.engine.checksum_check import check_file
 from scanner.engine.runner import NOT_YET, NotYet
-from scanner.engine.sequence import SequenceBuilder
+from scanner.engine.sequence import SequenceBuilder, planned
+from scanner.engine.sequence_cache import SequenceCache
 from scanner.model import MISSING_FROM_DELIVERY, AssetAnalysis, Skipped
 from scanner.model_delivery import ChecksumManifest
 
@@ -48,15 +54,30 @@ class _Sequence:
         return self.sampled is not None and self.samples_in == self.sampled
 
 
+@dataclasses.dataclass(frozen=True)
+class _Ready:
+    """An analysis that needs no runner (a sequence the cache answered), in its place."""
+
+    analysis: AssetAnalysis
+
+
 class DeliveryFeed:
-    def __init__(self, items: Iterable[WalkItem], *, fingerprints: bool) -> None:
+    def __init__(
+        self,
+        items: Iterable[WalkItem],
+        *,
+        fingerprints: bool,
+        sequence_cache: SequenceCache | None = None,
+    ) -> None:
         self._items = iter(items)
         self._fingerprints = fingerprints
+        self._sequence_cache = sequence_cache
         self._skipped: list[Skipped] = []
         self._unlisted: dict[tuple[str, str], int] = {}  # (folder, reason) -> how many
         self._skipped_seen = 0
         self.manifests: list[ChecksumManifest] = []
-        self._handed: deque[MediaFile] = deque()  # to the runner, in order, results to come
+        # to the runner (results to come) or ready, in walk order
+        self._handed: deque[MediaFile | _Ready] = deque()
         self._front: deque[MediaFile] = deque()  # sampled frames, before anything else
         self._sequences: dict[str, _Sequence] = {}
         self._walk_done = False
@@ -77,10 +98,22 @@ class DeliveryFeed:
                 if item is None:
                     self._walk_done = True
                 elif isinstance(item, MediaFile):
+                    item = self._planned(item)
                     self._handed.append(item)
                     yield item
                 else:
                     self._aside(item)
+
+    def _planned(self, media: MediaFile) -> MediaFile:
+        """A frame sampled at a fixed position is fingerprinted in its own pass."""
+        frame = media.frame
+        sequence = self._sequences.get(frame.sequence) if frame is not None else None
+        if frame is None or sequence is None or not self._fingerprints:
+            return media
+        numbers = sequence.builder.start.numbers
+        if not planned(bisect.bisect_left(numbers, frame.number), len(numbers)):
+            return media
+        return dataclasses.replace(media, frame=dataclasses.replace(frame, fingerprint=True))
 
     @property
     def skipped(self) -> list[Skipped]:
@@ -108,10 +141,14 @@ class DeliveryFeed:
         elif isinstance(item, SequenceStart):
             builder = SequenceBuilder(item, fingerprints=self._fingerprints)
             self._sequences[item.rel] = _Sequence(builder)
+        elif isinstance(item, KnownSequence):
+            del self._sequences[item.rel]
+            self._handed.append(_Ready(item.analysis))
         elif isinstance(item, SequenceEnd):
-            sequence = self._sequences[item.rel]
-            sequence.walked = item.frames
-            self._choose_samples(item.rel, sequence)
+            sequence = self._sequences.get(item.rel)
+            if sequence is not None:  # None: the cache answered it
+                sequence.walked = item.frames
+                self._choose_samples(item.rel, sequence)
 
     def _skip(self, item: Skipped) -> None:
         self._skipped_seen += 1
@@ -129,37 +166,59 @@ class DeliveryFeed:
         """Each asset's analysis, in walk order: files as they are, sequences assembled."""
         waiting: deque[AssetAnalysis | _Sequence] = deque()
         for analysis in results:
+            self._take_ready(waiting)
             media = self._handed.popleft()
+            assert isinstance(media, MediaFile), "a result for an analysis that needs none"
             if media.frame is None:
                 check = check_file(media, analysis)
                 if check is not None:
                     analysis = dataclasses.replace(analysis, checksums=check)
                 waiting.append(analysis)
             else:
-                sequence = self._sequences[media.frame.sequence]
-                if media.frame.sampled:
-                    sequence.builder.add_sample(media, analysis)
-                    sequence.samples_in += 1
-                else:
-                    if not sequence.placed:
-                        waiting.append(sequence)
-                        sequence.placed = True
-                    sequence.builder.add_frame(media, analysis)
-                    sequence.received += 1
-                    self._choose_samples(media.frame.sequence, sequence)
-            while waiting:
-                head = waiting[0]
-                if isinstance(head, AssetAnalysis):
-                    waiting.popleft()
-                    yield head
-                elif head.done:
-                    waiting.popleft()
-                    del self._sequences[head.builder.start.rel]
-                    yield head.builder.result()
-                else:
-                    break
-        if waiting:
+                self._frame_in(media, analysis, waiting)
+            yield from self._ready_ones(waiting)
+        self._take_ready(waiting)
+        yield from self._ready_ones(waiting)
+        if waiting or self._handed:
             raise RuntimeError("results ended before every sequence was assembled")
+
+    def _take_ready(self, waiting: deque[AssetAnalysis | _Sequence]) -> None:
+        while self._handed and isinstance(self._handed[0], _Ready):
+            ready = self._handed.popleft()
+            assert isinstance(ready, _Ready)
+            waiting.append(ready.analysis)
+
+    def _frame_in(
+        self, media: MediaFile, analysis: AssetAnalysis, waiting: deque[AssetAnalysis | _Sequence]
+    ) -> None:
+        assert media.frame is not None
+        sequence = self._sequences[media.frame.sequence]
+        if media.frame.sampled:
+            sequence.builder.add_sample(media, analysis)
+            sequence.samples_in += 1
+        else:
+            if not sequence.placed:
+                waiting.append(sequence)
+                sequence.placed = True
+            sequence.builder.add_frame(media, analysis)
+            sequence.received += 1
+            self._choose_samples(media.frame.sequence, sequence)
+
+    def _ready_ones(self, waiting: deque[AssetAnalysis | _Sequence]) -> Iterator[AssetAnalysis]:
+        while waiting:
+            head = waiting[0]
+            if isinstance(head, AssetAnalysis):
+                waiting.popleft()
+                yield head
+            elif head.done:
+                waiting.popleft()
+                del self._sequences[head.builder.start.rel]
+                assembled = head.builder.result()
+                if self._sequence_cache is not None:
+                    self._sequence_cache.store(assembled)
+                yield assembled
+            else:
+                break
 
     def _choose_samples(self, rel: str, sequence: _Sequence) -> None:
         if sequence.sampled is not None or sequence.walked != sequence.received:

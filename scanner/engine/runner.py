@@ -6,7 +6,8 @@ earlier one), so memory stays flat however many files the delivery holds. A cach
 `stat` and a query; only misses reach the workers (see `scanner.engine.workers` for the bounds).
 
 A sequence frame's own pass (`FrameOf.sampled` False) is cached under its own scope (role
-"frame": no fingerprint, a byte profile), a sampled frame under the plain one (it is the same
+"frame": a byte profile, and a fingerprint when `FrameOf.fingerprint`), a frame sampled after
+its pass under the plain one (it is the same
 analysis a file of its own gets). A cached result without a digest the file's checksum
 manifests now ask for is a miss. The input may say "nothing yet" (NOT_YET: the sequence feed
 waits for results before it knows which frames to sample); the runner then goes on with what
@@ -22,15 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.discover.identify import read_head
 from scanner.discover.media import MediaFile
 from scanner.discover.sniff import UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
-from scanner.discover.walk import read_head
 from scanner.engine.backend import Backend, Pool
 from scanner.engine.bounds import Limits, failed_analysis
 from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, Unusable
 from scanner.engine.digests import PROFILE
 from scanner.engine.report_caps import approx_bytes
-from scanner.engine.scopes import FRAME_ROLE, Scopes, role_of, scope_for
+from scanner.engine.scopes import FRAME_ROLES, Scopes, role_of, scope_for
 from scanner.engine.workers import PoolStats, WorkerPool
 from scanner.model import AssetAnalysis
 
@@ -259,7 +260,7 @@ def _look_up(
 def _has_digests(analysis: AssetAnalysis, media: MediaFile) -> bool:
     """The cached analysis holds every digest this file needs now."""
     wanted = set(media.listed.algorithms) if media.listed is not None else set()
-    if role_of(media) == FRAME_ROLE:
+    if role_of(media) in FRAME_ROLES:
         wanted.add(PROFILE)
     return wanted <= {d.algorithm for d in analysis.digests}
 
@@ -296,7 +297,7 @@ class KnownMedia:
 
     def __init__(self, cache: ResultCache | None, options: Any, analyse: Analyse) -> None:
         self._cache = cache if cache is not None and cache.enabled else None
-        roles = ("", FRAME_ROLE)  # a frame's own pass is kept under its own scope
+        roles = ("", *FRAME_ROLES)  # a frame's own pass is kept under its own scope
         self._scopes = [scope_for(options, analyse, role) for role in roles] if self._cache else []
         self.hits = 0
 

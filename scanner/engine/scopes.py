@@ -1,8 +1,9 @@
 """Which cache scope a result belongs to: the tool, catalog, options and the analysis' role.
 
 A file's analysis and a sequence frame's own pass (role FRAME_ROLE: no fingerprint, a byte
-profile; `scanner.engine.runner`) are kept under different scopes of the same cache, so a frame
-sampled later, or the same file scanned with `--no-sequences`, never takes the other's result.
+profile; FINGERPRINTED_FRAME_ROLE: a byte profile and a fingerprint; `scanner.engine.runner`)
+are kept under different scopes of the same cache, so a frame sampled later, or the same file
+scanned with `--no-sequences`, never takes the other's result.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from scanner.model import AssetAnalysis
 
 Analyse = Callable[[MediaFile, Any], AssetAnalysis]
 FRAME_ROLE = "frame"
+FINGERPRINTED_FRAME_ROLE = "frame+fingerprint"
+FRAME_ROLES = (FRAME_ROLE, FINGERPRINTED_FRAME_ROLE)
 
 
 class Scopes:
@@ -35,7 +38,10 @@ class Scopes:
 
 
 def role_of(media: MediaFile) -> str:
-    return FRAME_ROLE if media.frame is not None and not media.frame.sampled else ""
+    frame = media.frame
+    if frame is None or frame.sampled:
+        return ""
+    return FINGERPRINTED_FRAME_ROLE if frame.fingerprint else FRAME_ROLE
 
 
 def scope_for(options: Any, analyse: Analyse, role: str = "") -> str:

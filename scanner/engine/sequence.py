@@ -3,14 +3,17 @@
 Every frame is analysed as a file of its own, in the workers, cached per frame (so a
 re-delivered shot with one changed frame re-reads that frame): its own pass reads every
 provenance source, hashes it (sha256 and any hash a checksum manifest lists) and takes a
-coarse byte profile, but decodes no picture. When all of them are in, the frames to
-fingerprint are chosen (`samples`): the first and the last, one every SAMPLE_EVERY frames,
-and every frame where the picture changes: its byte profile differs from the previous frame's
-by more than CHANGE_FACTOR times the median of the last CHANGE_WINDOW such differences (and
-at least PROFILE_CHANGE; uncompressed frames: the profile follows the picture, so a frame cut
-in stands out; compressed frames: the profile is noise, and the median rises with it), or its
-size differs by more than SIZE_CHANGE (compressed frames: the size follows the picture); at
-most MAX_SAMPLED in all.
+coarse byte profile. The frames sampled at fixed positions, known before any is read (the
+first, the last and one every `stride` frames: SAMPLE_EVERY, or more in a sequence so long
+that it would give more than MAX_PLANNED), are fingerprinted in that same pass
+(`FrameOf.fingerprint`, chosen by the feed with `planned`), so each is read once. When all
+frames are in, the frames where the picture changes are chosen too (`samples`): a frame
+whose byte profile differs from the previous frame's by more than CHANGE_FACTOR times the
+median of the last CHANGE_WINDOW such differences (and at least PROFILE_CHANGE; uncompressed
+frames: the profile follows the picture, so a frame cut in stands out; compressed frames: the
+profile is noise, and the median rises with it), or whose size differs by more than
+SIZE_CHANGE (compressed frames: the size follows the picture); at most MAX_SAMPLED in all,
+and the last frame if its own pass did not fingerprint it (the last listed was skipped).
 Those are analysed again as files of their own, with fingerprints (the same analysis, and
 cache entry, a file gets with `--no-sequences`), and their hashes must equal the first
 pass's. Each fingerprint carries its frame number and a timecode from the first frame.
@@ -43,6 +46,7 @@ from scanner.model_delivery import FrameRange, FrameSequence, SequenceFrame
 from scanner.rules.signals import signal_sort_key
 
 SAMPLE_EVERY = 24  # frames: one a second at 24 fps
+MAX_PLANNED = 500  # frames sampled at fixed positions, per sequence (about)
 MAX_SAMPLED = 1_000  # frames fingerprinted per sequence
 PROFILE_CHANGE = 6.0  # mean difference of the band means (of 255), at least
 CHANGE_FACTOR = 4.0  # times the sequence's usual frame-to-frame difference
@@ -54,6 +58,13 @@ AI_MEANINGS = ("ai-generated", "ai-composite", "ai-possible")
 DECIDING = ("strong", "definitive")
 # Weakest first: a sequence's credentials are those of its weakest frame.
 _CREDENTIALS_WEAKEST_FIRST = ("invalid", "remote", "absent", "valid", "trusted")
+
+
+def planned(index: int, count: int) -> bool:
+    """Whether the frame at `index` (of `count` frames handed on, in order) is sampled at a fixed
+    position: fingerprinted in its own pass."""
+    stride = max(SAMPLE_EVERY, -(-count // MAX_PLANNED))
+    return index % stride == 0 or index == count - 1
 
 
 class SequenceBuilder:
@@ -78,10 +89,13 @@ class SequenceBuilder:
         self.last: tuple[MediaFile, str] | None = None  # the previous frame and its profile
         self.distances: deque[float] = deque(maxlen=CHANGE_WINDOW)
         self.fingerprinted: list[FrameHash] = []
+        self.done: set[int] = set()  # frames fingerprinted
         self.thumbnails: dict[int, str] = {}
 
     def add_frame(self, media: MediaFile, analysis: AssetAnalysis) -> None:
         number = media.frame.number if media.frame else len(self.frames)
+        if media.frame is not None and media.frame.fingerprint:
+            self._fingerprinted(number, analysis)
         self.frames.append(SequenceFrame(number, analysis.size, analysis.sha256))
         self.digest.update(f"{analysis.sha256}  {media.rel.rsplit('/', 1)[-1]}\n".encode())
         if self.first is None or self.first.format == UNKNOWN_FORMAT:
@@ -133,18 +147,17 @@ class SequenceBuilder:
             self.distances.append(distance)
         if changed and len(self.changes) < MAX_CHANGES_LISTED:
             self.changes.append(number)
-        index = len(self.frames) - 1
-        if (index == 0 or changed or index % SAMPLE_EVERY == 0) and (
-            len(self.candidates) < MAX_SAMPLED - 1
-        ):
+        planned = media.frame is not None and media.frame.fingerprint
+        if changed and not planned and len(self.candidates) + len(self.done) < MAX_SAMPLED - 1:
             self.candidates[number] = media
         self.last = (media, profile)
 
     def samples(self) -> list[MediaFile]:
         """The frames to fingerprint (call once, after the last frame): as files of their own."""
         if self.last is not None and self.fingerprints:
-            self.candidates.setdefault(self.last[0].frame.number if self.last[0].frame else 0,
-                                       self.last[0])  # fmt: skip
+            last = self.last[0].frame.number if self.last[0].frame else 0
+            if last not in self.done:
+                self.candidates.setdefault(last, self.last[0])
         chosen = []
         for number in sorted(self.candidates):
             media = self.candidates[number]
@@ -162,6 +175,10 @@ class SequenceBuilder:
                 Problem("file", "changed while it was being scanned: its two reads differ", True)
             )
         self.merged.add_problems(number, problems)
+        self._fingerprinted(number, analysis)
+
+    def _fingerprinted(self, number: int, analysis: AssetAnalysis) -> None:
+        self.done.add(number)
         seconds = (number - self.start.numbers[0]) / FRAME_RATE
         for frame in analysis.fingerprints:
             self.fingerprinted.append(dataclasses.replace(frame, frame=number, timecode=seconds))

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from scanner.discover.identify import read_head
 from scanner.discover.media import MediaFile
 from scanner.discover.sniff import sniff
-from scanner.discover.walk import read_head
 from scanner.errors import RegisterError
 from scanner.fingerprint import similarity
 from scanner.fingerprint.hashing import FingerprintResult
