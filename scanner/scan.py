@@ -27,6 +27,7 @@ from scanner.engine.cache import opened as cache_opened
 from scanner.engine.feed import DeliveryFeed
 from scanner.engine.runner import KnownMedia, run_analyses
 from scanner.engine.sequence_cache import SequenceCache
+from scanner.engine.workers import start_early
 from scanner.errors import ConfigError, GlobTimeBound
 from scanner.extract.formats import limit_reached
 from scanner.extract.interface import ExtractOptions
@@ -162,6 +163,8 @@ def _scan_into(
     only: Path | None,
 ) -> ScanResult:
     exclusions = config.exclusions
+    if config.backend is None:
+        start_early()  # (the CLI did already) the readers import while the walk gets going
     cut = prepare_cut(
         root,
         config.timelines,

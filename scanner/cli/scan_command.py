@@ -57,6 +57,10 @@ def scan(delivery: Path, **options: Any) -> None:
       provscan scan ep101/final/hero.jpg --root ep101/ --approvals register.csv
       provscan scan ep101/ --approvals register.xlsx --waivers waivers.yaml -o reports/
     """
+    if options["cluster"] is None and not os.environ.get("PROVSCAN_CLUSTER"):
+        from scanner.engine.workers import start_early
+
+        start_early()  # the workers' readers import while this process imports the scanner
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary
     from scanner.report.write import check_output_folder

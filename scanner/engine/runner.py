@@ -3,7 +3,8 @@
 Results come out in the order the files went in, whatever the scheduling, and no more than
 `window` files are in flight (looked up, queued, running or finished but waiting for an
 earlier one), so memory stays flat however many files the delivery holds. A cache hit costs a
-`stat` and a query; only misses reach the workers (see `scanner.engine.workers` for the bounds).
+`stat` and a query; only misses reach the workers (see `scanner.engine.workers` for the bounds),
+and the disk is asked to read the next of them ahead (`scanner.engine.prefetch`).
 
 A sequence frame's own pass (`FrameOf.sampled` False) is cached under its own scope (role
 "frame": a byte profile, and a fingerprint when `FrameOf.fingerprint`), a frame sampled after
@@ -30,6 +31,7 @@ from scanner.engine.backend import Backend, Pool
 from scanner.engine.bounds import Limits, failed_analysis
 from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, Unusable
 from scanner.engine.digests import PROFILE
+from scanner.engine.prefetch import Prefetcher
 from scanner.engine.report_caps import approx_bytes
 from scanner.engine.scopes import FRAME_ROLES, Scopes, role_of, scope_for
 from scanner.engine.workers import PoolStats, WorkerPool
@@ -106,6 +108,8 @@ def run_analyses(
     to_store: dict[str, list[tuple[FileIdentity, AssetAnalysis]]] = {}  # by scope
     held = Held()  # estimated bytes of the results in `entries` and `to_store`
     source = _Source(medias)
+    # the disk reads the next files while the workers hash these (not for a remote cluster)
+    prefetch = Prefetcher() if backend is None else None
     try:
         while True:
             while not source.exhausted and len(entries) < window:
@@ -132,8 +136,12 @@ def run_analyses(
                     pool = _make_pool(analyse, options, jobs, limits, in_process, backend)
                     stats.pool = pool.stats
                 waiting[index] = entry
+                if prefetch is not None:
+                    prefetch.handed(entry.media)
                 pool.submit(index, entry.media)
                 stats.analysed += 1
+            if prefetch is not None and unsent:
+                prefetch.ahead(entry.media for _index, entry in unsent)
             while entries:
                 head = entries[0].result
                 if head is None:

@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # ForkServerContext does not exist on every platform
 
     _StartContext: TypeAlias = ForkServerContext | SpawnContext
 
-PREFETCH = 2  # tasks a worker holds at once: one running, one ready, so it never waits on us
+PREFETCH = 4  # tasks a worker holds at once: one running, three ready, so it never waits on us
 MAX_FAILED_STARTS = 3  # workers in a row that die before saying "ready": give up on the scan
 WORKER_START_LIMIT_S = 120.0  # from fork to "ready" (imports on a loaded machine can be slow)
 READY = "ready"
@@ -151,7 +151,7 @@ def _worker_environment() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _no_main_reimport(analyse: Callable[..., Any]) -> Iterator[None]:
+def _no_main_reimport(analyse: Callable[..., Any] | None) -> Iterator[None]:
     """Workers need nothing from the caller's __main__ (unless `analyse` lives there), but
     multiprocessing re-imports it in each of them: a wasted import of the CLI script, and a
     crash at start when the program came from stdin or a notebook. Hide it while starting."""
@@ -169,6 +169,19 @@ def _no_main_reimport(analyse: Callable[..., Any]) -> Iterator[None]:
     finally:
         main.__dict__.pop("__spec__", None)
         main.__dict__.update(saved)
+
+
+def start_early() -> None:
+    """Start the fork server now, so it imports the readers (half a second) while the caller
+    imports and sets up the scan, instead of when the first file reaches a pool. For tasks
+    that live in a module (not in __main__), as the scan's analysis does."""
+    ctx = _mp_context()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    with _worker_environment(), _no_main_reimport(None):
+        forkserver.ensure_running()
 
 
 @dataclass

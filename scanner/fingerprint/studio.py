@@ -26,6 +26,7 @@ Cineon: usually log or video code values) are shown as their code values, scaled
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ from PIL import Image
 from scanner.fingerprint.picture import SOURCE
 from scanner.model import Problem
 
-STRIP_BYTES = 4 * 1024 * 1024  # measured: 128-line strips read a 2K ZIP frame 40% faster
+STRIP_BYTES = 1024 * 1024  # measured on 2K frames: EXR 40 ms at 1 MiB strips, 45 at 4, 56 at 8
 CHUNK_LINES = 32
 REDUCED_SIZE = 512  # the picture module fits this into its WORK_SIZE with Lanczos
 MAX_SUBIMAGES = 64  # parts looked through for an RGB one
@@ -171,42 +172,80 @@ def _read_reduced(image_input: object, chosen: Channels) -> tuple[np.ndarray | N
     unit = factor * lines // math.gcd(factor, lines)
     rows = max(1, STRIP_BYTES // (width * (last - first) * 4))
     rows = max(unit, rows // unit * unit)
+    pixel_type = _pixel_type(spec)
     strips: list[np.ndarray] = []
     for top in range(0, height, rows):
         bottom = min(height, top + rows)
         if tiled:  # OpenImageIO reads a tiled EXR by tiles only (no scanline emulation)
             strip = reader.read_tiles(  # type: ignore[attr-defined]
                 chosen.subimage, 0, spec.x, spec.x + width, spec.y + top, spec.y + bottom,
-                spec.z, spec.z + max(1, int(spec.depth)), first, last, "float",
+                spec.z, spec.z + max(1, int(spec.depth)), first, last, pixel_type,
             )  # fmt: skip
         else:
             strip = reader.read_scanlines(  # type: ignore[attr-defined]
-                chosen.subimage, 0, spec.y + top, spec.y + bottom, spec.z, first, last, "float"
+                chosen.subimage, 0, spec.y + top, spec.y + bottom, spec.z, first, last, pixel_type
             )
         error = _error_of(reader)
         if strip is None or error:
             return None, error or "pixel data unreadable"
-        samples = np.asarray(strip, dtype=np.float32).reshape(bottom - top, width, last - first)
+        samples = _as_float(np.asarray(strip)).reshape(bottom - top, width, last - first)
         if local != list(range(len(local))) or len(local) != last - first:
             samples = samples[:, :, local]
         strips.append(_box(samples, factor))
     return np.concatenate(strips, axis=0), ""
 
 
+def _pixel_type(spec: Any) -> str:
+    """The type to read pixels as: the file's own when it is half or 8/16-bit (no conversion
+    in the reader: a 2K half ZIP frame reads in 26 ms as half, 46 ms as float, measured),
+    float otherwise (and when channels differ in type)."""
+    if list(getattr(spec, "channelformats", None) or ()):
+        return "float"
+    name = str(spec.format)
+    return name if name in _SCALE else "float"
+
+
+# Read type -> what its values are divided by to give OpenImageIO's float values (0..1).
+_SCALE = {"half": 1.0, "uint8": 255.0, "uint16": 65535.0}
+
+
+def _as_float(samples: np.ndarray) -> np.ndarray:
+    if samples.dtype == np.float32:
+        return samples
+    if samples.dtype == np.float16:  # a table of all 65,536 halves: 1.6x numpy's astype
+        return np.take(_half_table(), samples.view(np.uint16))
+    values = samples.astype(np.float32)
+    if samples.dtype == np.uint8:
+        values /= np.float32(255.0)
+    elif samples.dtype == np.uint16:
+        values /= np.float32(65535.0)
+    return values
+
+
+@functools.cache
+def _half_table() -> np.ndarray:
+    return np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16).astype(np.float32)
+
+
 def _box(samples: np.ndarray, factor: int) -> np.ndarray:
     """Average factor x factor blocks; a side shorter than a block (the last strip, a sliver
     of a picture) is averaged whole, and the few rows or columns past the last block dropped.
-    Summed one axis at a time: numpy's mean over two axes of a 5-d view is 40x slower."""
+    Summed as strided slices, one axis at a time (6 ms for a 2K frame, against 15 ms for a
+    reshaped sum and 40x that for numpy's mean over two axes of a 5-d view)."""
     if factor == 1:
         return samples
-    height, width, channels = samples.shape
+    height, width, _channels = samples.shape
     block_h, block_w = min(factor, height), min(factor, width)
     keep_h, keep_w = height // block_h * block_h, width // block_w * block_w
     cut = samples[:keep_h, :keep_w]
-    rows = cut.reshape(keep_h // block_h, block_h, keep_w, channels).sum(axis=1, dtype=np.float32)
-    blocks = rows.reshape(keep_h // block_h, keep_w // block_w, block_w, channels)
-    summed: np.ndarray = blocks.sum(axis=2, dtype=np.float32)
-    return summed / np.float32(block_h * block_w)
+    rows = cut[0::block_h].astype(np.float32, copy=True)
+    for offset in range(1, block_h):
+        rows += cut[offset::block_h]
+    summed = rows[:, 0::block_w].copy()
+    for offset in range(1, block_w):
+        summed += rows[:, offset::block_w]
+    result: np.ndarray = summed / np.float32(block_h * block_w)
+    return result
 
 
 def _to_display(pixels: np.ndarray, floating: bool) -> np.ndarray:

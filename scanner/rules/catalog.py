@@ -7,6 +7,7 @@ it reads a single file) and compiles the regexes and globs.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ _RULE_KEYS = {
     "reference",
 }
 _PATTERN_REF = re.compile(r"<<([a-z0-9_]+)>>")
+MAX_FIELDS_REMEMBERED = 50_000  # (source, field) pairs whose matching rules are kept
 _SCHEMA_ORG_SUFFIX = "digitalsource"
 
 
@@ -75,9 +77,30 @@ class Catalog:
     rules: tuple[Rule, ...]
     dst_canonical: dict[str, str]  # casefolded spelling -> canonical term
     generator_names: tuple[tuple[re.Pattern[str], str], ...]
+    # (source, field) -> the rules whose field globs take it: every frame of a sequence has
+    # the same fields, so their globs are matched once per scan, not once per frame.
+    _by_field: dict[tuple[str, str], tuple[Rule, ...]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # (source, field, value) -> what the rules found in it (`scanner.rules.signals`): most of a
+    # frame's header is the same in every frame of its sequence.
+    found_in: dict[tuple[str, str, str], Any] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def rules_for(self, source: str) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.source == source)
+
+    def rules_for_field(self, source: str, field: str) -> tuple[Rule, ...]:
+        """The rules of `source` whose field globs match `field`, in catalog order."""
+        key = (source, field)
+        found = self._by_field.get(key)
+        if found is None:
+            if len(self._by_field) >= MAX_FIELDS_REMEMBERED:  # a file of made-up field names
+                self._by_field.clear()
+            found = tuple(r for r in self.rules if r.source == source and r.field_matches(field))
+            self._by_field[key] = found
+        return found
 
 
 def glob_to_regex(glob: str) -> re.Pattern[str]:

@@ -11,6 +11,8 @@ from scanner.rules.genparams import DETECTOR, KEYS_DETECTOR, Detection, detect, 
 from scanner.rules.names import normalise_generator
 
 Match = re.Match[str] | Detection | bool
+MAX_REMEMBERED = 20_000  # evidence values whose rule matches are remembered (per process)
+MAX_REMEMBERED_VALUE = 1_024  # characters: longer values are matched each time
 
 # The element of a structured field: everything up to the last `]` that is followed by `.` or
 # `/`, e.g. `manifest[urn:x]/c2pa.actions.v2/actions[0]` in `…/actions[0].digitalSourceType`.
@@ -32,21 +34,37 @@ def signals_for(evidence: Iterable[Evidence], catalog: Catalog | None = None) ->
         if ev.value.strip():
             siblings.setdefault((ev.source, ev.field), ev.value)
 
-    by_source: dict[str, tuple[Rule, ...]] = {}
     found: set[Signal] = set()
     for ev in items:
-        rules = by_source.get(ev.source)
-        if rules is None:
-            rules = by_source[ev.source] = catalog.rules_for(ev.source)
-        hits = [(r, m) for r in rules if not r.fallback for m in [_accepts(r, ev, catalog)] if m]
-        if not hits:
-            hits = [(r, m) for r in rules if r.fallback for m in [_accepts(r, ev, catalog)] if m]
-        for rule, match in hits:
+        if not ev.value.strip():
+            continue
+        rules = catalog.rules_for_field(ev.source, ev.field)
+        if not rules:
+            continue
+        for rule, match in _hits(rules, ev, catalog):
             found.add(_signal(rule, ev, _generator(rule, ev, match, siblings, catalog)))
     for rule in catalog.rules:
         if rule.detector == KEYS_DETECTOR:
             found.update(_keys_signals(rule, items, catalog))
     return tuple(sorted(found, key=signal_sort_key))
+
+
+def _hits(rules: tuple[Rule, ...], ev: Evidence, catalog: Catalog) -> list[tuple[Rule, Match]]:
+    """The rules that fire on this evidence (fallback rules only when no other does), and what
+    each matched; remembered for short values, which repeat from frame to frame."""
+    key = (ev.source, ev.field, ev.value)
+    remember = len(ev.value) <= MAX_REMEMBERED_VALUE
+    if remember and key in catalog.found_in:
+        found: list[tuple[Rule, Match]] = catalog.found_in[key]
+        return found
+    found = [(r, m) for r in rules if not r.fallback for m in [_accepts(r, ev, catalog)] if m]
+    if not found:
+        found = [(r, m) for r in rules if r.fallback for m in [_accepts(r, ev, catalog)] if m]
+    if remember:
+        if len(catalog.found_in) >= MAX_REMEMBERED:
+            catalog.found_in.clear()
+        catalog.found_in[key] = found
+    return found
 
 
 def _signal(rule: Rule, ev: Evidence, generator: str) -> Signal:
@@ -97,7 +115,7 @@ def signal_sort_key(s: Signal) -> tuple[int, int, int, str, str, str, str]:
 def _accepts(rule: Rule, ev: Evidence, catalog: Catalog) -> Match:
     """Truthy when the rule fires: the first regex match (for generator groups), the detector's
     finding (it may name the tool) or True."""
-    if rule.detector == KEYS_DETECTOR or not rule.field_matches(ev.field) or not ev.value.strip():
+    if rule.detector == KEYS_DETECTOR:  # the caller gives rules whose fields match, values set
         return False
     if rule.exclude is not None and rule.exclude.search(ev.value):
         return False
