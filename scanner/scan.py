@@ -27,7 +27,7 @@ from scanner.engine.cache import opened as cache_opened
 from scanner.engine.feed import DeliveryFeed
 from scanner.engine.runner import KnownMedia, run_analyses
 from scanner.engine.sequence_cache import SequenceCache
-from scanner.engine.workers import start_early
+from scanner.engine.worker_start import start_early
 from scanner.errors import ConfigError, GlobTimeBound
 from scanner.extract.formats import limit_reached
 from scanner.extract.interface import ExtractOptions

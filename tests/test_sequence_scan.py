@@ -155,10 +155,12 @@ def test_an_ai_signal_in_one_frame_flags_the_sequence_and_names_the_frame(
     # the prompt is evidence once, not thirty times
     prompts = [e for e in asset["evidence"] if e["field"] == "parameters"]
     assert len(prompts) == 1
-    # fingerprints of the first, last and every 24th frame, tagged with frame and timecode
+    # fingerprints of the first, the last and every SAMPLE_EVERY-th frame, tagged with frame
+    # and timecode (seconds from the first frame)
     hashed = [(f["frame"], f["timecode"]) for f in asset["fingerprints"]]
-    assert [h[0] for h in hashed] == [1001, 1001 + SAMPLE_EVERY, 1030]
-    assert hashed[1][1] == pytest.approx(SAMPLE_EVERY / 24.0)
+    fixed = [*range(1001, 1031, SAMPLE_EVERY), 1030]
+    assert [h[0] for h in hashed] == fixed
+    assert [h[1] for h in hashed] == pytest.approx([(n - 1001) / 24.0 for n in fixed])
     assert asset["thumbnail"].startswith("data:image/")
     assert doc["exit_code"] == 1
 
@@ -291,15 +293,17 @@ def write_shot(folder: Path, frames: int) -> None:
 
 def test_fixed_samples_are_read_once_and_an_unchanged_shot_is_one_lookup(tmp_path: Path) -> None:
     root = tmp_path / "delivery"
-    write_shot(root / "sh030", 40)
+    count = SAMPLE_EVERY + 16
+    write_shot(root / "sh030", count)
     cache_file = tmp_path / "cache" / "results.sqlite3"
     ANALYSED.clear()
     (cold,), _, sequences = scan_with_cache(root, cache_file)
-    # the first, every 24th and the last frame: fingerprinted in their own (only) read
+    # the first, every SAMPLE_EVERY-th and the last frame: fingerprinted in their own (only) read
+    fixed = (1, 1 + SAMPLE_EVERY, count)
     fingerprinted = [a for a in ANALYSED if a.endswith("(fingerprinted)")]
-    assert fingerprinted == [f"sh030/sh030.{n:04d}.png (fingerprinted)" for n in (1, 25, 40)]
-    assert len(ANALYSED) == 40 and sequences.stored == 1
-    assert [f.frame for f in cold.fingerprints] == [1, 25, 40]
+    assert fingerprinted == [f"sh030/sh030.{n:04d}.png (fingerprinted)" for n in fixed]
+    assert len(ANALYSED) == count and sequences.stored == 1
+    assert [f.frame for f in cold.fingerprints] == list(fixed)
 
     ANALYSED.clear()
     (warm,), stats, sequences = scan_with_cache(root, cache_file)
@@ -460,7 +464,7 @@ def test_an_archival_sequence_is_checked_against_the_archive(tmp_path: Path) -> 
 def test_a_picture_cut_into_a_dpx_sequence_is_a_sampled_frame(tmp_path: Path) -> None:
     """10-bit DPX frames of a moving shot with another picture cut in at frame 17: the byte
     profile sees the cut (the frames are uncompressed), so frames 17 and 18 are sampled for
-    fingerprints beside the first, the last and every 24th."""
+    fingerprints beside the first, the last and every SAMPLE_EVERY-th."""
     from fixtures.media import _image_sequence_file
 
     folder = tmp_path / "delivery" / "plates"
@@ -472,7 +476,8 @@ def test_a_picture_cut_into_a_dpx_sequence_is_a_sampled_frame(tmp_path: Path) ->
     (asset,) = scan(tmp_path / "delivery", tmp_path)["assets"]
     assert asset["path"] == "plates/plate_[0001-0030].dpx"
     assert asset["sequence"]["changes"] == [17, 18]
-    assert sorted({f["frame"] for f in asset["fingerprints"]}) == [1, 17, 18, 25, 30]
+    fixed = {*range(1, 31, SAMPLE_EVERY), 30}
+    assert sorted({f["frame"] for f in asset["fingerprints"]}) == sorted({*fixed, 17, 18})
     assert not asset["problems"]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.media import dpx_frame, exr_frame
+from scanner.discover.identify import sniffed
 from scanner.discover.media import MediaFile
 from scanner.discover.sequences import (
     SequenceEnd,
@@ -22,6 +23,7 @@ from scanner.discover.sequences import (
     parse_frame_name,
     ranges_text,
 )
+from scanner.discover.sniff import HEAD_BYTES, UNREAD_FORMAT
 from scanner.discover.walk import count_items, walk
 from scanner.model import Skipped
 
@@ -118,7 +120,10 @@ def test_the_walk_hands_each_sequence_on_between_start_and_end(shot: Path) -> No
         assert all(isinstance(f, MediaFile) and f.frame for f in frames)
         assert [f.frame.number for f in frames] == list(start.numbers)  # type: ignore[union-attr]
         assert {f.frame.sequence for f in frames} == {start.rel}  # type: ignore[union-attr]
-        assert {f.format for f in frames} == {"EXR" if "exr" in start.rel else "DPX"}  # type: ignore[union-attr]
+        # the walk reads no frame: each frame's analysis types it from the bytes it reads
+        assert {f.format for f in frames} == {UNREAD_FORMAT}  # type: ignore[union-attr]
+        typed = {sniffed(f, f.path.read_bytes()[:HEAD_BYTES]).format for f in frames}  # type: ignore[union-attr]
+        assert typed == {"EXR" if "exr" in start.rel else "DPX"}
         assert items[at + 49] == SequenceEnd(start.rel, 48)
     assert Skipped("vfx/sh010/notes.txt", "not media") in items
     assert count_items(shot, sequences=True) == 3

@@ -58,7 +58,7 @@ def scan(delivery: Path, **options: Any) -> None:
       provscan scan ep101/ --approvals register.xlsx --waivers waivers.yaml -o reports/
     """
     if options["cluster"] is None and not os.environ.get("PROVSCAN_CLUSTER"):
-        from scanner.engine.workers import start_early
+        from scanner.engine.worker_start import start_early
 
         start_early()  # the workers' readers import while this process imports the scanner
     from scanner.report.document import report_source

@@ -16,7 +16,14 @@ from scanner.discover.exclude import dropping_reason
 from scanner.discover.media import MediaFile
 from scanner.discover.names import named_like_media, rel_path
 from scanner.discover.safe_open import file_size, open_readonly
-from scanner.discover.sniff import DOCUMENTS, HEAD_BYTES, UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
+from scanner.discover.sniff import (
+    DOCUMENTS,
+    HEAD_BYTES,
+    UNKNOWN_FORMAT,
+    UNKNOWN_MEDIA_TYPE,
+    UNREAD_FORMAT,
+    sniff,
+)
 from scanner.model import Skipped
 
 SKIP_NOT_MEDIA = "not media"
@@ -39,6 +46,24 @@ def identify(path: Path, rel: str, size: int, in_history: bool) -> MediaFile | S
     if named_like_media(path.name):
         return MediaFile(path, rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", size)
     return Skipped(rel, SKIP_EMPTY if size == 0 else SKIP_NOT_MEDIA)
+
+
+def unread_frame(path: Path, rel: str, size: int) -> MediaFile:
+    """A sequence frame whose type its analysis finds (UNREAD_FORMAT, see `sniffed`)."""
+    return MediaFile(path, rel, UNKNOWN_MEDIA_TYPE, UNREAD_FORMAT, "other", size)
+
+
+def sniffed(media: MediaFile, head: bytes) -> MediaFile:
+    """A frame the walk did not read, typed by its first bytes as the walk would have: a frame
+    is named like media, so bytes of no known type make it an asset of format UNKNOWN."""
+    found = sniff(head)
+    if found is None:
+        return dataclasses.replace(
+            media, media_type=UNKNOWN_MEDIA_TYPE, format=UNKNOWN_FORMAT, kind="other"
+        )
+    return dataclasses.replace(
+        media, media_type=found.media_type, format=found.format, kind=found.kind
+    )
 
 
 def with_sidecar(

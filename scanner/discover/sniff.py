@@ -102,6 +102,10 @@ BMFF_FORMATS = frozenset(t.format for t in (MP4, M4V, M4A, MOV, THREE_GP, HEIC, 
 # The format names of an asset the walker could not identify (unopenable, empty, or bytes
 # that match nothing although the name says media).
 UNKNOWN_FORMAT = "UNKNOWN"
+# A sequence frame the walk did not open: the analysis sniffs it from the bytes it reads anyway
+# (`scanner.discover.identify.sniffed`), so the walk reads no frame (a cold read per frame in
+# the scanning process would hold up every worker).
+UNREAD_FORMAT = "UNREAD"
 UNKNOWN_MEDIA_TYPE = "application/octet-stream"
 
 

@@ -56,6 +56,7 @@ from scanner.discover.exclude import Exclusions
 from scanner.discover.identify import (
     identify,
     unknown_file,
+    unread_frame,
     with_sidecar,
 )
 from scanner.discover.known_sequence import (
@@ -256,7 +257,9 @@ class Walker:
         handed = 0
         for index, (number, name) in enumerate(zip(plan.numbers, plan.names, strict=True)):
             asked = frames[index].listed if frames is not None else NOT_ASKED
-            for item in self.entry(folder / name, (*parts, name), ancestors, manifest_listed=asked):
+            path = folder / name
+            rel_parts = (*parts, name)
+            for item in self.entry(path, rel_parts, ancestors, manifest_listed=asked, frame=True):
                 if isinstance(item, MediaFile):
                     item = dataclasses.replace(item, frame=FrameOf(where, number))
                     handed += 1
@@ -270,9 +273,10 @@ class Walker:
         ancestors: tuple[tuple[int, int], ...],
         pairing: Pairing | None = None,
         manifest_listed: Listed | None | NotAsked = NOT_ASKED,
+        frame: bool = False,
     ) -> Iterator[WalkItem]:
         """`manifest_listed`: what the manifests list for the file, when already asked (they
-        are asked once per file)."""
+        are asked once per file). A sequence `frame` is not read here (`unread_frame`)."""
         rel = rel_path(rel_parts)
         listed = path
         try:
@@ -318,8 +322,11 @@ class Walker:
                 asset = display_name(pairing.asset_of[name])
                 yield Skipped(rel, f"{SKIP_SIDECAR} {asset}: read with it, reported on it")
                 return
-            cached = self.known(path, rel, info) if self.known else None
-            found = cached or identify(path, rel, info.st_size, in_history(rel_parts))
+            if frame:  # typed by its analysis, from the bytes it reads (UNREAD_FORMAT)
+                found: MediaFile | Skipped = unread_frame(path, rel, info.st_size)
+            else:
+                cached = self.known(path, rel, info) if self.known else None
+                found = cached or identify(path, rel, info.st_size, in_history(rel_parts))
             sidecar = pairing.sidecar_of.get(name) if pairing is not None else None
             if sidecar:
                 found = with_sidecar(found, path, rel, listed.parent / sidecar, rel_parts)

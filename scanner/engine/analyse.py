@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from scanner.discover.identify import sniffed
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
-from scanner.discover.sniff import has_reader
+from scanner.discover.sniff import HEAD_BYTES, UNREAD_FORMAT, has_reader
 from scanner.engine.digests import read_digests
 from scanner.engine.report_caps import cap_for_report
 from scanner.extract import (
@@ -118,20 +119,19 @@ def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> Ass
     rendered, replaced, swapped for a link) is unreadable: its hash and its metadata may come
     from different bytes, or the path no longer names what was read.
     """
-    base = AssetAnalysis(
-        path=media.rel,
-        size=media.size,
-        sha256="",
-        media_type=media.media_type,
-        kind=media.kind,
-        format=media.format,
-    )
     try:
         handle = open_readonly(media.path)
     except OSError as exc:
         problem = Problem("file", f"cannot read file: {exc.strerror or exc}", fatal=True)
-        return dataclasses.replace(base, problems=(problem,))
+        media = sniffed(media, b"") if media.format == UNREAD_FORMAT else media
+        return dataclasses.replace(_base(media), problems=(problem,))
     with handle:
+        if media.format == UNREAD_FORMAT:  # a sequence frame the walk did not read
+            try:
+                media = sniffed(media, handle.read(HEAD_BYTES))
+            except OSError:
+                media = sniffed(media, b"")  # the hash's read below reports why
+        base = _base(media)
         opened = os.fstat(handle.fileno())
         if opened.st_size != media.size:
             change = f"file changed after it was listed: {media.size} bytes then, "
@@ -143,6 +143,17 @@ def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> Ass
         problem = Problem("file", change, fatal=True)
         analysis = dataclasses.replace(analysis, problems=(*analysis.problems, problem))
     return cap_for_report(analysis)
+
+
+def _base(media: MediaFile) -> AssetAnalysis:
+    return AssetAnalysis(
+        path=media.rel,
+        size=media.size,
+        sha256="",
+        media_type=media.media_type,
+        kind=media.kind,
+        format=media.format,
+    )
 
 
 def _change(media: MediaFile, opened: os.stat_result, after: os.stat_result) -> str:

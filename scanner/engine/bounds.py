@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scanner.discover.identify import sniffed
 from scanner.discover.media import MediaFile
+from scanner.discover.sniff import UNREAD_FORMAT
 from scanner.model import AssetAnalysis, Problem
 
 ASSET_TIME_LIMIT_S = 120.0
@@ -49,6 +51,8 @@ def memory_bound_message(limit: int) -> str:
 
 def failed_analysis(media: MediaFile, message: str) -> AssetAnalysis:
     """The result for an asset whose analysis did not finish: a fatal Problem, nothing else."""
+    if media.format == UNREAD_FORMAT:  # a frame its analysis did not get to type
+        media = sniffed(media, b"")
     return AssetAnalysis(
         path=media.rel,
         size=media.size,

@@ -6,15 +6,20 @@ queues their reads and returns at once) keeps the disk busy meanwhile. At most P
 are hinted ahead of what the workers were handed, and no file over MAX_FILE_BYTES (a master
 of tens of gigabytes would only push the frames just read out of the page cache).
 
-The hint opens the file read-only, without following a final link and without blocking, checks
-it is a regular file, and reads nothing: the analysis still opens and checks the file itself.
+The hints are given by a thread of their own (a hint may wait while the kernel queues the
+reads, and the scanning process must go on feeding the workers meanwhile). A hint opens the
+file read-only, without following a final link and without blocking, checks it is a regular
+file, and reads nothing: the analysis still opens and checks the file itself.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import stat
+import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 from scanner.discover.media import MediaFile
 
@@ -25,13 +30,16 @@ _FLAGS |= getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class Prefetcher:
-    """`ahead(upcoming)`: hint the files next in line; `handed(media)`: a worker has it."""
+    """`ahead(upcoming)`: hint the files next in line; `handed(media)`: a worker has it;
+    `close()` when done."""
 
     def __init__(self, budget: int = PREFETCH_BYTES) -> None:
         self.enabled = hasattr(os, "posix_fadvise") and budget > 0
         self._budget = budget
         self._hinted: dict[int, int] = {}  # id of the MediaFile -> its bytes, not handed yet
         self._bytes = 0
+        self._paths: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
         self.files = 0  # hinted in all (for tests and the benchmark)
 
     def ahead(self, upcoming: Iterable[MediaFile]) -> None:
@@ -44,16 +52,31 @@ class Prefetcher:
                 continue
             self._hinted[id(media)] = media.size
             self._bytes += media.size
-            if _hint(media):
-                self.files += 1
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._hint_all, name="provscan-prefetch", daemon=True
+                )
+                self._thread.start()
+            self._paths.put(media.path)
 
     def handed(self, media: MediaFile) -> None:
         self._bytes -= self._hinted.pop(id(media), 0)
 
+    def close(self) -> None:
+        if self._thread is not None:
+            self._paths.put(None)
+            self._thread.join()
+            self._thread = None
 
-def _hint(media: MediaFile) -> bool:
+    def _hint_all(self) -> None:
+        while (path := self._paths.get()) is not None:
+            if _hint(path):
+                self.files += 1
+
+
+def _hint(path: Path) -> bool:
     try:
-        fd = os.open(media.path, _FLAGS)
+        fd = os.open(path, _FLAGS)
     except OSError:
         return False
     try:

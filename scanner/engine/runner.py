@@ -17,6 +17,7 @@ it holds and asks again.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
@@ -26,7 +27,7 @@ from typing import Any
 
 from scanner.discover.identify import read_head
 from scanner.discover.media import MediaFile
-from scanner.discover.sniff import UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, sniff
+from scanner.discover.sniff import UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, UNREAD_FORMAT, sniff
 from scanner.engine.backend import Backend, Pool
 from scanner.engine.bounds import Limits, failed_analysis
 from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, Unusable
@@ -34,7 +35,7 @@ from scanner.engine.digests import PROFILE
 from scanner.engine.prefetch import Prefetcher
 from scanner.engine.report_caps import approx_bytes
 from scanner.engine.scopes import FRAME_ROLES, Scopes, role_of, scope_for
-from scanner.engine.workers import PoolStats, WorkerPool
+from scanner.engine.workers import PREFETCH, PoolStats, WorkerPool
 from scanner.model import AssetAnalysis
 
 Analyse = Callable[[MediaFile, Any], AssetAnalysis]
@@ -94,8 +95,9 @@ def run_analyses(
     """
     stats = stats if stats is not None else RunStats()
     limits = limits or Limits()
-    # Enough handed out to keep every worker busy (one running, one ready, one to spare).
-    ahead = backend.capacity if backend is not None else 3 * max(jobs, 1)
+    # Enough handed out to keep every worker busy (each holds PREFETCH: one running, the rest
+    # ready), and one more each to spare.
+    ahead = backend.capacity if backend is not None else (PREFETCH + 1) * max(jobs, 1)
     window = window or max(MIN_WINDOW, WINDOW_PER_JOB * max(jobs, 1), 2 * ahead)
     if cache is not None:
         stats.cache = cache.stats
@@ -172,6 +174,8 @@ def run_analyses(
                 _store(cache, to_store)
                 held.storing = 0
     finally:
+        if prefetch is not None:
+            prefetch.close()
         if pool is not None:
             pool.close()
         if cache is not None:
@@ -276,16 +280,20 @@ def _has_digests(analysis: AssetAnalysis, media: MediaFile) -> bool:
 def _sniffed_again(media: MediaFile) -> MediaFile:
     """The file's type from its first bytes (unknown when they cannot be read: the analysis
     reopens the file and reports why)."""
+    if media.format == UNREAD_FORMAT:
+        return media  # its analysis types it
     try:
         head, _size = read_head(media.path)
     except OSError:
         head = b""
     found = sniff(head)
     if found is None:
-        return MediaFile(
-            media.path, media.rel, UNKNOWN_MEDIA_TYPE, UNKNOWN_FORMAT, "other", media.size
+        return dataclasses.replace(
+            media, media_type=UNKNOWN_MEDIA_TYPE, format=UNKNOWN_FORMAT, kind="other"
         )
-    return MediaFile(media.path, media.rel, found.media_type, found.format, found.kind, media.size)
+    return dataclasses.replace(
+        media, media_type=found.media_type, format=found.format, kind=found.kind
+    )
 
 
 def _cacheable(entry: _Entry, analysis: AssetAnalysis) -> bool:

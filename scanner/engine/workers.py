@@ -12,27 +12,20 @@ at most PREFETCH tasks at a time, and is watched by the parent:
   asset gets a fatal Problem naming the bound and the worker retires. A worker that dies
   without answering (native abort or crash) fails its asset the same way, naming its signal.
 
-Start method: `forkserver` with `scanner.engine.analyse` preloaded. `fork` from the scanning process
-would copy whatever it holds (SQLite connection of the cache, threads, c2pa's native locks: the
-SDK only resets its own default context after fork); `spawn` would re-import the readers in
-every worker and every replacement (about a second each). The fork server is a fresh,
-single-threaded interpreter that imported the readers once; workers forked from it start in
-milliseconds and share its pages.
+Workers start from a fork server with the readers preloaded (`scanner.engine.worker_start`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
-import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, TypeVar
 
 from scanner.discover.media import MediaFile
 from scanner.engine.bounds import (
@@ -41,20 +34,14 @@ from scanner.engine.bounds import (
     memory_bound_message,
     time_bound_message,
 )
+from scanner.engine.worker_start import mp_context, no_main_reimport, worker_environment
 from scanner.errors import ScannerError
 
-if TYPE_CHECKING:  # ForkServerContext does not exist on every platform
-    from multiprocessing.context import ForkServerContext, SpawnContext
-
-    _StartContext: TypeAlias = ForkServerContext | SpawnContext
-
-PREFETCH = 4  # tasks a worker holds at once: one running, three ready, so it never waits on us
+PREFETCH = 8  # tasks a worker holds at once: one running, the rest ready, so it never waits on us
+GATHER_S = 0.003  # see WorkerPool.collect
 MAX_FAILED_STARTS = 3  # workers in a row that die before saying "ready": give up on the scan
 WORKER_START_LIMIT_S = 120.0  # from fork to "ready" (imports on a loaded machine can be slow)
 READY = "ready"
-PRELOAD = ("scanner.engine.preload",)
-# Native thread pools stay at one thread per worker: parallelism comes from the workers.
-WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 R = TypeVar("R")
 Task = Callable[[MediaFile, Any], R]
@@ -117,71 +104,6 @@ def _limit_address_space(extra: int) -> None:
 
 
 # --- in the scanning process ---------------------------------------------------------------
-
-_context: _StartContext | None = None
-
-
-def _mp_context() -> _StartContext:
-    global _context
-    if _context is None:
-        ctx: _StartContext
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(list(PRELOAD))
-        else:
-            ctx = multiprocessing.get_context("spawn")
-        _context = ctx
-    return _context
-
-
-@contextlib.contextmanager
-def _worker_environment() -> Iterator[None]:
-    """The fork server (started by the first worker) inherits the environment: set it there."""
-    saved = {k: os.environ.get(k) for k in WORKER_ENV}
-    for key, value in WORKER_ENV.items():
-        os.environ.setdefault(key, value)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
-@contextlib.contextmanager
-def _no_main_reimport(analyse: Callable[..., Any] | None) -> Iterator[None]:
-    """Workers need nothing from the caller's __main__ (unless `analyse` lives there), but
-    multiprocessing re-imports it in each of them: a wasted import of the CLI script, and a
-    crash at start when the program came from stdin or a notebook. Hide it while starting."""
-    main = sys.modules.get("__main__")
-    if main is None or getattr(analyse, "__module__", None) == "__main__":
-        yield
-        return
-    saved: dict[str, Any] = {
-        k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__
-    }
-    main.__dict__.pop("__file__", None)
-    main.__dict__["__spec__"] = None
-    try:
-        yield
-    finally:
-        main.__dict__.pop("__spec__", None)
-        main.__dict__.update(saved)
-
-
-def start_early() -> None:
-    """Start the fork server now, so it imports the readers (half a second) while the caller
-    imports and sets up the scan, instead of when the first file reaches a pool. For tasks
-    that live in a module (not in __main__), as the scan's analysis does."""
-    ctx = _mp_context()
-    if ctx.get_start_method() != "forkserver":
-        return
-    from multiprocessing import forkserver
-
-    with _worker_environment(), _no_main_reimport(None):
-        forkserver.ensure_running()
 
 
 @dataclass
@@ -250,7 +172,12 @@ class WorkerPool(Generic[R]):
         wait_for = max(0.0, min(self._deadline(w) for w in busy) - now)
         if timeout is not None:
             wait_for = min(wait_for, timeout)
-        wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for)
+        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for)
+        if ready and all(len(w.tasks) > 1 for w in busy):
+            # Every worker has more queued: let a few more answers gather before reading them,
+            # rather than waking for each (a 2K frame takes about 2 ms: one wake-up per answer
+            # cost as much as its analysis, measured).
+            time.sleep(GATHER_S)
         done: list[tuple[int, R]] = []
         for worker in busy:
             self._drain(worker, done)
@@ -388,7 +315,7 @@ class WorkerPool(Generic[R]):
                 self._start_next(worker)
 
     def _start_worker(self) -> _Worker:
-        ctx = _mp_context()
+        ctx = mp_context()
         parent_conn, child_conn = ctx.Pipe(duplex=True)
         process = ctx.Process(
             target=_worker_main,
@@ -396,7 +323,7 @@ class WorkerPool(Generic[R]):
             name="provscan-worker",
             daemon=True,
         )
-        with _worker_environment(), _no_main_reimport(self._task):
+        with worker_environment(), no_main_reimport(self._task):
             process.start()
         child_conn.close()
         self.stats.workers_started += 1

@@ -23,7 +23,8 @@ from scanner.discover.media import MediaFile
 from scanner.engine.bounds import Limits
 from scanner.engine.cluster.identity import Identity, local_identity
 from scanner.engine.cluster.settings import PathMap
-from scanner.engine.workers import WORKER_ENV, Failed, Task, WorkerPool
+from scanner.engine.worker_start import WORKER_ENV
+from scanner.engine.workers import Failed, Task, WorkerPool
 
 R = TypeVar("R")
 PLUGIN_NAME = "provscan"
