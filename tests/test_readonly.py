@@ -186,19 +186,24 @@ def test_scan_on_a_read_only_mount_gives_the_same_report(
 def test_each_file_is_opened_once_for_its_analysis(
     deliveries: dict[str, Path], tmp_path: Path
 ) -> None:
-    """One open per file (issue 12 item 6): the walk opens a file once to sniff its type, the
-    analysis once (read-only, never through a link) and every reader reads that descriptor:
-    the C2PA SDK, Pillow, PyAV and MediaInfo never open the path again, so a file swapped
-    mid-scan cannot bring another file's bytes into the report."""
+    """One open per file (issue 12 item 6): the walk opens a file once to sniff its type (a
+    sequence frame not at all: its analysis types it), the analysis once (read-only, never
+    through a link) and every reader reads that descriptor: the C2PA SDK, Pillow, PyAV and
+    MediaInfo never open the path again, so a file swapped mid-scan cannot bring another
+    file's bytes into the report. The prefetch's opens (`scanner.engine.prefetch`) only
+    hand the kernel a read-ahead hint (fadvise WILLNEED) and are counted apart."""
+    from scanner.engine.sequence import planned
+
     delivery = deliveries["clean"]
     trace = tmp_path / "trace.txt"
-    strace = (*STRACE, "-o", str(trace))
+    strace = (*STRACE[:-1], "trace=%file,fadvise64", "-o", str(trace))
     out = tmp_path / "out"
     _scan(delivery, out, "--jobs", "2", prefix=strace)
     report = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
     kinds = {a["kind"] for a in report["assets"]}
-    # a file: one open to sniff, one to analyse; a sequence's frame: one more when it is a
-    # sampled frame, analysed again for its fingerprint (its hash must be the first pass's)
+    # a file: one open to sniff, one to analyse; a sequence's frame: one to analyse, and one
+    # more when it is sampled for a change of picture, analysed again for its fingerprint
+    # (its hash must be the first pass's); frames sampled at fixed positions are read once
     expected: dict[str, int] = {}
     for asset in report["assets"]:
         if asset["size"] == 0 or asset["format"] == "UNKNOWN":
@@ -208,21 +213,43 @@ def test_each_file_is_opened_once_for_its_analysis(
             expected[asset["path"]] = 2
             continue
         sampled = {f["frame"] for f in asset["fingerprints"]}
-        for frame in sequence["frames"]:
+        frames = sequence["frames"]
+        for index, frame in enumerate(frames):
             number = f"{frame['number']:0{sequence['padding']}d}"
             name = f"{sequence['head']}{number}{sequence['tail']}"
             rel = f"{sequence['folder']}/{name}" if sequence["folder"] else name
-            expected[rel] = 3 if frame["number"] in sampled else 2
+            again = frame["number"] in sampled and not planned(index, len(frames))
+            expected[rel] = 2 if again else 1
     assert {"image", "video", "audio"} <= kinds and len(expected) >= 30
-    assert 3 in expected.values()  # the sample delivery's sequences have sampled frames
+    assert 2 in expected.values()  # the sample delivery's sequences have picture changes
     opens: dict[str, list[str]] = {}
+    hints: dict[str, list[str]] = {}
+    pending: dict[str, tuple[str, str]] = {}  # pid -> (fd, rel) of its last open
+    resumed = re.compile(r"^(\d+)\s+<\.\.\. open\w* resumed>.*=\s*(-?\d+)")
     for line in trace.read_text(encoding="utf-8", errors="replace").splitlines():
+        late = resumed.match(line)  # an open another thread's call interrupted in the trace
+        if late and late.group(1) in pending:
+            pending[late.group(1)] = (late.group(2), pending[late.group(1)][1])
+            continue
         match = STRACE_LINE.match(line)
-        if not match or not match.group(2).startswith("open"):
+        if not match:
+            continue
+        pid, call, args = match.groups()
+        if call == "fadvise64" and "POSIX_FADV_WILLNEED" in args and pid in pending:
+            fd, rel = pending.pop(pid)
+            if args.split(",", 1)[0] == fd:
+                hints.setdefault(rel, []).append(opens[rel].pop())
+            continue
+        if not call.startswith("open"):
             continue
         for rel in expected:
-            if f'"{delivery / rel}"' in match.group(3):
-                opens.setdefault(rel, []).append(match.group(3))
+            if f'"{delivery / rel}"' in args:
+                opens.setdefault(rel, []).append(args)
+                pending[pid] = (args.rsplit("=", 1)[-1].strip(), rel)
     counted = {rel: len(calls) for rel, calls in opens.items()}
     assert counted == expected, "files opened other than once to sniff and once per analysis"
-    assert all("O_NOFOLLOW" in call for calls in opens.values() for call in calls[1:])
+    assert hints, "the prefetch hinted no file"
+    assert all(len(hints.get(rel, [])) <= count for rel, count in expected.items())
+    assert all("O_NOFOLLOW" in call for calls in hints.values() for call in calls)
+    analysis_opens = [calls[-1] for calls in opens.values()]
+    assert all("O_NOFOLLOW" in call for call in analysis_opens)

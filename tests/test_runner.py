@@ -23,6 +23,7 @@ import pytest
 from scanner.discover.media import MediaFile
 from scanner.engine.bounds import Limits
 from scanner.engine.runner import RunStats, run_analyses
+from scanner.engine.workers import PREFETCH
 from scanner.model import AssetAnalysis, Evidence, Problem
 
 # --- analysis functions run inside the workers ----------------------------------------------
@@ -326,8 +327,8 @@ def test_results_waiting_behind_a_slow_asset_do_not_pile_up(tmp_path: Path) -> N
         tracemalloc.stop()
     assert count == 61
     result_bytes = (8 << 20) + 8192
-    # At most the bound plus what was already handed out when it was reached (three tasks a
-    # worker), against 61 results (490 MB) without it.
-    in_flight = 3 * 2 * result_bytes
+    # At most the bound plus what was already handed out when it was reached (PREFETCH + 1
+    # tasks a worker), against 61 results (490 MB) without it.
+    in_flight = (PREFETCH + 1) * 2 * result_bytes
     assert stats.most_held_bytes <= MAX_HELD_BYTES + in_flight
     assert peak < MAX_HELD_BYTES + in_flight + 4 * result_bytes, f"peak {peak >> 20} MiB"

@@ -200,7 +200,8 @@ def test_a_known_ai_frame_cut_into_a_sequence_is_found_by_frame_number(
     assert asset["path"] == "final/plates/plate.[0001-0048].tif"
     sequence = asset["sequence"]
     assert sequence["changes"] == [20, 21]  # into the cut-in frame and out of it
-    assert [f["frame"] for f in asset["fingerprints"]] == [1, 20, 21, 25, 48]
+    fixed = {*range(1, 49, SAMPLE_EVERY), 48}
+    assert [f["frame"] for f in asset["fingerprints"]] == sorted({*fixed, 20, 21})
     assert sequence["ai_frames"] == [20]
     assert asset["ai"] == "composite" and asset["status"] == "violation"
     hit = next(s for s in asset["signals"] if s["rule_id"] == "FP-KNOWN-AI")
@@ -302,8 +303,9 @@ def test_fixed_samples_are_read_once_and_an_unchanged_shot_is_one_lookup(tmp_pat
     fixed = (1, 1 + SAMPLE_EVERY, count)
     fingerprinted = [a for a in ANALYSED if a.endswith("(fingerprinted)")]
     assert fingerprinted == [f"sh030/sh030.{n:04d}.png (fingerprinted)" for n in fixed]
-    assert len(ANALYSED) == count and sequences.stored == 1
-    assert [f.frame for f in cold.fingerprints] == list(fixed)
+    own_pass = [a for a in ANALYSED if not a.endswith("(sampled)")]  # not picture changes
+    assert len(own_pass) == count and sequences.stored == 1
+    assert set(fixed) <= {f.frame for f in cold.fingerprints}
 
     ANALYSED.clear()
     (warm,), stats, sequences = scan_with_cache(root, cache_file)
