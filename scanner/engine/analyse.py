@@ -24,7 +24,7 @@ from scanner.discover.identify import sniffed
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import HEAD_BYTES, UNREAD_FORMAT, has_reader
-from scanner.engine.digests import read_digests
+from scanner.engine.digests import PROFILE, read_digests
 from scanner.engine.report_caps import cap_for_report
 from scanner.extract import (
     bwf,
@@ -45,6 +45,7 @@ from scanner.extract import (
 from scanner.extract.interface import Extracted, ExtractOptions
 from scanner.fingerprint.hashing import fingerprint_media
 from scanner.model import AssetAnalysis, C2paReport, Evidence, FrameHash, Problem
+from scanner.model_delivery import Digest
 from scanner.rules.assess import assess
 from scanner.rules.rubric import rubric_notes
 from scanner.rules.signals import signals_for
@@ -145,6 +146,25 @@ def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> Ass
     return cap_for_report(analysis)
 
 
+# The attribute "compression" of type "compression", 1 byte: OpenEXR's NO_COMPRESSION is 0.
+_EXR_COMPRESSION = b"compression\x00compression\x00\x01\x00\x00\x00"
+
+
+def _compressed_exr(handle: BinaryIO) -> bool:
+    """Every part header in the file's first bytes says it is compressed (a header past them,
+    or none found: not known, so not compressed)."""
+    try:
+        head = os.pread(handle.fileno(), HEAD_BYTES, 0)
+    except OSError:
+        return False
+    values = []
+    at = head.find(_EXR_COMPRESSION)
+    while at >= 0 and at + len(_EXR_COMPRESSION) < len(head):
+        values.append(head[at + len(_EXR_COMPRESSION)])
+        at = head.find(_EXR_COMPRESSION, at + 1)
+    return bool(values) and all(value != 0 for value in values)
+
+
 def _base(media: MediaFile) -> AssetAnalysis:
     return AssetAnalysis(
         path=media.rel,
@@ -184,10 +204,15 @@ def _read_everything(
     track_file = options.package_hashes and (
         media.format == "MXF" or media.rel.lower().endswith(".mxf")
     )
+    # A compressed EXR's bytes say nothing of its picture: its profile would be noise (its
+    # size tells instead, `scanner.engine.sequence`), so it is left empty.
+    profile = frame_pass and not (media.format == "EXR" and _compressed_exr(handle))
     try:
         sha256, digests = read_digests(
-            handle, media.size, (*wanted, "sha1") if track_file else wanted, profile=frame_pass
+            handle, media.size, (*wanted, "sha1") if track_file else wanted, profile=profile
         )
+        if frame_pass and not profile:
+            digests = (*digests, Digest(PROFILE, ""))
     except OSError as exc:
         problem = Problem("file", f"cannot read file: {exc.strerror or exc}", fatal=True)
         return dataclasses.replace(base, problems=(problem,))

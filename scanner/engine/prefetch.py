@@ -38,26 +38,30 @@ class Prefetcher:
         self._budget = budget
         self._hinted: dict[int, int] = {}  # id of the MediaFile -> its bytes, not handed yet
         self._bytes = 0
-        self._paths: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self._paths: queue.SimpleQueue[list[Path] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.files = 0  # hinted in all (for tests and the benchmark)
 
     def ahead(self, upcoming: Iterable[MediaFile]) -> None:
         if not self.enabled:
             return
+        paths: list[Path] = []
         for media in upcoming:
             if self._bytes >= self._budget:
-                return
+                break
             if id(media) in self._hinted or media.size > MAX_FILE_BYTES or media.sidecar:
                 continue
             self._hinted[id(media)] = media.size
             self._bytes += media.size
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._hint_all, name="provscan-prefetch", daemon=True
-                )
-                self._thread.start()
-            self._paths.put(media.path)
+            paths.append(media.path)
+        if not paths:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._hint_all, name="provscan-prefetch", daemon=True
+            )
+            self._thread.start()
+        self._paths.put(paths)  # one hand-over per call: each wakes the thread (GIL)
 
     def handed(self, media: MediaFile) -> None:
         self._bytes -= self._hinted.pop(id(media), 0)
@@ -69,9 +73,10 @@ class Prefetcher:
             self._thread = None
 
     def _hint_all(self) -> None:
-        while (path := self._paths.get()) is not None:
-            if _hint(path):
-                self.files += 1
+        while (paths := self._paths.get()) is not None:
+            for path in paths:
+                if _hint(path):
+                    self.files += 1
 
 
 def _hint(path: Path) -> bool:

@@ -125,7 +125,8 @@ def run_analyses(
                     stats.files += 1
                     if entry.result is not None:
                         stats.from_cache += 1
-                        held.add(entry.result)
+                        entry.bytes = approx_bytes(entry.result)
+                        held.waiting += entry.bytes
                     else:
                         unsent.append((index, entry))
                 stats.most_in_flight = max(stats.most_in_flight, len(entries))
@@ -148,8 +149,7 @@ def run_analyses(
                 head = entries[0].result
                 if head is None:
                     break
-                entries.popleft()
-                held.remove(head)
+                held.waiting -= entries.popleft().bytes
                 yield head
             if not entries:
                 if source.exhausted:
@@ -161,11 +161,12 @@ def run_analyses(
             for index, analysis in pool.collect(timeout=1.0):
                 entry = waiting.pop(index)
                 entry.result = analysis
-                held.add(analysis)
+                entry.bytes = approx_bytes(analysis)
+                held.waiting += entry.bytes
                 identity = entry.identity  # None: never cacheable (see _cacheable)
                 if scopes is not None and identity is not None and _cacheable(entry, analysis):
                     to_store.setdefault(scopes.of(entry.media), []).append((identity, analysis))
-                    held.storing += approx_bytes(analysis)
+                    held.storing += entry.bytes
             stats.most_held_bytes = max(stats.most_held_bytes, held.bytes)
             if cache is not None and (
                 sum(map(len, to_store.values())) >= STORE_BATCH
@@ -227,18 +228,13 @@ class Held:
     def bytes(self) -> int:
         return self.waiting + self.storing
 
-    def add(self, analysis: AssetAnalysis) -> None:
-        self.waiting += approx_bytes(analysis)
-
-    def remove(self, analysis: AssetAnalysis) -> None:
-        self.waiting -= approx_bytes(analysis)
-
 
 @dataclass
 class _Entry:
     media: MediaFile
     identity: FileIdentity | None
     result: AssetAnalysis | None = None
+    bytes: int = 0  # approx_bytes(result), counted in Held once it is in
 
 
 def _look_up(
