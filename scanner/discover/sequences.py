@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from scanner.discover.exclude import may_be_dropping
 from scanner.discover.names import display_name
@@ -45,8 +46,7 @@ _NAME = re.compile(r"^(?P<head>.*?)(?P<digits>[0-9]+)(?P<tail>\.(?P<ext>[^.]+))$
 _VERSION = re.compile(r"(?:^|[^A-Za-z])[vV]$")  # `_v`, `.v`, `v` before the number
 
 
-@dataclass(frozen=True)
-class FrameName:
+class FrameName(NamedTuple):  # a tuple: made once per file name in every folder walked
     head: str
     tail: str
     number: int

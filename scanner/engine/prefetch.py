@@ -43,8 +43,8 @@ class Prefetcher:
         self.files = 0  # hinted in all (for tests and the benchmark)
 
     def ahead(self, upcoming: Iterable[MediaFile]) -> None:
-        if not self.enabled:
-            return
+        if not self.enabled or self._bytes > self._budget * 7 // 8:
+            return  # refilled in batches: each hand-over to the thread costs a GIL switch
         paths: list[Path] = []
         for media in upcoming:
             if self._bytes >= self._budget:

@@ -102,17 +102,17 @@ def sequence_identity(start: SequenceStart, frames: tuple[FrameStat, ...]) -> Fi
     if first is None or any(f.info is None or f.info.st_ino == 0 for f in frames):
         return None
     digest = hashlib.sha256()
-    head = [start.rel, start.folder, start.head, start.tail, start.padding, list(start.numbers)]
-    digest.update(json.dumps(head, ensure_ascii=True).encode("ascii"))
+    head = (start.rel, start.folder, start.head, start.tail, start.padding, start.numbers)
+    digest.update(ascii(head).encode("ascii"))
+    lines = []
     for frame in frames:
         assert frame.info is not None
         listed = frame.listed
-        hashes = (
-            sorted([h.manifest, h.algorithm, h.value] for h in listed.hashes) if listed else None
-        )
-        covering = list(listed.manifests) if listed else None
-        entry = [*_frame_key(frame.name, frame.info), hashes, covering]
-        digest.update(b"\n" + json.dumps(entry, ensure_ascii=True).encode("ascii"))
+        hashes = sorted((h.manifest, h.algorithm, h.value) for h in listed.hashes) if listed else ()
+        covering = listed.manifests if listed else None
+        # ascii(): every name as a Python literal, undecodable bytes escaped
+        lines.append(ascii((*_frame_key(frame.name, frame.info), hashes, covering)))
+    digest.update("\n".join(lines).encode("ascii"))
     tag = int.from_bytes(digest.digest()[:8], "big") >> 1  # 63 bits
     whole = FileIdentity.from_stat(first)
     if whole is None:

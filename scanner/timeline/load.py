@@ -99,7 +99,9 @@ def prepare_cut(
     editorial timelines to resolve (compositions name their track files through the map)."""
     paths: list[str] = []
     assetmaps: list[str] = []
-    listed = list_paths(root, follow_links=follow_links, sequences=sequences, exclusions=exclusions)
+    # sequences grouped only for timelines: an ASSETMAP is never a frame
+    grouped = sequences and bool(timelines)
+    listed = list_paths(root, follow_links=follow_links, sequences=grouped, exclusions=exclusions)
     for path in listed:
         if is_assetmap(path):
             assetmaps.append(path)
