@@ -127,18 +127,20 @@ def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> Ass
         media = sniffed(media, b"") if media.format == UNREAD_FORMAT else media
         return dataclasses.replace(_base(media), problems=(problem,))
     with handle:
+        head: bytes | None = None  # the first bytes, when read to type the file
         if media.format == UNREAD_FORMAT:  # a sequence frame the walk did not read
             try:
-                media = sniffed(media, handle.read(HEAD_BYTES))
+                head = handle.read(HEAD_BYTES)
             except OSError:
-                media = sniffed(media, b"")  # the hash's read below reports why
+                head = b""  # the hash's read below reports why
+            media = sniffed(media, head)
         base = _base(media)
         opened = os.fstat(handle.fileno())
         if opened.st_size != media.size:
             change = f"file changed after it was listed: {media.size} bytes then, "
             change += f"{opened.st_size} now"
             return dataclasses.replace(base, problems=(Problem("file", change, fatal=True),))
-        analysis = _read_everything(media, handle, base, options)
+        analysis = _read_everything(media, handle, base, options, head)
         change = _change(media, opened, os.fstat(handle.fileno()))
     if change:
         problem = Problem("file", change, fatal=True)
@@ -150,13 +152,14 @@ def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> Ass
 _EXR_COMPRESSION = b"compression\x00compression\x00\x01\x00\x00\x00"
 
 
-def _compressed_exr(handle: BinaryIO) -> bool:
-    """Every part header in the file's first bytes says it is compressed (a header past them,
-    or none found: not known, so not compressed)."""
-    try:
-        head = os.pread(handle.fileno(), HEAD_BYTES, 0)
-    except OSError:
-        return False
+def _compressed_exr(handle: BinaryIO, head: bytes | None = None) -> bool:
+    """Every part header in the file's first bytes (`head`, when already read) says it is
+    compressed (a header past them, or none found: not known, so not compressed)."""
+    if head is None:
+        try:
+            head = os.pread(handle.fileno(), HEAD_BYTES, 0)
+        except OSError:
+            return False
     values = []
     at = head.find(_EXR_COMPRESSION)
     while at >= 0 and at + len(_EXR_COMPRESSION) < len(head):
@@ -191,7 +194,11 @@ def _change(media: MediaFile, opened: os.stat_result, after: os.stat_result) -> 
 
 
 def _read_everything(
-    media: MediaFile, handle: BinaryIO, base: AssetAnalysis, options: AnalyseOptions
+    media: MediaFile,
+    handle: BinaryIO,
+    base: AssetAnalysis,
+    options: AnalyseOptions,
+    head: bytes | None = None,
 ) -> AssetAnalysis:
     # A sequence frame's own pass: a byte profile (for spotting picture changes), and a
     # fingerprint only for a frame sampled at a fixed position; frames sampled for a change of
@@ -206,7 +213,7 @@ def _read_everything(
     )
     # A compressed EXR's bytes say nothing of its picture: its profile would be noise (its
     # size tells instead, `scanner.engine.sequence`), so it is left empty.
-    profile = frame_pass and not (media.format == "EXR" and _compressed_exr(handle))
+    profile = frame_pass and not (media.format == "EXR" and _compressed_exr(handle, head))
     try:
         sha256, digests = read_digests(
             handle, media.size, (*wanted, "sha1") if track_file else wanted, profile=profile
