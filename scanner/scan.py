@@ -215,7 +215,7 @@ def _scan_into(
                 sequences=config.sequences,
                 exclusions=exclusions,
                 manifests=True,
-                known_sequence=known_sequences,
+                known_sequence=known_sequences if known_sequences.enabled else None,
             )
         )
         delivery = DeliveryFeed(

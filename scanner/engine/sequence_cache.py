@@ -61,6 +61,11 @@ class SequenceCache:
         self.hits = 0
         self.stored = 0
 
+    @property
+    def enabled(self) -> bool:
+        """It can answer (there is a usable cache): else the walk need not `lstat` ahead."""
+        return self._cache is not None
+
     def __call__(self, start: SequenceStart, frames: tuple[FrameStat, ...]) -> AssetAnalysis | None:
         if self._cache is None or not frames:
             return None
