@@ -24,6 +24,7 @@ from scanner.discover.identify import sniffed
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import HEAD_BYTES, UNREAD_FORMAT, has_reader
+from scanner.engine.bounds import blank_analysis
 from scanner.engine.digests import PROFILE, read_digests
 from scanner.engine.report_caps import cap_for_report
 from scanner.extract import (
@@ -124,8 +125,7 @@ def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> Ass
         handle = open_readonly(media.path)
     except OSError as exc:
         problem = Problem("file", f"cannot read file: {exc.strerror or exc}", fatal=True)
-        media = sniffed(media, b"") if media.format == UNREAD_FORMAT else media
-        return dataclasses.replace(_base(media), problems=(problem,))
+        return dataclasses.replace(blank_analysis(media), problems=(problem,))
     with handle:
         head: bytes | None = None  # the first bytes, when read to type the file
         if media.format == UNREAD_FORMAT:  # a sequence frame the walk did not read
@@ -134,7 +134,7 @@ def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> Ass
             except OSError:
                 head = b""  # the hash's read below reports why
             media = sniffed(media, head)
-        base = _base(media)
+        base = blank_analysis(media)
         opened = os.fstat(handle.fileno())
         if opened.st_size != media.size:
             change = f"file changed after it was listed: {media.size} bytes then, "
@@ -166,17 +166,6 @@ def _compressed_exr(handle: BinaryIO, head: bytes | None = None) -> bool:
         values.append(head[at + len(_EXR_COMPRESSION)])
         at = head.find(_EXR_COMPRESSION, at + 1)
     return bool(values) and all(value != 0 for value in values)
-
-
-def _base(media: MediaFile) -> AssetAnalysis:
-    return AssetAnalysis(
-        path=media.rel,
-        size=media.size,
-        sha256="",
-        media_type=media.media_type,
-        kind=media.kind,
-        format=media.format,
-    )
 
 
 def _change(media: MediaFile, opened: os.stat_result, after: os.stat_result) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from scanner.discover.identify import sniffed
@@ -49,9 +50,9 @@ def memory_bound_message(limit: int) -> str:
     return f"analysis exceeded the {describe_bytes(limit)} memory bound"
 
 
-def failed_analysis(media: MediaFile, message: str) -> AssetAnalysis:
-    """The result for an asset whose analysis did not finish: a fatal Problem, nothing else."""
-    if media.format == UNREAD_FORMAT:  # a frame its analysis did not get to type
+def blank_analysis(media: MediaFile) -> AssetAnalysis:
+    """An asset's analysis before anything of it is read (a frame not typed yet: UNKNOWN)."""
+    if media.format == UNREAD_FORMAT:
         media = sniffed(media, b"")
     return AssetAnalysis(
         path=media.rel,
@@ -60,5 +61,10 @@ def failed_analysis(media: MediaFile, message: str) -> AssetAnalysis:
         media_type=media.media_type,
         kind=media.kind,
         format=media.format,
-        problems=(Problem(BOUND_SOURCE, message, fatal=True),),
     )
+
+
+def failed_analysis(media: MediaFile, message: str) -> AssetAnalysis:
+    """The result for an asset whose analysis did not finish: a fatal Problem, nothing else."""
+    problem = Problem(BOUND_SOURCE, message, fatal=True)
+    return dataclasses.replace(blank_analysis(media), problems=(problem,))

@@ -17,7 +17,6 @@ it holds and asks again.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
@@ -25,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.discover.identify import read_head
+from scanner.discover.identify import read_head, sniffed
 from scanner.discover.media import MediaFile
-from scanner.discover.sniff import UNKNOWN_FORMAT, UNKNOWN_MEDIA_TYPE, UNREAD_FORMAT, sniff
+from scanner.discover.sniff import UNREAD_FORMAT
 from scanner.engine.backend import Backend, Pool
 from scanner.engine.bounds import Limits, failed_analysis
 from scanner.engine.cache import CacheStats, FileIdentity, ResultCache, Unusable
@@ -282,14 +281,7 @@ def _sniffed_again(media: MediaFile) -> MediaFile:
         head, _size = read_head(media.path)
     except OSError:
         head = b""
-    found = sniff(head)
-    if found is None:
-        return dataclasses.replace(
-            media, media_type=UNKNOWN_MEDIA_TYPE, format=UNKNOWN_FORMAT, kind="other"
-        )
-    return dataclasses.replace(
-        media, media_type=found.media_type, format=found.format, kind=found.kind
-    )
+    return sniffed(media, head)
 
 
 def _cacheable(entry: _Entry, analysis: AssetAnalysis) -> bool:
