@@ -17,7 +17,8 @@ SOURCES := scanner tests fixtures bench docs
 COVERAGE_FLOOR := 91
 # pytest-xdist processes, a test file each at a time (its module fixtures stay in one process).
 # Most tests wait on scans in subprocesses: on 2 cores, 2 of them take the suite from about
-# 13.5 to 10 minutes with coverage (measured).
+# 13.5 to 10 minutes with coverage (measured); 8 minutes since coverage stopped following
+# MediaInfo's forked children (pyproject.toml, [tool.coverage.run]).
 TEST_WORKERS ?= auto
 
 # ascmhl (the ASC's reference MHL tool) makes the checksum-manifest test fixtures. It pins
