@@ -164,7 +164,8 @@ def _scan_into(
 ) -> ScanResult:
     exclusions = config.exclusions
     if config.backend is None:
-        start_early()  # (the CLI did already) the readers import while the walk gets going
+        # (the CLI did already) the readers import while the walk gets going
+        start_early(config.cache_path)
     cut = prepare_cut(
         root,
         config.timelines,

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -332,3 +333,52 @@ def test_results_waiting_behind_a_slow_asset_do_not_pile_up(tmp_path: Path) -> N
     in_flight = (PREFETCH + 1) * 2 * result_bytes
     assert stats.most_held_bytes <= MAX_HELD_BYTES + in_flight
     assert peak < MAX_HELD_BYTES + in_flight + 4 * result_bytes, f"peak {peak >> 20} MiB"
+
+
+FORK_SERVER = "multiprocessing.forkserver import main"
+
+
+def _scan_traced(delivery: Path, out: Path, cache: Path, trace: Path) -> tuple[dict, bool]:
+    """A real `provscan scan` under `strace -f -e execve`: (its report, whether it started the
+    workers' fork server)."""
+    from fixtures.hostile import provscan_command, read_report
+
+    command = ["strace", "-f", "-qq", "-s", "512", "-e", "trace=execve", "-o", str(trace),
+               *provscan_command(), "scan", str(delivery), "--format", "json", "-o", str(out),
+               "-q", "--cache", str(cache), "--jobs", "2"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, timeout=300)
+    assert done.returncode in (0, 1, 3), done.stderr.decode(errors="replace")[-3000:]
+    return read_report(out), FORK_SERVER in trace.read_text(errors="replace")
+
+
+def _age(root: Path) -> None:
+    """Every file an hour old: a file written within the cache's racy window is never stored."""
+    past = time.time() - 3600
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_a_warm_rescan_starts_no_worker_until_a_file_misses_the_cache(
+    small_delivery: Path, tmp_path: Path
+) -> None:
+    """A cold scan starts the fork server early (its imports overlap the scan's); a re-scan
+    whose cache holds results does not, and one that finds a changed file starts it then."""
+    delivery = tmp_path / "delivery"
+    shutil.copytree(small_delivery, delivery)
+    (delivery / "broken.jpg").unlink()  # an unreadable file's result is never cached
+    _age(delivery)
+    cache = tmp_path / "cache.sqlite3"
+    cold, cold_started = _scan_traced(delivery, tmp_path / "cold", cache, tmp_path / "t1")
+    warm, warm_started = _scan_traced(delivery, tmp_path / "warm", cache, tmp_path / "t2")
+    assert cold_started
+    assert not warm_started
+    assert _without_time(warm) == _without_time(cold)
+    changed = delivery / "plates" / "plate_0.jpg"
+    shutil.copyfile(delivery / "plates" / "plate_1.jpg", changed)  # a new inode, other bytes
+    _age(delivery)
+    again, again_started = _scan_traced(delivery, tmp_path / "again", cache, tmp_path / "t3")
+    assert again_started
+    by_path = {a["path"]: a for a in again["assets"]}
+    now = hashlib.sha256(changed.read_bytes()).hexdigest()
+    assert by_path["plates/plate_0.jpg"]["sha256"] == now

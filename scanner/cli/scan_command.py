@@ -12,7 +12,7 @@ import click
 from scanner.cli.app import EXIT_CODES_HELP, cli, usage_errors
 from scanner.cli.output import emit
 from scanner.cli.progress import progress_reporter
-from scanner.cli.scan_config import build_config, load_rules
+from scanner.cli.scan_config import build_config, cache_file_of, load_rules
 from scanner.cli.scan_options import (
     delivery_options,
     engine_options,
@@ -60,7 +60,8 @@ def scan(delivery: Path, **options: Any) -> None:
     if options["cluster"] is None and not os.environ.get("PROVSCAN_CLUSTER"):
         from scanner.engine.worker_start import start_early
 
-        start_early()  # the workers' readers import while this process imports the scanner
+        # the workers' readers import while this process imports the scanner
+        start_early(cache_file_of(options))
     from scanner.report.document import report_source
     from scanner.report.summary import render_summary
     from scanner.report.write import check_output_folder

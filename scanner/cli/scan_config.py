@@ -40,9 +40,19 @@ class Rules:
     waivers: WaiverFile | None = None
 
 
+def cache_file_of(options: dict[str, Any]) -> Path | None:
+    """The cache file the scan will use (--cache, else the user's default), None with
+    --no-cache."""
+    from scanner.engine.cache import default_cache_path
+
+    if options["no_cache"]:
+        return None
+    given: Path | None = options["cache_path"]
+    return given or default_cache_path()
+
+
 def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
     from scanner.approvals import load_register
-    from scanner.engine.cache import default_cache_path
     from scanner.engine.cluster.settings import cluster_settings
     from scanner.policy.load import load_policy
 
@@ -51,10 +61,9 @@ def load_rules(delivery: Path, options: dict[str, Any]) -> Rules:
     policy = load_policy(
         delivery, options["policy_file"], from_delivery=options["policy_from_delivery"]
     )
-    cache_path: Path | None = options["cache_path"]
-    cache_file = None if options["no_cache"] else (cache_path or default_cache_path())
+    cache_file = cache_file_of(options)
     if cache_file is not None:
-        _refuse_cache_inside(delivery, cache_file, given=cache_path is not None)
+        _refuse_cache_inside(delivery, cache_file, given=options["cache_path"] is not None)
     cluster = cluster_settings(
         options["cluster"], options["path_maps"], disabled=options["no_cluster"]
     )
