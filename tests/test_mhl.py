@@ -282,6 +282,33 @@ def test_a_generation_edited_after_it_was_written_is_reported(delivery: Path) ->
     assert manifest.files == 6  # what it lists is still the vendor's claim, checked as such
 
 
+def test_the_kept_read_buffer_never_leaks_one_file_into_the_next(tmp_path: Path) -> None:
+    """Files read one after another (a longer one first) and from two threads at once: each
+    digest and profile is that file's own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    mib = 1024 * 1024
+    sizes = [3 * mib + 5, mib + 1, mib, 2 * mib - 1, 70_000, 5 * mib]
+    paths = []
+    for index, size in enumerate(sizes):
+        path = tmp_path / f"f{index}.bin"
+        path.write_bytes(os.urandom(size))
+        paths.append(path)
+
+    def digest(path: Path) -> tuple[str, tuple]:
+        with open_readonly(path) as handle:
+            return read_digests(handle, path.stat().st_size, ("md5",), profile=True)
+
+    alone = [digest(path) for path in paths]
+    for path, (sha256, digests) in zip(paths, alone, strict=True):
+        data = path.read_bytes()
+        assert sha256 == hashlib.sha256(data).hexdigest()
+        assert digests[0].value == hashlib.md5(data).hexdigest()
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(digest, paths * 4))
+    assert together == alone * 4
+
+
 def test_the_digests_are_the_ones_the_tools_compute(tmp_path: Path) -> None:
     data = os.urandom(3 * 1024 * 1024 + 17)
     path = tmp_path / "data.bin"

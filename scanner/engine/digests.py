@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO, cast
 
@@ -43,6 +44,18 @@ _NEW: dict[str, Callable[[], Any]] = {
 }
 SUPPORTED = frozenset(_NEW)
 
+# One read buffer per thread, kept: a fresh 1 MiB bytearray is zero-filled for every file
+# (48 us each: about a CPU-second over 20,000 frames, measured).
+_buffers = threading.local()
+
+
+def _read_buffer(size: int) -> bytearray:
+    buffer: bytearray | None = getattr(_buffers, "buffer", None)
+    if buffer is None:
+        buffer = bytearray(HASH_CHUNK)
+        _buffers.buffer = buffer
+    return buffer if size >= HASH_CHUNK else bytearray(max(size, 64 * 1024))
+
 
 def read_digests(
     handle: BinaryIO, size: int, algorithms: Sequence[str] = (), *, profile: bool = False
@@ -53,7 +66,7 @@ def read_digests(
     sha256 = hashlib.sha256()
     others = {name: _NEW[name]() for name in sorted(set(algorithms)) if name in _NEW}
     bands = _Profile(size) if profile else None
-    buffer = bytearray(min(HASH_CHUNK, max(size, 64 * 1024)))
+    buffer = _read_buffer(size)
     view = memoryview(buffer)
     reader = cast(io.BufferedIOBase, handle)  # open_readonly gives a BufferedReader
     reader.seek(0)
