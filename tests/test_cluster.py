@@ -8,7 +8,9 @@ processes under nannies), against the same scan on this machine's worker pool.
   reader kills only its child) and a file whose worker dies every time it is analysed becomes
   an `error` ("worker lost while analysing, N times"), every file exactly once;
 - a worker running another provscan (a real copy of the package with another version) is
-  refused before anything is scanned (exit 2).
+  refused before anything is scanned (exit 2);
+- a finished result the scan cannot fetch (its workers stopped with SIGSTOP, as a frozen farm
+  node is) runs afresh instead of hanging the scan: no wait on Dask is unbounded.
 
 The no-network check of a cluster scan is in tests/test_offline.py. Marked `cluster`: the
 module's cluster starts once (about a second).
@@ -23,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +37,7 @@ from scanner import __version__
 from scanner.discover.media import MediaFile
 from scanner.discover.walk import walk
 from scanner.engine.analyse import AnalyseOptions, analyse
-from scanner.engine.bounds import Limits
+from scanner.engine.bounds import Limits, failed_analysis
 from scanner.engine.runner import RunStats, run_analyses
 from scanner.model import AssetAnalysis
 
@@ -341,3 +344,75 @@ def test_a_tls_cluster_takes_the_users_tls_files_and_refuses_without(tmp_path: P
     assert [a["path"] for a in report["assets"]] == [f"stills/s{i:04d}.jpg" for i in range(3)]
     assert without.returncode == 2
     assert "a tls:// cluster needs TLS files" in without.stderr.decode(errors="replace")
+
+
+def _holders_once_done(client: object) -> set[str]:
+    """The workers holding the scan's batch results, once none is still being computed."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        busy = [
+            key
+            for keys in client.processing().values()  # type: ignore[attr-defined]
+            for key in keys
+            if str(key).startswith("provscan-")
+        ]
+        held = [
+            set(addresses)
+            for key, addresses in client.who_has().items()  # type: ignore[attr-defined]
+            if str(key).startswith("provscan-") and addresses
+        ]
+        if held and not busy:
+            return set().union(*held)
+        time.sleep(0.05)
+    raise AssertionError("the scan's batches were not computed within 120 s")
+
+
+def test_a_result_the_scan_cannot_fetch_runs_afresh_instead_of_hanging(
+    cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batches finish, then every worker holding a result stops (SIGSTOP) before the scan
+    fetches it. Dask alone waits for them (forever, for a worker that never wakes up). The
+    scan's fetch gives up after RESULT_LIMIT_S and runs those batches afresh; the stopped
+    workers wake up after 10 s (a safety timer), so the scan ends either way, and only the
+    count of batches run afresh tells the two apart."""
+    from scanner.engine.cluster import pool as cluster_pool
+
+    monkeypatch.setattr(cluster_pool, "RESULT_LIMIT_S", 2.0)
+    root = tmp_path / "delivery"
+    names = _stills(root, 4)
+    medias = _medias(root)
+    backend = _backend(cluster, root)
+    client = backend.client  # type: ignore[attr-defined]
+    pool = backend.pool(  # type: ignore[attr-defined]
+        analyse, AnalyseOptions(), limits=Limits(), failed=failed_analysis
+    )
+    stopped: list[int] = []
+
+    def wake() -> None:
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+
+    timer = threading.Timer(10.0, wake)
+    results: list[tuple[int, AssetAnalysis]] = []
+    try:
+        for index, media in enumerate(medias):
+            pool.submit(index, media)
+        results += pool.collect(timeout=0.0)  # sends the batches
+        holders = _holders_once_done(client)
+        stopped += client.run(os.getpid, workers=sorted(holders)).values()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        timer.start()
+        deadline = time.monotonic() + 120
+        while len(results) < len(medias) and time.monotonic() < deadline:
+            results += pool.collect(timeout=1.0)
+    finally:
+        timer.cancel()
+        wake()
+        pool.close()
+        backend.close()  # type: ignore[attr-defined]
+    assert pool.stats.resent >= 1
+    assert sorted(index for index, _analysis in results) == list(range(len(medias)))
+    local = {m.rel: analyse(m, AnalyseOptions()) for m in medias}
+    assert {a.path: a for _index, a in results} == local
+    assert sorted(local) == names

@@ -10,6 +10,12 @@ queued, so a harmless file that waited behind a file that kills it is counted to
 task lost that often is run once more alone (one such suspect at a time in the cluster), and
 only a file whose lone task is lost that often becomes an `error` finding ("worker lost while
 analysing, N times"). Every file gets exactly one result.
+
+No wait on Dask is unbounded. A batch's result can go with the worker holding it after `wait`
+saw it done; Dask then waits for the scheduler to compute it again, which it may never do
+(seen here: a test scan hung until the CI's 90-minute limit). So a result is fetched with a time
+limit, and a batch whose result was lost and not back within RESULT_LIMIT_S runs afresh under a
+new key; one lost that way MAX_RESENDS times fails its files (`error`, never `clean`).
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ BATCH_BYTES = 1 << 30  # a batch of masters is split sooner: a batch runs on one
 BATCHES_PER_THREAD = 2  # one running, one waiting on the worker: no thread waits for us
 NO_WORKER_LIMIT_S = 300.0  # files waiting and no worker in the cluster for this long: give up
 RETRY_PRIORITY = 1 << 40  # a lost batch's files run before anything newer
+RESULT_LIMIT_S = 60.0  # fetching a finished batch's result, or waiting for a lost one again
+MAX_RESENDS = 3
 
 
 @dataclass
@@ -40,6 +48,7 @@ class ClusterStats(PoolStats):
     split: int = 0  # batches lost too often and split into one-file tasks
     lost: int = 0  # files given up after their own task was lost too often
     suspects: int = 0  # one-file tasks lost too often, run again alone
+    resent: int = 0  # batches whose finished result was lost, run afresh
 
 
 class ClusterPool(Generic[R]):
@@ -65,6 +74,8 @@ class ClusterPool(Generic[R]):
         self._suspects: list[tuple[int, MediaFile]] = []  # to run alone, one at a time
         self._suspected: set[int] = set()  # input indexes already run alone
         self._alone: Any | None = None  # the suspect's task now running
+        self._lost_since: dict[Any, float] = {}  # futures done, then lost: since when
+        self._resends: dict[int, int] = {}  # input index -> times its batch ran afresh
         self.stats = ClusterStats()
 
     def submit(self, index: int, media: MediaFile) -> None:
@@ -83,14 +94,16 @@ class ClusterPool(Generic[R]):
                 done, _rest = wait(list(self._running), timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
             self._check_workers()
-            return []
-        self._idle_since = None
+            done = set()
+        else:
+            self._idle_since = None
         results: list[tuple[int, R]] = []
         for future in done:
             batch = self._running.pop(future)
             self._finish(future, batch, results)
             if future is self._alone and future not in self._running:
                 self._alone = None
+        self._resend_lost(results)
         self.stats.analysed += len(results)
         return results
 
@@ -108,12 +121,19 @@ class ClusterPool(Generic[R]):
         from distributed import KilledWorker
 
         if future.status in ("lost", "pending"):
-            # done, then its result was lost with the worker holding it: the scheduler is
-            # computing it again; wait for that
+            # done, then its result was lost with the worker holding it: the scheduler should
+            # compute it again; wait for that, for a while (_resend_lost)
             self._running[future] = batch
+            self._lost_since.setdefault(future, time.monotonic())
             return
         if future.status == "finished":
-            results.extend(future.result())
+            try:
+                values = future.result(timeout=RESULT_LIMIT_S)
+            except TimeoutError:  # lost while being fetched: Dask alone might wait forever
+                self._resend(future, batch, results)
+                return
+            self._lost_since.pop(future, None)
+            results.extend(values)
             future.release()
             return
         if future.status != "error":
@@ -146,6 +166,42 @@ class ClusterPool(Generic[R]):
             "pre-empted, crashed)"
         )
         results.append((index, self._job.failed(media, message)))
+
+    def _resend_lost(self, results: list[tuple[int, R]]) -> None:
+        """Run afresh the batches whose result was lost and has not come back in time."""
+        now = time.monotonic()
+        for future, since in list(self._lost_since.items()):
+            if future not in self._running:
+                del self._lost_since[future]
+            elif now - since > RESULT_LIMIT_S and future.status != "finished":
+                self._resend(future, self._running.pop(future), results)
+
+    def _resend(
+        self, future: Any, batch: list[tuple[int, MediaFile]], results: list[tuple[int, R]]
+    ) -> None:
+        """The batch again under a new key; files whose batch ran afresh MAX_RESENDS times
+        fail (the result never arrived: no verdict on them is `clean`)."""
+        self._lost_since.pop(future, None)
+        self._client.cancel([future])
+        self.stats.resent += 1
+        again: list[tuple[int, MediaFile]] = []
+        for index, media in batch:
+            self._resends[index] = self._resends.get(index, 0) + 1
+            if self._resends[index] > MAX_RESENDS:
+                message = (
+                    f"analysis result lost {MAX_RESENDS} times: the cluster computed it, then "
+                    "lost it before it reached this scan (workers lost or unreachable)"
+                )
+                self.stats.lost += 1
+                results.append((index, self._job.failed(media, message)))
+            else:
+                again.append((index, media))
+        if again:
+            sent = self._send(again, priority=RETRY_PRIORITY)
+            if future is self._alone:
+                self._alone = sent
+        elif future is self._alone:
+            self._alone = None
 
     def _flush(self) -> None:
         """Pending files out in batches: full ones, and the rest spread over the threads that
