@@ -19,6 +19,9 @@ COVERAGE_FLOOR := 91
 # Most tests wait on scans in subprocesses: on 2 cores, 2 of them take the suite from about
 # 13.5 to 10 minutes with coverage (measured); 8 minutes since coverage stopped following
 # MediaInfo's forked children (pyproject.toml, [tool.coverage.run]).
+# --max-worker-restart 0: a pytest worker that dies (a native crash) fails its test and the run
+# ends red. xdist 3.8's loadfile scheduling can wait forever after replacing a dead worker
+# (pytest-xdist issues 784, 1323, 1378; seen here), which would cost the CI its 90 minutes.
 TEST_WORKERS ?= auto
 
 # ascmhl (the ASC's reference MHL tool) makes the checksum-manifest test fixtures. It pins
@@ -60,7 +63,7 @@ test: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)
 	$(BIN)/ruff format --check $(SOURCES)
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --max-worker-restart 0 --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)
