@@ -4,13 +4,15 @@
     .venv/bin/python bench/vfx_scan.py bench/out/vfx [--subset-shots 10] [--jobs 2] [--repeat 3]
 
 On the delivery make_vfx_delivery.py built (EXR half ZIP/PIZ and 10-bit DPX shots, a DNxHR MXF
-master), measured in this order (openssl and cold --repeat times, alternately; the median is
-reported, every run kept in the JSON: on a VM one run varies by a few seconds):
+master), measured in this order (openssl, cold and bare --repeat times, alternately; the median
+is reported, every run kept in the JSON: on a VM one run varies by a few seconds):
 
     openssl       find DIR -type f -print0 | xargs -0 -P JOBS -n 256 openssl dgst -sha256
                   the read-and-hash floor, on every core (SHA-NI)
     cold          provscan scan DIR --cache FRESH --format json (every frame's header read,
                   sampled frames decoded and fingerprinted, every byte hashed)
+    bare          the cold scan with --no-fingerprints: every header and cache row, no picture
+                  decoded (what the per-frame work alone costs against the floor)
     warm          the same again with the cache the cold run filled
     exiftool      exiftool -r -j -G1 DIR (headers only; its files/s printed beside provscan's)
 
@@ -47,9 +49,14 @@ def frame_files(folder: Path) -> int:
     return sum(len(files) for _root, _dirs, files in os.walk(folder))
 
 
-def provscan(folder: Path, cache: Path, out: Path, jobs: int) -> list[str]:
+NO_FINGERPRINTS = ("--no-fingerprints",)
+
+
+def provscan(
+    folder: Path, cache: Path, out: Path, jobs: int, extra: tuple[str, ...] = ()
+) -> list[str]:
     return [str(PROVSCAN), "scan", str(folder), "--cache", str(cache), "--format", "json",
-            "-o", str(out), "-q", "--jobs", str(jobs), "--trust-list", "none"]  # fmt: skip
+            "-o", str(out), "-q", "--jobs", str(jobs), "--trust-list", "none", *extra]  # fmt: skip
 
 
 def compile_bytecode() -> None:
@@ -108,14 +115,16 @@ def openssl_floor(folder: Path, jobs: int) -> dict[str, object]:
             "page_cache_dropped": dropped}  # fmt: skip
 
 
-def provscan_run(folder: Path, cache: Path, out: Path, jobs: int, *, cold: bool) -> dict:
+def provscan_run(
+    folder: Path, cache: Path, out: Path, jobs: int, *, cold: bool, extra: tuple[str, ...] = ()
+) -> dict:
     files = frame_files(folder)
     shutil.rmtree(out, ignore_errors=True)
     if cold:
         cache.unlink(missing_ok=True)
         drop_page_cache()
     before = cpu_seconds()
-    seconds, code, _rss, pss, _one = timed(provscan(folder, cache, out, jobs))
+    seconds, code, _rss, pss, _one = timed(provscan(folder, cache, out, jobs, extra))
     cpu = cpu_spent(before)
     report = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
     return {
@@ -129,20 +138,32 @@ def provscan_run(folder: Path, cache: Path, out: Path, jobs: int, *, cold: bool)
 def measure(
     folder: Path, work: Path, jobs: int, *, floor: bool, repeat: int = 1
 ) -> dict[str, object]:
-    """openssl (when `floor`) and cold provscan `repeat` times each, alternately, then warm
-    provscan (on the last cold run's cache) and exiftool on `folder`; the page cache dropped
-    before openssl and before each cold scan, so both read the frames from the disk."""
+    """openssl (when `floor`), cold provscan and (when `floor`) cold provscan
+    --no-fingerprints `repeat` times each, alternately, then warm provscan (on the last cold
+    run's cache) and exiftool on `folder`; the page cache dropped before openssl and before each
+    cold scan, so each reads the frames from the disk. The run without fingerprints splits the
+    cold scan's distance from the floor into the per-frame work (every header, every frame's
+    cache row) and the sampled frames' picture decodes."""
     files = frame_files(folder)
     results: dict[str, object] = {"folder": str(folder), "files": files}
     cache = work / "cache.sqlite3"
+    bare_cache = work / "bare.sqlite3"  # its own: the warm run below uses the cold run's cache
     floors: list[dict] = []
     colds: list[dict] = []
+    bare: list[dict] = []  # cold, no fingerprints
     for _ in range(max(1, repeat)):
         if floor:
             floors.append(openssl_floor(folder, jobs))
         colds.append(provscan_run(folder, cache, work / "cold", jobs, cold=True))
+        if floor:
+            bare.append(
+                provscan_run(
+                    folder, bare_cache, work / "bare", jobs, cold=True, extra=NO_FINGERPRINTS
+                )
+            )
     if floor:
         results["openssl"] = median_run(floors)
+        results["cold_no_fingerprints"] = median_run(bare)
         results["page_cache_dropped"] = all(run["page_cache_dropped"] for run in floors)
     results["cold"] = median_run(colds)
     results["warm"] = provscan_run(folder, cache, work / "warm", jobs, cold=False)
@@ -218,13 +239,18 @@ def table(whole: dict, part: dict) -> str:
     rows.append("")
     rows.append("| run (median) | seconds | runs | CPU-s user | system | idle | I/O wait |")
     rows.append("|---|---:|---|---:|---:|---:|---:|")
-    for name, cell in (("openssl", floor), ("cold", cold)):
+    bare = whole["cold_no_fingerprints"]
+    for name, cell in (("openssl", floor), ("cold", cold), ("cold --no-fingerprints", bare)):
         cpu = cell.get("cpu") or {}
         runs = ", ".join(f"{s:.1f}" for s in cell.get("runs_seconds", [cell["seconds"]]))
         spent = " | ".join(f"{cpu.get(field, 0):.1f}" for field in CPU_FIELDS)
         rows.append(f"| {name} | {cell['seconds']:.1f} | {runs} | {spent} |")
     rows.append("")
     rows.append(f"cold / openssl floor: {cold['seconds'] / floor['seconds']:.2f}x (target <= 1.3)")
+    rows.append(
+        f"cold --no-fingerprints / openssl floor: {bare['seconds'] / floor['seconds']:.2f}x "
+        "(every header and cache row, no picture decoded)"
+    )
     busy = sum((cold.get("cpu") or {}).get(field, 0.0) for field in ("user", "system"))
     cores = os.cpu_count() or 1
     rows.append(
