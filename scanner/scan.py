@@ -12,6 +12,7 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner import __version__
 from scanner.approvals import ApprovalIndex, Register, match_asset
@@ -20,7 +21,8 @@ from scanner.common.globset import DEFAULT_MATCH_SECONDS, Deadline
 from scanner.discover.exclude import Exclusions
 from scanner.discover.walk import count_items, walk
 from scanner.discover.walk_one import walk_one
-from scanner.engine.analyse import AnalyseOptions, analyse
+from scanner.engine.analyse_options import AnalyseOptions
+from scanner.engine.analysis_task import analyse
 from scanner.engine.backend import Backend
 from scanner.engine.bounds import Limits
 from scanner.engine.cache import opened as cache_opened
@@ -31,9 +33,6 @@ from scanner.engine.worker_start import start_early
 from scanner.errors import ConfigError, GlobTimeBound
 from scanner.extract.formats import limit_reached
 from scanner.extract.interface import ExtractOptions
-from scanner.fingerprint.archive import verify_archival
-from scanner.fingerprint.library import KnownAiHit, Library, hits_as_evidence, match_known_ai
-from scanner.fingerprint.references import References, reference_hits
 from scanner.model import (
     MISSING_FROM_DELIVERY,
     UNREADABLE_FOLDER,
@@ -58,6 +57,10 @@ from scanner.timeline.cut import Cut
 from scanner.timeline.cut_report import reports as cut_reports
 from scanner.timeline.load import prepare_cut
 from scanner.timeline.model import ParsedTimeline
+
+if TYPE_CHECKING:  # imported where used: the scanning process needs no picture code
+    from scanner.fingerprint.library import KnownAiHit, Library
+    from scanner.fingerprint.references import References
 
 ProgressCallback = Callable[[int, int, str], None]  # done, total, path
 
@@ -313,6 +316,8 @@ def _judge_into(
         extras.paths_seen.see(analysis.path, deadline)
     archival = None
     if area == "archival" and config.archive_source is not None:
+        from scanner.fingerprint.archive import verify_archival
+
         archival = verify_archival(analysis.fingerprints, config.archive_source)
     finding = decide(
         analysis,
@@ -360,6 +365,8 @@ def _with_library_matches(
     its AI frames."""
     if config.known_ai is None or not analysis.fingerprints:
         return analysis, ()
+    from scanner.fingerprint.library import hits_as_evidence, match_known_ai
+
     sequence = analysis.sequence
     kind = "video" if sequence is not None else analysis.kind
     hits = match_known_ai(analysis.fingerprints, config.known_ai, kind=kind)
@@ -386,4 +393,6 @@ def _with_library_matches(
 def _reference_hits(analysis: AssetAnalysis, config: ScanConfig) -> dict[str, str]:
     if config.references is None or not analysis.fingerprints:
         return {}
+    from scanner.fingerprint.references import reference_hits
+
     return reference_hits(analysis.fingerprints, config.references)

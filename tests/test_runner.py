@@ -261,6 +261,44 @@ print(result.sha256, result.problems)
     assert "Traceback" not in done.stderr
 
 
+def test_the_scanning_process_imports_no_reader(tmp_path: Path) -> None:
+    """The scanning process walks, looks up and hands files to the workers; it never reads a
+    picture. A cold scan (the workers analyse) and a warm one (the cache answers), both through
+    the CLI: the scanning process imports neither the readers nor their libraries (they cost
+    a warm re-scan a tenth of its time: docs/performance.md)."""
+    from PIL import Image
+
+    delivery = tmp_path / "delivery"
+    (delivery / "sh010").mkdir(parents=True)
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(delivery / "still.png")
+    for frame in range(1001, 1004):
+        Image.new("RGB", (64, 48), (frame % 256, 90, 10)).save(
+            delivery / f"sh010/plate.{frame}.png"
+        )
+    program = f"""
+import sys
+from scanner.cli.app import main
+sys.argv = ["provscan", "scan", {str(delivery)!r}, "--cache", {str(tmp_path / "c.sqlite")!r},
+            "--format", "json", "-o", {str(tmp_path / "out")!r}, "-q", "--jobs", "1"]
+try:
+    main()
+except SystemExit as exit:
+    print("exit", exit.code)
+readers = ("scanner.engine.analyse", "scanner.extract.exif", "scanner.fingerprint.hashing",
+           "numpy", "PIL", "OpenImageIO", "av", "imagehash", "psd_tools")
+print("imported", sorted(m for m in readers if m in sys.modules))
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    for run in ("cold", "warm"):
+        done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                              env=env, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "exit 0" in done.stdout, (run, done.stdout, done.stderr)
+        assert "imported []" in done.stdout, (run, done.stdout)
+    report = json.loads((tmp_path / "out" / "provscan.json").read_text(encoding="utf-8"))
+    assert [a["path"] for a in report["assets"]] == ["sh010/plate.[1001-1003].png", "still.png"]
+
+
 # --- through the real engine -----------------------------------------------------------------
 
 

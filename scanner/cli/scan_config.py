@@ -143,12 +143,13 @@ def _with_references(
     backend: ClusterBackend | None,
     timelines: tuple[ParsedTimeline, ...],
 ) -> ScanConfig:
-    from scanner.engine.libraries import load_references
     from scanner.scan import ScanConfig
 
     register = rules.register
     references = None
     if register is not None and any(a.reference for a in register.approvals):
+        from scanner.engine.libraries import load_references  # picture code: only when needed
+
         # a bad reference image is a register error: exit 2 before anything is scanned
         references = load_references(register, jobs=workers, limits=limits, backend=backend)
     libraries = {

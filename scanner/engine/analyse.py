@@ -17,13 +17,13 @@ import base64
 import dataclasses
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from scanner.discover.identify import sniffed
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.discover.sniff import HEAD_BYTES, UNREAD_FORMAT, has_reader
+from scanner.engine.analyse_options import AnalyseOptions
 from scanner.engine.bounds import blank_analysis
 from scanner.engine.digests import PROFILE, read_digests
 from scanner.engine.report_caps import cap_for_report
@@ -76,13 +76,7 @@ EXTRACTORS: tuple[tuple[str, Extractor], ...] = (
     ("file", integrity.extract),  # metadata region cut short or broken: fatal
 )
 
-
-@dataclass(frozen=True)
-class AnalyseOptions:
-    extract: ExtractOptions = ExtractOptions()
-    fingerprints: bool = True
-    # MXF files also get the SHA-1 an IMF packing list records, in the same read as sha256.
-    package_hashes: bool = True
+DEFAULT_OPTIONS = AnalyseOptions()
 
 
 def sha256_of(handle: BinaryIO, size: int) -> str:
@@ -114,7 +108,7 @@ def _run_extractors(
     return evidence, problems, report
 
 
-def analyse(media: MediaFile, options: AnalyseOptions = AnalyseOptions()) -> AssetAnalysis:
+def analyse(media: MediaFile, options: AnalyseOptions = DEFAULT_OPTIONS) -> AssetAnalysis:
     """Read everything provscan knows how to read from one file, through one open descriptor.
 
     A file that changes between the walk and the end of its analysis (still being copied or

@@ -15,9 +15,9 @@ import base64
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scanner.errors import TimelineError
-from scanner.fingerprint.library import KnownAiHit
 from scanner.model import AssetAnalysis, AssetResult
 from scanner.model_timeline import CutUse
 from scanner.timeline.assets import AssetIndex
@@ -27,6 +27,9 @@ from scanner.timeline.model import Clip, ParsedTimeline
 from scanner.timeline.otio_clips import TimelineProblem
 from scanner.timeline.resolve import Resolution, resolve
 from scanner.timeline.timecode import timecode_text
+
+if TYPE_CHECKING:  # the picture code is not needed to place a hit on the cut
+    from scanner.fingerprint.library import KnownAiHit
 
 
 @dataclass(frozen=True)
