@@ -12,6 +12,7 @@ with contextlib.suppress(Exception):
     import scipy.fft  # noqa: F401
 
     import scanner.engine.analyse  # noqa: F401
+    import scanner.engine.byte_profile  # noqa: F401 - imported by digests when a frame needs it
 
 with contextlib.suppress(Exception):  # EXR/DPX pixels and PSD layers: shared, not per worker
     import OpenImageIO  # noqa: F401
