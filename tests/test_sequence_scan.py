@@ -499,3 +499,28 @@ def test_a_frame_of_another_format_is_read_as_what_it_is_and_named(tmp_path: Pat
     assert "in frame 1003;" in asset["reasons"][0]["detail"]
     odd = next(p for p in asset["problems"] if p["source"] == "sequence")
     assert odd["message"] == "not EXR like the others: frame 1003"
+
+
+def test_a_frame_whose_report_was_cut_cuts_the_sequence_report(tmp_path: Path) -> None:
+    """Frames holding more header attributes than a report keeps are each an evidence-truncated
+    review when listed one by one; their sequence is one too, naming the frames (it once
+    turned the cuts into notes and came out clean)."""
+    from fixtures.studio import exr_bytes
+
+    folder = tmp_path / "delivery" / "vfx"
+    folder.mkdir(parents=True)
+    attributes = {f"nuke/node{i:04d}": f"value {i}" for i in range(2100)}
+    frame = exr_bytes(pictures.photo(7, (32, 18)), attributes)
+    for n in (1001, 1002, 1003):
+        (folder / f"sh020.{n}.exr").write_bytes(frame)
+    one_by_one = scan(
+        tmp_path / "delivery", tmp_path / "frames", "--no-fingerprints", "--no-sequences"
+    )
+    assert {a["status"] for a in one_by_one["assets"]} == {"review"}
+    [sequence] = scan(tmp_path / "delivery", tmp_path, "--no-fingerprints")["assets"]
+    assert sequence["status"] == "review"
+    assert sequence["reasons"][0] == {
+        "code": "evidence-truncated",
+        "detail": "evidence: 2,000 of 2,109 items kept (at most 2,000 items, 1,000,000 characters)"
+        " (every frame)",
+    }

@@ -113,8 +113,7 @@ class SequenceBuilder:
         merged.add_notes(number, analysis.notes)
         merged.add_evidence(analysis.evidence)
         merged.add_signals(number, analysis.assessment.signals)
-        for cut in analysis.truncated:
-            merged.add_notes(number, [f"report of the frame cut: {cut}"])
+        merged.add_cuts(number, analysis.truncated)
         self._assessment(number, analysis)
         self.checksums.add(media, analysis)
         self._sampling(number, media, analysis)
@@ -260,7 +259,7 @@ class SequenceBuilder:
             thumbnail=thumbnail,
             problems=tuple(problems),
             notes=tuple(notes),
-            truncated=tuple(merged.truncated),
+            truncated=tuple(merged.cut_list(total)),
             sequence=sequence,
             checksums=self.checksums.result(),
         )

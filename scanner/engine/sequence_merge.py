@@ -83,6 +83,9 @@ class Merged:
     left_out_signals: FrameSet = field(default_factory=FrameSet)
     left_out_evidence: int = 0
     truncated: list[str] = field(default_factory=list)
+    # frames' own report cuts (`AssetAnalysis.truncated`): the sequence is cut where they were
+    frame_cuts: dict[str, FrameSet] = field(default_factory=dict)
+    left_out_cuts: FrameSet = field(default_factory=FrameSet)
 
     def add_problems(self, number: int, problems: Iterable[Problem]) -> None:
         for p in problems:
@@ -101,6 +104,13 @@ class Merged:
                 self.left_out_notes += 1
                 continue
             self.notes.setdefault(note, FrameSet()).add(number)
+
+    def add_cuts(self, number: int, cuts: Iterable[str]) -> None:
+        for cut in cuts:
+            if cut not in self.frame_cuts and len(self.frame_cuts) >= MAX_NOTES:
+                self.left_out_cuts.add(number)
+                continue
+            self.frame_cuts.setdefault(cut, FrameSet()).add(number)
 
     def add_evidence(self, evidence: Iterable[Evidence]) -> None:
         for item in evidence:
@@ -146,6 +156,14 @@ class Merged:
                 f"{count:,} frames hold others"
             )
         return notes
+
+    def cut_list(self, total: int) -> list[str]:
+        """Where the frames' reports were cut, then where the sequence's own was: call it after
+        `evidence_list` and `signal_list`, which add the latter."""
+        cuts = [f"{cut} ({frames.text(total)})" for cut, frames in self.frame_cuts.items()]
+        if self.left_out_cuts.count:
+            cuts.append(f"more frame reports cut ({self.left_out_cuts.text(total)})")
+        return cuts + self.truncated
 
     def evidence_list(self) -> list[Evidence]:
         if self.left_out_evidence and len(self.evidence) >= MAX_EVIDENCE_ITEMS:
