@@ -49,6 +49,9 @@ class FrameSequence:
     ai_frames: tuple[int, ...] = ()  # frames carrying an AI signal (metadata or known-AI match)
     changes: tuple[int, ...] = ()  # frames where the picture changes (fingerprinted)
     rate: float = 24.0  # frames per second, for the timecodes of sampled frames
+    # C2PA manifest labels and instance ids held (credentials valid or trusted) by every AI
+    # frame: what a `c2pa_manifest` approval may cover the sequence by
+    manifests: tuple[str, ...] = ()
 
     def frame_name(self, number: int) -> str:
         return f"{self.head}{number:0{self.padding}d}{self.tail}"

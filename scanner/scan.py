@@ -378,12 +378,14 @@ def _with_library_matches(
     if sequence is not None:
         found = {h.frame for h in hits if h.frame is not None}
         frames = tuple(sorted(set(sequence.ai_frames) | found))
-        sequence = dataclasses.replace(sequence, ai_frames=frames)
+        manifests = sequence.manifests if set(frames) == set(sequence.ai_frames) else ()  # unknown
+        sequence = dataclasses.replace(sequence, ai_frames=frames, manifests=manifests)
         # assess() sees every frame's signals at once: the frames' own verdict stands, and the
         # matches add theirs (most sampled frames match: generated; some: cut into the shot)
         matched = "generated" if any(h.meaning == "ai-generated" for h in hits) else "composite"
         ai = min(analysis.assessment.ai, matched, key=("generated", "composite", "none").index)
-        assessment = dataclasses.replace(assessment, ai=ai)
+        credentials = analysis.assessment.credentials  # the weakest frame's, not the shown one's
+        assessment = dataclasses.replace(assessment, ai=ai, credentials=credentials)
     return dataclasses.replace(
         analysis, evidence=analysis.evidence + tuple(evidence), assessment=assessment,
         sequence=sequence,

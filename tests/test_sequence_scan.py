@@ -524,3 +524,58 @@ def test_a_frame_whose_report_was_cut_cuts_the_sequence_report(tmp_path: Path) -
         "detail": "evidence: 2,000 of 2,109 items kept (at most 2,000 items, 1,000,000 characters)"
         " (every frame)",
     }
+
+
+def test_a_manifest_approval_covers_a_sequence_only_when_every_ai_frame_holds_it(
+    tmp_path: Path,
+) -> None:
+    """Frame 1 carries trusted credentials (Firefly) the register approves by manifest label;
+    frame 3 carries Stable Diffusion parameters no approval names. The approval of frame 1's
+    manifest does not cover the sequence (it once did: the sequence showed frame 1's store);
+    with frame 3 gone, it does. A frame without a store makes the sequence's credentials
+    `absent`."""
+    from fixtures.c2pa_documents import sign_bytes
+    from fixtures.c2pa_sign import action, read_store
+    from fixtures.ca import make_ca
+    from fixtures.metadata import insert_before_iend
+
+    ca = make_ca()
+    (tmp_path / "ca.pem").write_bytes(ca.root_pem)
+    folder = tmp_path / "delivery" / "gfx"
+    folder.mkdir(parents=True)
+
+    def png(seed: int) -> bytes:
+        out = io.BytesIO()
+        pictures.photo(seed, (64, 36)).save(out, "PNG")
+        return out.getvalue()
+
+    made = [action("c2pa.created", source_type="trainedAlgorithmicMedia", agent="Adobe Firefly")]
+    signed = sign_bytes(png(1), "image/png", ca, title="title card", actions=made)
+    (folder / "title.0001.png").write_bytes(signed)
+    (folder / "title.0002.png").write_bytes(png(2))
+    parameters = text_chunk("parameters", a1111_parameters())
+    (folder / "title.0003.png").write_bytes(insert_before_iend(png(3), parameters))
+    store = read_store(folder / "title.0001.png", ca.root_pem)
+    assert store is not None
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "request_id,status,scope,c2pa_manifest,written_approval_ref,approved_by,approved_on\n"
+        f"GENAI-0001,approved,final,{store['active_manifest']},WA-1,S. Okafor,2026-01-01\n",
+        encoding="utf-8",
+    )
+    common = ["--no-fingerprints", "--trust-anchors", str(tmp_path / "ca.pem"),
+              "--approvals", str(register), "--as-of", "2026-06-01"]  # fmt: skip
+
+    doc = scan(tmp_path / "delivery", tmp_path / "with-3", *common)
+    [sequence] = doc["assets"]
+    assert sequence["sequence"]["ai_frames"] == [1, 3]
+    assert (sequence["status"], sequence["approval"], doc["exit_code"]) == ("violation", None, 1)
+    assert sequence["credentials"] == "absent"
+    assert sequence["sequence"]["manifests"] == []
+
+    (folder / "title.0003.png").write_bytes(png(3))
+    doc = scan(tmp_path / "delivery", tmp_path / "without-3", *common)
+    [sequence] = doc["assets"]
+    assert sequence["sequence"]["ai_frames"] == [1]
+    assert (sequence["status"], sequence["approval"]) == ("approved", "GENAI-0001")
+    assert "matched by c2pa_manifest manifest of every AI frame" in sequence["reasons"][0]["detail"]

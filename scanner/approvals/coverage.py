@@ -3,7 +3,8 @@
 An approval covers an asset when ANY of its identifiers matches:
   sha256         the file's exact bytes
   c2pa_manifest  a manifest label or instance id in the file's C2PA store (only when the
-                 credentials are `valid` or `trusted`: a tampered file's claims identify nothing)
+                 credentials are `valid` or `trusted`: a tampered file's claims identify nothing);
+                 for a sequence, one that the store of every frame carrying an AI signal holds
   reference      a perceptual-hash hit on one of its reference images (computed by the
                  fingerprint module and passed in as `reference_hits`)
   path           a glob on the delivery-relative path
@@ -33,6 +34,7 @@ from types import MappingProxyType
 
 from scanner.approvals.tools import tools_covered
 from scanner.common.globset import Deadline, GlobHit, PatternSet
+from scanner.common.manifest_ids import manifest_ids
 from scanner.model import Approval, ApprovalMatch, AssetAnalysis
 
 SPECIFICITY = {"sha256": 4, "c2pa_manifest": 4, "reference": 3, "path": 2, "tool": 1}
@@ -202,21 +204,11 @@ def has_identifiers(approval: Approval) -> bool:
 
 
 def _manifest_ids(analysis: AssetAnalysis) -> dict[str, str]:
-    """Manifest labels and instance ids of a file whose credentials hold, -> what each is."""
-    report = analysis.c2pa
-    if report is None or report.credentials not in ("valid", "trusted"):
-        return {}
-    ids: dict[str, str] = {}
-    for manifest in report.manifests:
-        active = manifest.label == report.active_manifest
-        role = "active manifest" if active else "ingredient manifest"
-        if manifest.label:
-            ids.setdefault(manifest.label, f"{role} label")
-        if manifest.instance_id:
-            ids.setdefault(manifest.instance_id, f"{role} instance id")
-    if report.active_manifest:
-        ids.setdefault(report.active_manifest, "active manifest label")
-    return ids
+    """Manifest labels and instance ids of a file whose credentials hold, -> what each is. A
+    sequence's: those every one of its AI frames holds (`FrameSequence.manifests`)."""
+    if analysis.sequence is not None:
+        return {wanted: "manifest of every AI frame" for wanted in analysis.sequence.manifests}
+    return manifest_ids(analysis.c2pa) if analysis.c2pa is not None else {}
 
 
 AI_MEANINGS = ("ai-generated", "ai-composite", "ai-possible")

@@ -34,6 +34,7 @@ import hashlib
 import statistics
 from collections import deque
 
+from scanner.common.manifest_ids import manifest_ids
 from scanner.discover.media import MediaFile
 from scanner.discover.sequences import SequenceStart, gaps
 from scanner.discover.sniff import UNKNOWN_FORMAT, UNREAD_FORMAT
@@ -90,6 +91,8 @@ class SequenceBuilder:
         self.ai_counts = {"generated": 0, "composite": 0}
         self.generators: set[str] = set()
         self.c2pa: tuple[int, C2paReport] | None = None  # frame and report, weakest credentials
+        self.unsigned = False  # a frame has no C2PA store: the sequence's credentials are absent
+        self.ai_manifests: set[str] | None = None  # manifest ids every AI frame holds
         self.candidates: dict[int, MediaFile] = {}  # frames to sample, by number
         self.changes: list[int] = []
         self.last: tuple[MediaFile, str] | None = None  # the previous frame and its profile
@@ -125,11 +128,14 @@ class SequenceBuilder:
         possible = any(
             s.meaning in AI_MEANINGS and s.strength in DECIDING for s in assessment.signals
         )
+        report = analysis.c2pa
         if assessment.ai != "none" or possible:
             self.ai_frames.add(number)
+            held = set(manifest_ids(report)) if report is not None else set()
+            self.ai_manifests = held if self.ai_manifests is None else self.ai_manifests & held
         self.generators.update(assessment.generators)
-        report = analysis.c2pa
         rank = _CREDENTIALS_WEAKEST_FIRST.index
+        self.unsigned |= report is None
         if report is not None and (
             self.c2pa is None or rank(report.credentials) < rank(self.c2pa[1].credentials)
         ):
@@ -239,6 +245,7 @@ class SequenceBuilder:
             ai_frames=ai_frames,
             changes=tuple(self.changes),
             rate=FRAME_RATE,
+            manifests=tuple(sorted(self.ai_manifests or ())),
         )
         analysis = AssetAnalysis(
             path=self.start.rel,
@@ -249,7 +256,7 @@ class SequenceBuilder:
             format=first.format,
             assessment=Assessment(
                 ai=self._ai(total),
-                credentials=self.c2pa[1].credentials if self.c2pa else "absent",
+                credentials=self._credentials(),
                 generators=tuple(sorted(self.generators, key=lambda n: (n.casefold(), n))),
                 signals=tuple(signals),
             ),
@@ -264,6 +271,13 @@ class SequenceBuilder:
             checksums=self.checksums.result(),
         )
         return cap_for_report(analysis)
+
+    def _credentials(self) -> str:
+        """The weakest frame's: a frame without a C2PA store counts as `absent`."""
+        found = [self.c2pa[1].credentials] if self.c2pa else []
+        if self.unsigned:
+            found.append("absent")
+        return min(found, key=_CREDENTIALS_WEAKEST_FIRST.index, default="absent")
 
     def _ai(self, total: int) -> str:
         if self.ai_counts["generated"] == total:
