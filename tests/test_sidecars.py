@@ -183,3 +183,40 @@ def test_a_cached_asset_is_read_again_when_a_sidecar_appears(tmp_path: Path, ca)
     (delivery / "s.exr.c2pa").unlink()
     third, _ = scan(delivery, ca, cache_path=cache)
     assert third["s.exr"].analysis.c2pa is None
+
+
+# --- sidecars of sequence frames and of a file scanned alone --------------------------------
+
+
+def test_a_frame_of_a_sequence_is_read_with_its_sidecar_warm_or_cold(tmp_path: Path, ca):
+    """A sidecar saying AI-generated beside one frame of a shot: the sequence carries it and
+    names the frame, also from a filled cache (such a sequence is never answered whole)."""
+    delivery = tmp_path / "d"
+    for n in (1001, 1002, 1003):
+        exr_frame(delivery / "vfx" / f"sh010.{n}.exr", seed=51)
+    frame = delivery / "vfx" / "sh010.1002.exr"
+    write(frame.with_name("sh010.1002.exr.c2pa"), store(frame.read_bytes(), ca))
+    cache = tmp_path / "cache" / "results.sqlite3"
+    for _ in ("cold", "warm"):
+        assets, skipped = scan(delivery, ca, cache_path=cache)
+        sequence = assets["vfx/sh010.[1001-1003].exr"].analysis
+        assert sequence.assessment.ai == "composite"
+        assert sequence.sequence is not None and sequence.sequence.ai_frames == (1002,)
+        assert sequence.c2pa is not None and sequence.c2pa.binding == "sidecar"
+        assert sequence.assessment.credentials == "absent"  # two frames carry no store
+        assert [s.path for s in skipped] == ["vfx/sh010.1002.exr.c2pa"]
+
+
+def test_a_file_scanned_alone_is_read_with_its_sidecar(tmp_path: Path, ca):
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    delivery = tmp_path / "d"
+    still = exr_frame(delivery / "stills" / "keyart.exr")
+    write(still.with_name("keyart.exr.c2pa"), store(still.read_bytes(), ca))
+    (tmp_path / "ca.pem").write_bytes(ca.root_pem)
+    common = ["--no-cache", "--no-fingerprints", "--trust-anchors", str(tmp_path / "ca.pem"), "-q"]
+    for target in ([str(delivery)], [str(still), "--root", str(delivery)]):
+        result = CliRunner().invoke(cli, ["scan", *target, *common, "-o", str(tmp_path / "out")])
+        assert result.exit_code == 1, (target, result.output)

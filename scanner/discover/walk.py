@@ -217,7 +217,9 @@ class Walker:
                 elif self.count_only:
                     yield Skipped(where, COUNTED)  # one item, however many frames
                 else:
-                    yield from self.sequence(folder, parts, where, entry.sequence, ancestors)
+                    yield from self.sequence(
+                        folder, parts, where, entry.sequence, ancestors, pairing
+                    )
             elif entry.skipped:
                 if entry.name in folders:
                     self._not_entered((*parts, entry.name))
@@ -237,6 +239,7 @@ class Walker:
         where: str,
         plan: SequencePlan,
         ancestors: tuple[tuple[int, int], ...],
+        pairing: Pairing,
     ) -> Iterator[WalkItem]:
         start = SequenceStart(
             where, rel_path(parts), display_name(plan.head), display_name(plan.tail), plan.padding,
@@ -244,7 +247,10 @@ class Walker:
         )  # fmt: skip
         yield start
         frames: tuple[FrameStat, ...] | None = None
-        if self.known_sequence is not None:  # the whole sequence from the cache, if kept
+        # A frame read with a C2PA sidecar depends on two files: such a sequence is never
+        # answered whole from the cache (nor kept whole: only what was asked about is kept).
+        sidecars = any(name in pairing.sidecar_of for name in plan.names)
+        if self.known_sequence is not None and not sidecars:  # whole from the cache, if kept
             checksums = self.checksums
             frames = stat_frames(
                 folder, plan.names, lambda n: checksums.listed(parts, n) if checksums else None
@@ -259,7 +265,7 @@ class Walker:
             asked = frames[index].listed if frames is not None else NOT_ASKED
             path = folder / name
             rel_parts = (*parts, name)
-            for item in self.entry(path, rel_parts, ancestors, manifest_listed=asked, frame=True):
+            for item in self.entry(path, rel_parts, ancestors, pairing, asked, frame=True):
                 if isinstance(item, MediaFile):
                     item = dataclasses.replace(item, frame=FrameOf(where, number))
                     handed += 1

@@ -7,8 +7,9 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from scanner.discover.listing import lstat_deep
+from scanner.discover.listing import list_folder, lstat_deep
 from scanner.discover.names import rel_path
+from scanner.discover.sidecars import pair_sidecars
 from scanner.discover.walk import (
     SKIP_SYMLINK,
     KnownHook,
@@ -51,4 +52,10 @@ def walk_one(
         return
     walker = Walker(follow_links, known, False, False, None, False)
     walker.real_root = real_root
-    yield from walker.entry(path, parts, ())
+    try:  # its C2PA sidecar, bound by the folder's names as the walk binds it
+        pairing = pair_sidecars(*list_folder(path.parent, follow_links))
+    except OSError:
+        pairing = None  # the file's own read below reports what is wrong
+    if pairing is not None and path.name in pairing.asset_of:
+        pairing = None  # FILE is a sidecar itself, scanned alone: read as what it is
+    yield from walker.entry(path, parts, (), pairing)
