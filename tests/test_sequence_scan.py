@@ -212,7 +212,8 @@ def test_a_known_ai_frame_cut_into_a_sequence_is_found_by_frame_number(
 @pytest.mark.parametrize(
     ("row", "approved_by"),
     [
-        ("final/sh020/sh020.*.png,", "path"),  # a glob on the sequence's path
+        ("final/sh020/sh020.*.png,", "path"),  # a glob on every frame's path
+        ("final/sh020/sh020.[1001-1030].png,", "path"),  # the sequence's path, as reported
         ("final/sh020/sh020.1012.png,", "path"),  # the path of its one AI frame
         (",{frame_1012}", "sha256"),  # the sha256 of its one AI frame
         (",{sequence}", "sha256"),  # the sequence's own sha256
@@ -240,6 +241,10 @@ def test_the_register_covers_a_sequence(
     [
         ("final/sh020/sh020.1011.png,", ("violation", None)),  # another frame than the AI one
         ("final/sh020/sh020.101[0-1].png,", ("violation", None)),
+        # numbers of the sequence's own path name its first and last frames, not the shot
+        ("final/sh020/*1001*,", ("violation", None)),
+        ("final/sh020/*1030*,", ("violation", None)),
+        ("final/sh020/sh020.[1001-1029].png,", ("violation", None)),  # a path it does not have
         ("final/sh020/sh020.1011.png;final/sh020/sh020.1012.png,", ("approved", "GENAI-1")),
     ],
 )

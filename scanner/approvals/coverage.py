@@ -10,9 +10,10 @@ An approval covers an asset when ANY of its identifiers matches:
   path           a glob on the delivery-relative path
 A frame sequence (`AssetAnalysis.sequence`) is matched by sha256 when the approval lists the
 sequence's sha256 (the digest of its frame list) or the sha256 of every frame that carries an
-AI signal, and by path when a glob matches the sequence's path (`shot.[1001-1048].exr`) or the
-path of every frame that carries an AI signal: an approval that names exactly the AI frames
-covers them wherever they were cut in, and one that names some of them covers nothing.
+AI signal, and by path when a glob matches the path of every frame (or is the sequence's path,
+`shot.[1001-1048].exr`, as written) or the path of every frame that carries an AI signal: an
+approval that names exactly the AI frames covers them wherever they were cut in, and one that
+names some of them covers nothing.
 An approval with no identifier at all but with `tools` is a blanket approval for those tools:
 it covers every asset whose generator it names (`tool`). Otherwise `tools` does not decide
 whether an approval matches, only whether the match is good (policy: `tool-not-approved`).
@@ -113,7 +114,7 @@ def match_asset(
     """
     index = approvals if isinstance(approvals, ApprovalIndex) else ApprovalIndex.of(approvals)
     path_hits: dict[int, list[GlobHit[int]]] = {}
-    for hit in index.paths.matching(analysis.path, deadline):
+    for hit in _path_matches(analysis, index.paths, deadline):
         path_hits.setdefault(hit.value, []).append(hit)  # in the order of the approval's paths
     frames = _ai_frames(analysis, index, deadline)
     for position, hits in frames.paths.items():
@@ -161,6 +162,28 @@ def _best_match(
         if covered:
             return ApprovalMatch(rid, "tool", covered[0]), 0
     return None
+
+
+def _path_matches(
+    analysis: AssetAnalysis, paths: PatternSet[int], deadline: Deadline | None
+) -> list[GlobHit[int]]:
+    """The globs matching the asset's path. A sequence's path (`shot.[1001-1048].exr`) names
+    frames by its first and last numbers: a glob covers the sequence when it matches the path
+    of every frame (or is that path itself, as the report writes it), never by matching the
+    numbers in its name (`*1001*` names one frame, not the shot)."""
+    sequence = analysis.sequence
+    if sequence is None:
+        return paths.matching(analysis.path, deadline)
+    literal = [GlobHit(*entry) for entry in paths.entries if entry[0] == analysis.path]
+    every: list[GlobHit[int]] | None = None
+    for frame in sequence.frames:
+        found = paths.matching(sequence.frame_path(frame.number), deadline)
+        kept = {(hit.pattern, hit.value) for hit in found}
+        every = found if every is None else [h for h in every if (h.pattern, h.value) in kept]
+        if not every:
+            break
+    order = {(pattern, value): i for i, (pattern, value, _) in enumerate(paths.entries)}
+    return sorted({*literal, *(every or ())}, key=lambda hit: order[hit.pattern, hit.value])
 
 
 @dataclass(frozen=True)
