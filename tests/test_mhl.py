@@ -29,6 +29,7 @@ from scanner.discover import mhl
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
 from scanner.engine.digests import read_digests
+from scanner.report.verdict import verdict_of
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".venv-tools" / "bin"
@@ -159,6 +160,11 @@ def test_mismatches_missing_files_and_files_not_in_the_manifest(delivery: Path, 
     } in (doc["skipped"])
     assert doc["summary"]["missing_from_delivery"] == 1
     assert doc["exit_code"] == 3  # no violation, but a file the delivery promised is not there
+    verdict = verdict_of(doc)  # what the reports show says so too (they said PASS)
+    assert (verdict.code, verdict.sentence.split("; ")[0]) == (
+        3,
+        "1 file the checksum manifests list missing from the delivery",
+    )
 
     policy = tmp_path / "policy.toml"
     policy.write_text('[gate]\nchecksum_mismatch = "violation"\n')
@@ -231,6 +237,27 @@ def test_a_legacy_mhl_file_is_read_and_checked(delivery: Path, tmp_path: Path) -
     assert manifest["creator"].startswith("Jane Doe; jane; dit-cart; mhl ver. 0.2.0")
     reasons = {s["path"]: s["reason"] for s in doc["skipped"]}
     assert reasons["stills/stills_2020-01-01.mhl"].startswith("checksum manifest (ASC MHL)")
+
+
+def test_legacy_manifests_past_the_bound_are_listed_as_not_read(tmp_path: Path) -> None:
+    """The first MAX_LEGACY_PER_FOLDER .mhl files of a folder are read; the rest were skipped
+    as read when they were not (found in review): now a manifest entry says so."""
+    from scanner.discover.checksums import MAX_LEGACY_PER_FOLDER
+
+    stills = tmp_path / "d" / "stills"
+    plain_jpeg(stills / "still.jpg", 1, size=(32, 24))
+    right = legacy_entry("still.jpg", (stills / "still.jpg").read_bytes())
+    for n in range(MAX_LEGACY_PER_FOLDER):
+        (stills / f"a{n:03d}.mhl").write_text(LEGACY.format(hashes=right))
+    wrong = legacy_entry("still.jpg", (stills / "still.jpg").read_bytes(), md5="0" * 32)
+    (stills / "zz_roll.mhl").write_text(LEGACY.format(hashes=wrong))
+    doc = scan(tmp_path / "d", tmp_path)
+    assert len(doc["checksum_manifests"]) == MAX_LEGACY_PER_FOLDER + 1
+    unread = {m["path"]: m for m in doc["checksum_manifests"]}["stills/zz_roll.mhl"]
+    assert unread["problems"] == [
+        f"not read: 1 .mhl files of this folder past the first {MAX_LEGACY_PER_FOLDER} (from "
+        "zz_roll.mhl): the hashes they list were not checked"
+    ]
 
 
 BILLION_LAUGHS = """<?xml version="1.0"?>

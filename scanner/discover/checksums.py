@@ -74,6 +74,8 @@ class ChecksumScope:
             legacy = sorted(n for n in names if n not in folders and n.lower().endswith(".mhl"))
             for name in legacy[:MAX_LEGACY_PER_FOLDER]:
                 self._add(read_legacy(folder / name, f"{rel}/{name}" if rel else name), parts, rel)
+            if len(legacy) > MAX_LEGACY_PER_FOLDER:
+                self._add(_not_read(legacy[MAX_LEGACY_PER_FOLDER:], rel), parts, rel)
         here = _Here()
         self._stack.append(here)
         present = {_key(n): n for n in names}
@@ -135,6 +137,18 @@ class ChecksumScope:
 
     def _add(self, manifest: Manifest, parts: tuple[str, ...], rel: str) -> None:
         self._active.append(_Active(manifest, len(parts), rel))
+
+
+def _not_read(names: list[str], rel: str) -> Manifest:
+    """The folder's legacy manifests past the bound: listed with the problem, never silent."""
+    first = display_name(names[0])
+    manifest = Manifest(path=f"{rel}/{first}" if rel else first, kind="mhl", ignore=[])
+    manifest.problem(
+        f"not read: {len(names):,} .mhl files of this folder past the first "
+        f"{MAX_LEGACY_PER_FOLDER} (from {first}): the hashes they list were not checked",
+        incomplete=True,
+    )
+    return manifest
 
 
 def _folder_key(parts: tuple[str, ...], depth: int) -> str:

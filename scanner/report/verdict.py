@@ -80,12 +80,14 @@ def verdict_of(header: Mapping[str, Any], *, strict: bool = False) -> Verdict:
     assets = _summary(header).get("assets", 0)
     assets = assets if type(assets) is int else 0
     folders = unreadable_folders(header)
+    missing = _summary(header).get("missing_from_delivery", 0)
+    missing = missing if type(missing) is int else 0
     unknown = sum(n for s, n in counts.items() if s not in STATUSES)
     cut = cut_statuses_of(header)
     code = gate_code(
         {**counts, "error": counts.get("error", 0) + unknown},
         assets=assets,
-        unreadable_folders=folders,
+        unreadable_folders=folders + missing,  # as `scanner.scan.gate` counts them
         strict=strict,
         extra=cut,
     )
@@ -99,6 +101,11 @@ def verdict_of(header: Mapping[str, Any], *, strict: bool = False) -> Verdict:
                      "does not know")  # fmt: skip
     if folders:
         parts.append(_plural(folders, "folder", "folders") + " could not be listed")
+    if missing:
+        parts.append(
+            _plural(missing, "file", "files")
+            + " the checksum manifests list missing from the delivery"
+        )
     if counts.get("review"):
         review = _plural(counts["review"], "asset needs", "assets need") + " a person's review"
         parts.append(review + (" (--strict: fails)" if strict else ""))
