@@ -252,6 +252,20 @@ def test_bad_register_exits_2_and_scans_nothing(scan, delivery: Path) -> None:
     assert result.doc is None
 
 
+@pytest.mark.parametrize("flag", ["--known-ai", "--archive-source"])
+def test_a_fingerprint_library_without_fingerprints_exits_2(
+    scan, delivery: Path, tmp_path: Path, flag: str
+) -> None:
+    """A library is matched by fingerprints: with --no-fingerprints it checked nothing and the
+    scan passed (found in review)."""
+    factory.plain_jpeg(delivery / "final/stills/plate.jpg", 3)
+    factory.plain_jpeg(tmp_path / "library" / "plate.jpg", 3)
+    result = scan(delivery, [], flag, str(tmp_path / "library"), "--no-fingerprints")
+    assert result.exit_code == 2
+    assert f"{flag} compares fingerprints: drop --no-fingerprints" in result.output
+    assert result.doc is None
+
+
 def test_bad_policy_file_exits_2(scan, delivery: Path, tmp_path: Path) -> None:
     factory.a1111_png(delivery / "final/stills/sd.png")
     (tmp_path / "policy.toml").write_text('[areas]\nfinale = ["x/**"]\n', encoding="utf-8")
