@@ -111,6 +111,36 @@ def test_a_sequence_asset_answers_for_all_its_frames() -> None:
     assert found.how == "sequence"
 
 
+VERSIONS = AssetIndex(
+    {
+        "vfx/sh010/v001/sh010_comp.[1001-1003].exr": (1001, 1002, 1003),
+        "vfx/sh010/v002/sh010_comp.[1001-1003].exr": (1001, 1002, 1003),
+        "vfx/sh020/sh020_comp.[1-8].exr": (1, 2, 3, 6, 7, 8),  # 4 and 5 missing
+    }
+)
+
+
+def test_a_sequence_in_several_folders_is_the_one_whose_folder_the_reference_names() -> None:
+    """Versions in folders with the same frame names: the clip is the folder its media path
+    ends in (it once took the first folder by name, and the played AI shot was not in the
+    cut), and every such folder when the path names none of them."""
+    played = "/Volumes/EP101/vfx/sh010/v002/sh010_comp.1001.exr"
+    found = resolve(clip(played, frames=3), VERSIONS, {})
+    assert (found.how, found.assets) == ("sequence", ("vfx/sh010/v002/sh010_comp.[1001-1003].exr",))
+    either = resolve(clip("/Volumes/EP101/pulls/sh010_comp.1001.exr", frames=3), VERSIONS, {})
+    assert either.assets == (
+        "vfx/sh010/v001/sh010_comp.[1001-1003].exr",
+        "vfx/sh010/v002/sh010_comp.[1001-1003].exr",
+    )
+    assert "(2 folders hold it)" in either.detail
+
+
+def test_frames_in_a_sequence_gap_are_missing_media() -> None:
+    found = resolve(clip("sh020_comp.%d.exr", frames=8, first_frame=1), VERSIONS, {})
+    assert found.assets == ("vfx/sh020/sh020_comp.[1-8].exr",)
+    assert found.missing == "2 of 8 frames (1-8) are not in the delivery"
+
+
 def test_a_frame_file_grows_to_the_clip_but_a_numbered_still_does_not() -> None:
     grown = resolve(clip("X:\\pulls\\sh030_bg.1001.exr", frames=3), INDEX, {})
     assert (grown.how, len(grown.assets)) == ("file-name", 3)
@@ -187,3 +217,44 @@ def test_shared_edls_find_their_exr_frames(edl: str, tmp_path: Path) -> None:
         assert [(u["record_in"], u["record_out"]) for u in used[third]] == [
             ("00:59:53:11", "00:59:54:18")
         ]
+
+
+def test_the_cut_plays_the_version_its_edl_names_and_its_gaps_are_missing(tmp_path: Path) -> None:
+    """Through the scan: the EDL's clip plays v002 (whose frame 1002 is AI), not v001 of the same
+    names; a clip that plays frames of a sequence's gap plays media the delivery lacks."""
+    from fixtures import factory
+
+    delivery = tmp_path / "delivery"
+    ai = factory.xmp_packet(digital_source_type_term="trainedAlgorithmicMedia")
+    for version in ("v001", "v002"):
+        for n in (1001, 1002, 1003):
+            xmp = ai if (version, n) == ("v002", 1002) else None
+            factory.plain_jpeg(
+                delivery / f"vfx/sh010/{version}/sh010_comp.{n}.jpg", n, (64, 36), xmp=xmp
+            )
+    for n in (1, 2, 3, 6, 7, 8):
+        factory.plain_jpeg(delivery / f"vfx/sh020/sh020_comp.{n}.jpg", n, (64, 36))
+    (tmp_path / "lock.edl").write_text(
+        "TITLE: lock\n"
+        "001  SH010    V     C        00:00:00:00 00:00:00:03 01:00:00:00 01:00:00:03\n"
+        "* FROM CLIP: /Volumes/EP101/vfx/sh010/v002/sh010_comp.1001.jpg\n"
+        "002  SH020    V     C        00:00:00:00 00:00:00:08 01:00:00:03 01:00:00:11\n"
+        "* FROM CLIP: /Volumes/EP101/vfx/sh020/sh020_comp.1.jpg\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "policy.toml").write_text('[areas]\nfinal = ["cut"]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(delivery), "--policy", str(tmp_path / "policy.toml"), "--timeline",
+         str(tmp_path / "lock.edl"), "--timeline-rate", "24", "--format", "json", "-o", str(out),
+         "--no-cache", "-q", "--no-fingerprints"],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    doc = json.loads((out / "provscan.json").read_text(encoding="utf-8"))
+    status = {a["path"]: a["status"] for a in doc["assets"]}
+    assert status["vfx/sh010/v002/sh010_comp.[1001-1003].jpg"] == "violation"
+    (timeline,) = doc["timelines"]
+    first, second = timeline["events"]
+    assert first["assets"] == ["vfx/sh010/v002/sh010_comp.[1001-1003].jpg"]
+    assert "missing-media" in second["reasons"]

@@ -141,14 +141,14 @@ def list_paths(
     follow_links: bool = False,
     sequences: bool = False,
     exclusions: Exclusions | None = None,
-) -> Iterator[str]:
-    """The path of every asset `walk` would reach (a sequence's as `name.[1001-1048].exr`),
-    from folder listings alone (no file is opened, sniffed or stat'ed): for timelines to find
-    assets by name before the scan."""
+) -> Iterator[tuple[str, tuple[int, ...] | None]]:
+    """The path of every asset `walk` would reach (a sequence's as `name.[1001-1048].exr`,
+    with the frame numbers it holds; None for a file), from folder listings alone (no file is
+    opened, sniffed or stat'ed): for timelines to find assets by name before the scan."""
     walker = Walker(follow_links, None, True, sequences, exclusions, False)
     for item in walker.walk(root):
         if isinstance(item, Skipped) and item.reason == COUNTED and item.path:
-            yield item.path
+            yield item.path, walker.counted_frames.pop(item.path, None)
 
 
 COUNTED = "counted, not walked"  # the reason count_items' walk gives each file
@@ -178,6 +178,7 @@ class Walker:
         # Folders entered through a link, each at most once: a linked folder is scanned under
         # the link's name too (its path decides policy), but links cannot multiply the work.
         self.linked: set[tuple[int, int]] = set()
+        self.counted_frames: dict[str, tuple[int, ...]] = {}  # count_only: a sequence's frames
 
     def walk(self, root: Path) -> Iterator[WalkItem]:
         root = Path(os.path.abspath(root))
@@ -215,6 +216,7 @@ class Walker:
                 if entry.skipped:
                     yield Skipped(where, entry.skipped)
                 elif self.count_only:
+                    self.counted_frames[where] = entry.sequence.numbers
                     yield Skipped(where, COUNTED)  # one item, however many frames
                 else:
                     yield from self.sequence(

@@ -7,15 +7,16 @@ only, nothing is opened), before any asset is analysed, so every clip is resolve
 first asset is judged. A sequence is keyed by the part of the file name before its frame
 number and the part after it (`sh010_comp_v003.` + `.exr`). A frame sequence asset's path names
 its frame range (`sh010_comp_v003.[1001-1048].exr`, `scanner.discover.sequences`): every frame
-of the range is filed under that one path, so a clip's frames resolve to the sequence asset;
-with `--no-sequences` each frame is its own asset (`sh010_comp_v003.1001.exr`).
+it holds is filed under that one path (the frames of its gaps are not: a clip that plays them
+plays media the delivery lacks), so a clip's frames resolve to the sequence asset; with
+`--no-sequences` each frame is its own asset (`sh010_comp_v003.1001.exr`).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 # name.1001.exr, name_1001.exr, name1001.exr: the last run of digits before the extension.
@@ -66,17 +67,20 @@ class AssetIndex:
     """Answers "which asset is at this path", "which assets have this name", "which assets
     hold frames N to M of this sequence". Every answer is in path order."""
 
-    def __init__(self, paths: Iterable[str]) -> None:
+    def __init__(self, paths: Iterable[str] | Mapping[str, tuple[int, ...] | None]) -> None:
+        """`paths`, or path -> the frame numbers a sequence asset holds (None: every number
+        of the range its name gives)."""
         self.paths: set[str] = set()
         self._names: dict[str, list[str]] = {}
         self._folded_names: dict[str, list[str]] = {}
         self._stems: dict[str, list[str]] = {}
         # (prefix, suffix) -> folder -> frame -> asset path
         self._sequences: dict[SequenceKey, dict[str, dict[int, str]]] = {}
-        for path in sorted(paths):
-            self._add(path)
+        held = paths if isinstance(paths, Mapping) else dict.fromkeys(paths)
+        for path in sorted(held):
+            self._add(path, held[path])
 
-    def _add(self, path: str) -> None:
+    def _add(self, path: str, held: tuple[int, ...] | None = None) -> None:
         self.paths.add(path)
         folder, name = posixpath.split(path)
         self._names.setdefault(name, []).append(path)
@@ -87,7 +91,8 @@ class AssetIndex:
             first, last = int(ranged["first"]), int(ranged["last"])
             key = (ranged["prefix"].casefold(), ranged["suffix"].casefold())
             frames = self._sequences.setdefault(key, {}).setdefault(folder, {})
-            for frame in range(first, min(last, first + MAX_RANGE_FRAMES) + 1):
+            numbers = held or range(first, min(last, first + MAX_RANGE_FRAMES) + 1)
+            for frame in numbers:
                 frames.setdefault(frame, path)
             return
         single = frame_file(name)

@@ -97,16 +97,16 @@ def prepare_cut(
     """List the delivery (names only), read its IMF packages, resolve every clip: the cut,
     before the first asset is analysed. The list of paths is kept only when there are
     editorial timelines to resolve (compositions name their track files through the map)."""
-    paths: list[str] = []
+    paths: dict[str, tuple[int, ...] | None] = {}
     assetmaps: list[str] = []
     # sequences grouped only for timelines: an ASSETMAP is never a frame
     grouped = sequences and bool(timelines)
     listed = list_paths(root, follow_links=follow_links, sequences=grouped, exclusions=exclusions)
-    for path in listed:
+    for path, frames in listed:
         if is_assetmap(path):
             assetmaps.append(path)
         if timelines:
-            paths.append(path)
+            paths[path] = frames
     packages = read_packages(root, assetmaps, jobs=jobs, limits=limits)
     return Cut.build(timelines, packages, AssetIndex(paths))
 

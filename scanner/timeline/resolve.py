@@ -13,7 +13,9 @@ Precedence, first match wins (the report records which step matched, `how`):
    names without their extension (case ignored).
 4. `sequence`: a frame-sequence pattern (`name.%04d.exr`, `name.####.exr`,
    `name.[1001-1100].exr`, or a file name ending in a frame number) against the delivery's
-   sequences: the frames the clip plays, counted from its first frame.
+   sequences: the frames the clip plays, counted from its first frame; of several folders
+   holding such a sequence (versions: `v001/`, `v002/`), the ones whose path ends as the
+   reference's folder does, else all of them.
 5. `package`: an IMF track file, by UUID through the ASSETMAPs of the delivery's packages.
 
 A match on one frame of a sequence (steps 1-2: a file named like a frame, `name.0001.exr`, as
@@ -153,24 +155,49 @@ def _grown(
 
 def _by_sequence(clip: Clip, index: AssetIndex) -> Resolution | None:
     for reference in (*clip.media, clip.name):
-        name = posixpath.basename("/".join(reference_parts(reference)[0])) if reference else ""
+        parts = reference_parts(reference)[0] if reference else []
+        name = parts[-1] if parts else ""
         key, first = _pattern(name)
         if key is None:
             continue
         if clip.first_frame is not None:
             first = clip.first_frame
-        folders = index.sequence(key)
-        if not folders:
+        held = index.sequence(key)
+        if not held:
             continue
-        frames: dict[int, str] = {}
-        for folder in sorted(folders):
-            for frame, path in folders[folder].items():
-                frames.setdefault(frame, path)
+        folders = _closest(sorted(held), parts[:-1])
         if first is None:
-            first = min(frames)
+            first = min(min(held[folder]) for folder in folders)
         shared = f" ({len(folders)} folders hold it)" if len(folders) > 1 else ""
-        return _frames(clip, frames, first, "sequence", f"sequence {name!r}{shared}")
+        detail = f"sequence {name!r}{shared}"
+        found = [_frames(clip, held[folder], first, "sequence", detail) for folder in folders]
+        if len(found) == 1:
+            return found[0]
+        return Resolution(
+            _unique(path for resolution in found for path in resolution.assets),
+            "sequence",
+            detail,
+            "; ".join(r.missing for r in found if r.missing),
+        )
     return None
+
+
+def _closest(folders: list[str], reference: list[str]) -> list[str]:
+    """The folders whose path ends the way the reference's folder does (`v002/`, not
+    `v001/`), most trailing parts in common first; every folder when none has one in common:
+    then the cut holds whichever it is."""
+
+    def common(folder: str) -> int:
+        ours = [p.casefold() for p in folder.split("/") if p]
+        theirs = [p.casefold() for p in reference]
+        count = 0
+        while count < min(len(ours), len(theirs)) and ours[-1 - count] == theirs[-1 - count]:
+            count += 1
+        return count
+
+    scores = {folder: common(folder) for folder in folders}
+    best = max(scores.values())
+    return [f for f in folders if scores[f] == best] if best else folders
 
 
 def _pattern(name: str) -> tuple[SequenceKey | None, int | None]:
