@@ -34,8 +34,6 @@ from scanner.errors import ConfigError, GlobTimeBound
 from scanner.extract.formats import limit_reached
 from scanner.extract.interface import ExtractOptions
 from scanner.model import (
-    MISSING_FROM_DELIVERY,
-    UNREADABLE_FOLDER,
     Approval,
     AssetAnalysis,
     AssetResult,
@@ -47,7 +45,7 @@ from scanner.model import (
 from scanner.policy.areas import Policy, area_for
 from scanner.policy.cut_rules import area_in_cut
 from scanner.policy.decide import decide
-from scanner.policy.gate import cut_statuses, gate_code, unused_approvals
+from scanner.policy.gate import cut_statuses, gate_code, unread_skips, unused_approvals
 from scanner.policy.waiver_file import WaiverFile
 from scanner.policy.waivers import WaiverSet
 from scanner.report.spool import AssetSpool, tally
@@ -340,17 +338,17 @@ def _judge_into(
 
 
 def gate(result: ScanResult, *, strict: bool = False) -> int:
-    """The exit code (DESIGN): a folder that could not be listed, or a file the delivery's
-    checksum manifest lists but the delivery lacks, counts as unreadable assets; a scan that
+    """The exit code (DESIGN): a path whose content was not read (a folder that could not be
+    listed, a file the delivery's checksum manifest lists but the delivery lacks, a symlink
+    not followed: `UNREAD_SKIPS`) counts as an unreadable asset; a scan that
     found no media at all is incomplete, never a pass; and the cut adds its own statuses (a
     timeline not wholly read, media it lacks)."""
     counts = tally(result.assets)
-    unread = (UNREADABLE_FOLDER, MISSING_FROM_DELIVERY)
-    unreadable = sum(s.reason.startswith(unread) for s in result.skipped)
+    unread = unread_skips(s.reason for s in result.skipped)
     return gate_code(
         counts.by_status,
         assets=counts.assets,
-        unreadable_folders=unreadable,
+        unread=sum(unread.values()),
         strict=strict,
         extra=cut_statuses(result.timelines, result.packages),
     )

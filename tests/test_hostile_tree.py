@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import hostile
+from scanner.report.verdict import verdict_of
 
 SCAN_TIMEOUT = 300
 NOT_FOLLOWED = "symlink, not followed"
@@ -164,6 +165,27 @@ def test_a_link_loop_cannot_hang_a_followed_scan(tmp_path: Path) -> None:
     scan = _scan(delivery, tmp_path / "out", "--follow-links")
     assert scan.skipped == {"a/b/up": LOOP_UP, "a/side/up": LOOP_UP}
     assert set(scan.assets) == {"a/b/shot.jpg", "a/side/shot.jpg"}
+
+
+def test_symlinks_not_followed_leave_the_gate_incomplete(tmp_path: Path) -> None:
+    """A link provscan does not read (not followed, out of the delivery, broken) hides
+    content: a frame linked to AI material outside passed (found in review); now the scan is
+    incomplete and says why. A link inside the delivery, followed, is read and passes."""
+    delivery = tmp_path / "delivery"
+    hostile.write_files(delivery, {"ok.jpg": hostile.seed_bytes()["jpg"]})
+    hostile.write_files(tmp_path / "outside", {"ai.png": hostile.a1111_png()})
+    os.symlink(tmp_path / "outside" / "ai.png", delivery / "frame.png")
+    os.symlink("ok.jpg", delivery / "same.jpg")
+    for extra, links, code in (((), 2, 3), (("--follow-links",), 1, 3)):
+        out = tmp_path / f"out{len(extra)}"
+        scan = _scan(delivery, out, *extra)
+        verdict = verdict_of(scan.report)
+        assert (scan.exit_code, verdict.code) == (code, code)
+        noun = "symlink" if links == 1 else "symlinks"
+        assert f"{links} {noun} not followed (not read)" in verdict.sentence.split("; ")
+    (delivery / "frame.png").unlink()
+    scan = _scan(delivery, tmp_path / "out_inside", "--follow-links")
+    assert (scan.exit_code, verdict_of(scan.report).code) == (0, 0)
 
 
 def test_unreadable_folder_fails_the_gate(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from scanner.model import Approval
+from scanner.discover.walk import SKIP_LINK_BROKEN, SKIP_LINK_OUTSIDE, SKIP_SYMLINK
+from scanner.model import MISSING_FROM_DELIVERY, UNREADABLE_FOLDER, Approval
 from scanner.model_timeline import PackageReport, TimelineReport
 
 PASS, FAIL, INCOMPLETE = 0, 1, 3  # the gate's exit codes (contract)
@@ -14,6 +15,28 @@ VERDICT_WORDS = {PASS: "PASS", FAIL: "FAIL", INCOMPLETE: "INCOMPLETE"}
 # incomplete, a review fails it with --strict. Every other status (approved, clean, and any
 # status added later that is not listed here) is not a problem.
 PROBLEM_STATUSES = ("violation", "error", "review")
+
+
+# Skipped paths whose content was never read, by kind: with any of them the gate is
+# incomplete, never a pass (a folder not listed, a file the manifests list that is not there, a
+# symlink not followed: one provscan does not follow, that leads out of the delivery, or that
+# leads nowhere). `--follow-links` reads links inside the delivery; `--exclude` leaves a path
+# out on purpose.
+UNREAD_SKIPS = {
+    "folders": (UNREADABLE_FOLDER,),
+    "missing": (MISSING_FROM_DELIVERY,),
+    "links": (SKIP_SYMLINK, SKIP_LINK_OUTSIDE, SKIP_LINK_BROKEN),
+}
+
+
+def unread_skips(reasons: Iterable[str]) -> dict[str, int]:
+    """How many of the skipped paths' `reasons` are of each kind of UNREAD_SKIPS."""
+    counts = dict.fromkeys(UNREAD_SKIPS, 0)
+    for reason in reasons:
+        for kind, prefixes in UNREAD_SKIPS.items():
+            if reason.startswith(prefixes):
+                counts[kind] += 1
+    return counts
 
 
 def unused_approvals(approvals: Iterable[Approval], matched: Iterable[str]) -> tuple[str, ...]:
@@ -42,17 +65,17 @@ def gate_code(
     by_status: Mapping[str, int],
     *,
     assets: int,
-    unreadable_folders: int,
+    unread: int,
     strict: bool = False,
     extra: Iterable[str] = (),
 ) -> int:
     """The exit code of a whole scan from its counts (and `extra` statuses beside the assets':
     the cut's, `cut_statuses`). Nothing scanned is never a pass: a delivery without a single
     media file (a wrong path, an unmounted share) is incomplete, and so is one with a folder
-    that could not be listed (its contents are unknown)."""
+    that could not be listed, or with `unread` skipped paths (UNREAD_SKIPS)."""
     statuses = {s for s, n in by_status.items() if n} | set(extra)
     code = exit_code(statuses, strict=strict)
-    if code == PASS and (assets == 0 or unreadable_folders):
+    if code == PASS and (assets == 0 or unread):
         return INCOMPLETE
     return code
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.model import STATUSES, UNREADABLE_FOLDER
-from scanner.policy.gate import PROBLEM_STATUSES, VERDICT_WORDS, gate_code
+from scanner.model import STATUSES
+from scanner.policy.gate import PROBLEM_STATUSES, VERDICT_WORDS, gate_code, unread_skips
 from scanner.policy.reasons import REASONS
 
 
@@ -65,13 +65,19 @@ def problem_reasons(asset: Mapping[str, Any]) -> list[dict[str, Any]]:
     return problems or reasons
 
 
-def unreadable_folders(header: Mapping[str, Any]) -> int:
+def unread_paths(header: Mapping[str, Any]) -> dict[str, int]:
+    """Skipped paths whose content was not read, by kind (`scanner.policy.gate.UNREAD_SKIPS`):
+    files a checksum manifest lists but the delivery lacks from the summary's count."""
     skipped = header.get("skipped")
-    return sum(
-        1
+    reasons = [
+        str(item.get("reason", ""))
         for item in (skipped if isinstance(skipped, list) else ())
-        if isinstance(item, dict) and str(item.get("reason", "")).startswith(UNREADABLE_FOLDER)
-    )
+        if isinstance(item, dict)
+    ]
+    counts = unread_skips(reasons)
+    missing = _summary(header).get("missing_from_delivery", 0)
+    counts["missing"] = max(counts["missing"], missing if type(missing) is int else 0)
+    return counts
 
 
 def verdict_of(header: Mapping[str, Any], *, strict: bool = False) -> Verdict:
@@ -79,15 +85,14 @@ def verdict_of(header: Mapping[str, Any], *, strict: bool = False) -> Verdict:
     counts = by_status(header)
     assets = _summary(header).get("assets", 0)
     assets = assets if type(assets) is int else 0
-    folders = unreadable_folders(header)
-    missing = _summary(header).get("missing_from_delivery", 0)
-    missing = missing if type(missing) is int else 0
+    unread = unread_paths(header)
+    folders, missing, links = unread["folders"], unread["missing"], unread["links"]
     unknown = sum(n for s, n in counts.items() if s not in STATUSES)
     cut = cut_statuses_of(header)
     code = gate_code(
         {**counts, "error": counts.get("error", 0) + unknown},
         assets=assets,
-        unreadable_folders=folders + missing,  # as `scanner.scan.gate` counts them
+        unread=folders + missing + links,  # as `scanner.scan.gate` counts them
         strict=strict,
         extra=cut,
     )
@@ -101,6 +106,8 @@ def verdict_of(header: Mapping[str, Any], *, strict: bool = False) -> Verdict:
                      "does not know")  # fmt: skip
     if folders:
         parts.append(_plural(folders, "folder", "folders") + " could not be listed")
+    if links:
+        parts.append(_plural(links, "symlink", "symlinks") + " not followed (not read)")
     if missing:
         parts.append(
             _plural(missing, "file", "files")
