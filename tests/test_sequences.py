@@ -37,6 +37,8 @@ from scanner.model import Skipped
         ("shot1001.exr", "shot", 1001, 4),
         ("v2_shot.0001.exr", "v2_shot.", 1, 4),
         ("name.-001.exr", "name.", -1, 4),
+        ("shot_-01.exr", "shot_", -1, 3),  # Nuke's %03d of -1
+        ("plate-001.exr", "plate-", 1, 3),  # a hyphen as the separator, not a sign
         ("render.0042.png", "render.", 42, 4),
         ("scan.7.cin", "scan.", 7, 1),
     ],
@@ -88,6 +90,26 @@ def test_grouping_by_head_tail_and_padding() -> None:
         ["x.1.exr", "x.01.exr", "solo.0001.exr", "photo_1962.jpg", "photo_1971.jpg",
          "far.0001.exr", "far.0100.exr"]
     )  # fmt: skip
+
+
+def test_a_padded_run_that_outgrows_its_padding_is_one_sequence() -> None:
+    """`%03d` writes 999 then 1000 (it was split in two at the new width; found in review);
+    numbers far past the padded run are still another sequence."""
+    plans, singles = group_frames([f"p.{n:03d}.exr" for n in range(95, 1005)])
+    assert [(p.pattern_name(), len(p.numbers), p.padding) for p in plans] == [
+        ("p.[095-1004].exr", 910, 3)
+    ]
+    assert singles == []
+    names = [f"a.{n:03d}.exr" for n in range(1, 51)] + [f"a.{n}.exr" for n in range(5000, 5101)]
+    plans, _ = group_frames(names)
+    assert sorted(p.pattern_name() for p in plans) == ["a.[001-050].exr", "a.[5000-5100].exr"]
+
+
+def test_negative_frames_in_nukes_naming_keep_their_sign_and_order() -> None:
+    names = ["shot_-02.exr", "shot_-01.exr", "shot_000.exr", "shot_001.exr", "shot_002.exr"]
+    (plan,), singles = group_frames(reversed(names))
+    assert (plan.numbers, plan.names, singles) == ((-2, -1, 0, 1, 2), tuple(names), [])
+    assert plan.pattern_name() == "shot_[-02-002].exr"
 
 
 def test_ranges_text() -> None:

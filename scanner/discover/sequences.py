@@ -66,7 +66,7 @@ def parse_frame_name(name: str) -> FrameName | None:
     if extension not in FRAME_EXTENSIONS and not (extension in DOTTED_FRAME_EXTENSIONS and dotted):
         return None
     number, width = int(digits), len(digits)
-    if head.endswith(".-"):
+    if head.endswith((".-", "_-")):  # a negative frame (`name.-001.exr`, Nuke's `name_-001.exr`)
         head, number, width = head[:-1], -number, width + 1
     return FrameName(head, found["tail"], number, width, len(digits) > 1 and digits[0] == "0")
 
@@ -119,7 +119,26 @@ def _by_padding(
     by_width: dict[int, list[tuple[FrameName, str]]] = {}
     for member in members:
         by_width.setdefault(member[0].width, []).append(member)
-    return sorted(by_width.items())
+    groups: list[tuple[int, list[tuple[FrameName, str]]]] = []
+    for width, group in sorted(by_width.items()):
+        if groups and _overflows(groups[-1], group):
+            groups[-1][1].extend(group)
+        else:
+            groups.append((width, list(group)))
+    return groups
+
+
+def _overflows(
+    padded: tuple[int, list[tuple[FrameName, str]]], wider: list[tuple[FrameName, str]]
+) -> bool:
+    """Whether `wider` (no leading zero) continues `padded` past its padding: `%03d` writes
+    999 then 1000, one sequence; numbers far beyond it are another."""
+    padding, group = padded
+    if any(parsed.zero_led or parsed.number < 0 for parsed, _name in wider):
+        return False
+    low = min(parsed.number for parsed, _name in wider)
+    high = max(parsed.number for parsed, _name in group)
+    return low >= 10**padding and low - high <= len(group) + len(wider)
 
 
 def _plan(
