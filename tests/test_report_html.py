@@ -528,3 +528,27 @@ def test_provscan_report_rerenders_the_scan_byte_for_byte(tmp_path):
     for name in ("provscan.html", "provscan.csv"):
         assert (stored / name).read_bytes() == (live / name).read_bytes(), name
     assert (live / "provscan.csv").read_bytes().startswith(b"\xef\xbb\xbfpath,status,")
+
+
+@browser
+def test_a_sequence_shows_its_frames_gaps_and_ai_frames(tmp_path, open_report):
+    """The page told a reviewer nothing of a sequence but "Frames hashed" (found in review)."""
+    from fixtures import factory
+
+    root = tmp_path / "delivery"
+    ai = factory.xmp_packet(digital_source_type_term="trainedAlgorithmicMedia")
+    for n in (1001, 1002, 1003, 1006, 1007, 1008):
+        xmp = ai if n == 1007 else None
+        factory.plain_jpeg(root / f"vfx/sh010.{n}.jpg", n, (64, 36), xmp=xmp)
+    with real_scan(root) as result:
+        doc = to_document(result)
+    (asset,) = doc["assets"]
+    loaded = open_report(write(tmp_path, doc))
+    page = loaded.page
+    page.locator("button.expand").first.click()
+    facts = page.locator("#d-0").inner_text()
+    fingerprinted = len(asset["fingerprints"])
+    for shown in ("Frames\n6 frames, 1001\u20131008", "Missing frames\n1004\u20131005",
+                  "AI frames\n1007", f"Frames fingerprinted\n{fingerprinted}"):  # fmt: skip
+        assert shown in facts, (shown, facts)
+    assert_clean_load(loaded)

@@ -594,10 +594,29 @@
       ["Path", pathText(a.path, "path")],
       ["Size", typeof a.size === "number" ? humanSize(a.size) + " (" + a.size + " bytes)" : ""],
       ["SHA-256", h("span", "mono", a.sha256)],
-      ["Type", listOf([str(a.media_type), str(a.format), str(a.kind)].filter(Boolean), " \u00B7 ")],
-      ["Frames hashed", a.frames ? String(a.frames) : ""],
+      ["Type", listOf([str(a.media_type), str(a.format), str(a.kind)].filter(Boolean), " \u00B7 ")]
+    ].concat(sequenceFacts(a.sequence), [
+      ["Frames fingerprinted", a.frames ? String(a.frames) : ""],
       ["Thumbnail", a.thumbnail_note || ""]
-    ]));
+    ])));
+  }
+
+  /* a frame sequence: its frames, the ones missing between its first and last, the AI ones */
+  function frameRuns(numbers) {
+    var shown = numbers.slice(0, 20).join(", ");
+    return numbers.length > 20 ? shown + ", \u2026 (" + numbers.length + " in all)" : shown;
+  }
+  function sequenceFacts(s) {
+    if (!s || typeof s !== "object") { return []; }
+    var gaps = list(s.gaps).map(function (g) {
+      return g && g.first === g.last ? str(g && g.first) : str(g && g.first) + "\u2013" + str(g && g.last);
+    });
+    var ai = list(s.ai_frames).map(str);
+    return [
+      ["Frames", str(s.count) + " frames, " + str(s.first) + "\u2013" + str(s.last)],
+      ["Missing frames", gaps.length ? frameRuns(gaps) : "none"],
+      ["AI frames", ai.length ? frameRuns(ai) : "none"]
+    ];
   }
 
   function signalsTable(a) {
