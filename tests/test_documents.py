@@ -27,7 +27,13 @@ from fixtures.c2pa_documents import (
 from fixtures.c2pa_sign import action
 from fixtures.ca import make_ca
 from scanner.discover.sniff import ALL_TYPES, sniff
-from scanner.engine.analyse import CREDENTIALS_ONLY, AnalyseOptions, analyse
+from scanner.engine.analyse import (
+    CREDENTIALS_ONLY,
+    PICTURE_NOT_DECODED,
+    AnalyseOptions,
+    analyse,
+)
+from scanner.extract.xmp import JXL_SIGNATURE
 from tests.extract_helpers import media_for
 
 AI = [action("c2pa.created", source_type="trainedAlgorithmicMedia", agent="Adobe Firefly")]
@@ -127,6 +133,40 @@ def test_documents_without_credentials_are_not_inspected(tmp_path: Path, name, b
     assert analysis.assessment.ai == "none"
     assert analysis.not_inspected
     assert any(CREDENTIALS_ONLY in p.message for p in analysis.problems)
+
+
+def jxl_bytes(*boxes: bytes) -> bytes:
+    """A JPEG XL container whose codestream no decoder here reads (Pillow has none for JXL)."""
+
+    def box(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I4s", 8 + len(body), kind) + body
+
+    codestream = box(b"jxlc", b"\xff\x0a" + bytes(32))
+    return JXL_SIGNATURE + box(b"ftyp", b"jxl \x00\x00\x00\x00jxl ") + b"".join(boxes) + codestream
+
+
+def test_a_jpeg_xl_without_credentials_is_not_inspected(tmp_path: Path):
+    """Its picture is never decoded (no fingerprint): without C2PA nothing looked at it, as with
+    a document, so it is not-inspected, never clean; its XMP is still read."""
+    for name, data in (("a.jxl", jxl_bytes()), ("bare.jxl", b"\xff\x0a" + bytes(64))):
+        analysis = analyse(media_for(write(tmp_path / name, data)))
+        assert analysis.assessment.ai == "none" and analysis.not_inspected, name
+        assert any(PICTURE_NOT_DECODED in p.message for p in analysis.problems)
+    dst = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+    packet = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+              f'02/22-rdf-syntax-ns#"><rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/'
+              f'Iptc4xmpExt/2008-02-29/" Iptc4xmpExt:DigitalSourceType="{dst}"/></rdf:RDF>'
+              "</x:xmpmeta>").encode()  # fmt: skip
+    xml_box = struct.pack(">I4s", 8 + len(packet), b"xml ") + packet
+    analysis = analyse(media_for(write(tmp_path / "xmp.jxl", jxl_bytes(xml_box))))
+    assert analysis.assessment.ai == "generated" and analysis.not_inspected
+
+
+def test_a_signed_jpeg_xl_is_read_for_its_credentials(tmp_path: Path, ca):
+    data = sign_bytes(jxl_bytes(), "image/jxl", ca, title="a.jxl", actions=AI)
+    analysis = analyse(media_for(write(tmp_path / "signed.jxl", data)))
+    assert (analysis.assessment.ai, analysis.assessment.credentials) == ("generated", "valid")
+    assert not analysis.not_inspected and not analysis.unreadable
 
 
 def test_a_repacked_docx_breaks_the_collection_hash(tmp_path: Path, ca):

@@ -216,11 +216,110 @@ def test_malformed_packets(tmp_path: Path) -> None:
     assert pairs(result) == []
     [(_, message, fatal)] = messages(result)
     assert message.startswith("APP1: XMP packet is not well-formed XML") and not fatal
+    assert result.problems[0].incomplete  # what it says is unknown: never a plain clean
     # Junk around an otherwise good packet (seen in real files): read anyway.
     packet = xmp_packet("<xmp:CreatorTool>ok</xmp:CreatorTool>")
     junk = jpeg_with(jpeg_segment(0xE1, jpeg.XMP_ID + b"\x00\x01junk" + packet + b"<trailing"))
     result = run(xmp, write(tmp_path, "junk.jpg", junk))
     assert (pairs(result), result.problems) == ([("xmp:CreatorTool", "ok")], ())
+    # An empty packet (padding only) holds nothing unread: a note, not a reason to re-inspect.
+    empty = jpeg_with(jpeg_segment(0xE1, jpeg.XMP_ID + b"  \x00\x00\n"))
+    result = run(xmp, write(tmp_path, "empty.jpg", empty))
+    assert messages(result) == [("xmp", "APP1: empty XMP packet", False)]
+    assert not result.problems[0].incomplete
+
+
+SLOPPY_BODY = (
+    "<dc:title><rdf:Alt><rdf:li xml:lang='x-default'>Cats & Dogs</rdf:li></rdf:Alt></dc:title>"
+    "<xmp:CreatorTool>Midjourney &amp; co</xmp:CreatorTool>"
+    '<xmpMM:History><rdf:Seq><rdf:li stEvt:softwareAgent="Adobe Firefly"/></rdf:Seq>'
+    "</xmpMM:History><!-- <dc:hidden>not a property</dc:hidden> -->"
+)
+SLOPPY_NAMESPACES = (
+    'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" '
+    'xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#"'
+)
+
+
+def test_a_packet_that_is_not_well_formed_is_read_as_text_and_incomplete(
+    tmp_path: Path,
+) -> None:
+    """One unescaped `&` (a hand-rolled writer) loses the parse: the packet's properties are
+    still read, named as the parser names them, and the source says it was not parsed."""
+    attributes = f'Iptc4xmpExt:DigitalSourceType="{DST}trainedAlgorithmicMedia"'
+    packet = xmp_packet(SLOPPY_BODY, attributes, SLOPPY_NAMESPACES)
+    result = run(
+        xmp, write(tmp_path, "sloppy.jpg", jpeg_with(jpeg_segment(0xE1, jpeg.XMP_ID + packet)))
+    )
+    assert pairs(result) == [
+        ("Iptc4xmpExt:DigitalSourceType", DST + "trainedAlgorithmicMedia"),
+        ("dc:title", "Cats & Dogs"),
+        ("xmp:CreatorTool", "Midjourney & co"),
+        ("xmpMM:History/stEvt:softwareAgent", "Adobe Firefly"),
+    ]
+    (problem,) = result.problems
+    assert problem.incomplete and not problem.fatal
+    assert problem.message.startswith("APP1: XMP packet is not well-formed XML")
+    assert "read without parsing" in problem.message
+
+
+def test_a_packet_read_as_text_expands_no_entity_of_its_own(tmp_path: Path) -> None:
+    """An undefined entity breaks the parse; read as text, only the predefined character
+    references are resolved: `&xxe;` stays as written, nothing is fetched or expanded."""
+    packet = xmp_packet("<dc:title>&xxe; &lt;ok&gt; &#65;</dc:title>")
+    result = run(
+        xmp, write(tmp_path, "entity.jpg", jpeg_with(jpeg_segment(0xE1, jpeg.XMP_ID + packet)))
+    )
+    assert pairs(result) == [("dc:title", "&xxe; <ok> A")]
+    assert [p.incomplete for p in result.problems] == [True]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        b"<a>" * 400_000,
+        b"</a>" * 300_000,
+        b"<a " + b"a" * 1_200_000,
+        b'<a b="c" ' * 150_000,
+        b"<!--" * 300_000,
+        b"<![CDATA[" * 150_000,
+        b'<a x="' * 200_000,
+        b"<" * 1_200_000,
+    ],
+    ids=["opens", "closes", "name-run", "attributes", "comments", "cdata", "open-quotes", "lt"],
+)
+def test_reading_markup_as_text_is_linear_on_hostile_bytes(hostile: bytes) -> None:
+    started = time.perf_counter()
+    found = xmp.loose_markup(hostile, MAX_PROPERTIES)
+    assert time.perf_counter() - started < 3
+    assert len(found) <= MAX_PROPERTIES
+
+
+def jxl_container(*boxes: bytes) -> bytes:
+    """A JPEG XL container: signature box, ftyp, the boxes, a codestream box."""
+    return (
+        xmp.JXL_SIGNATURE + box(b"ftyp", b"jxl \x00\x00\x00\x00jxl ")
+        + b"".join(boxes) + box(b"jxlc", b"\xff\x0a" + bytes(32))
+    )  # fmt: skip
+
+
+def test_jpeg_xl_xml_box(tmp_path: Path) -> None:
+    packet = xmp_packet(f"<Iptc4xmpExt:DigitalSourceType>{DST}trainedAlgorithmicMedia"
+                        "</Iptc4xmpExt:DigitalSourceType>")  # fmt: skip
+    result = run(xmp, write(tmp_path, "a.jxl", jxl_container(box(b"xml ", packet))))
+    assert pairs(result) == [("Iptc4xmpExt:DigitalSourceType", DST + "trainedAlgorithmicMedia")]
+    assert result.problems == ()
+    assert run(xmp, write(tmp_path, "bare.jxl", b"\xff\x0a" + bytes(64))) == xmp.Extracted()
+
+
+def test_jpeg_xl_xmp_that_could_not_be_read_is_incomplete(tmp_path: Path) -> None:
+    brotli = jxl_container(box(b"brob", b"xml " + bytes(40)))
+    (problem,) = run(xmp, write(tmp_path, "brob.jxl", brotli)).problems
+    assert problem.incomplete and "Brotli-compressed (brob) xml box: not read" in problem.message
+    # A box that claims more than the file holds ends the walk: an XMP box after it is unread.
+    broken = jxl_container(struct.pack(">I4s", 4096, b"jxlp"))
+    result = run(xmp, write(tmp_path, "broken.jxl", broken))
+    assert any(p.incomplete and p.message.startswith("JXL boxes:") for p in result.problems)
 
 
 def test_property_count_and_depth_limits_make_the_source_incomplete(tmp_path: Path) -> None:

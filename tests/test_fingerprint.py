@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from scanner.fingerprint.library import hits_as_evidence, match_known_ai
 from scanner.fingerprint.references import reference_hits
 from scanner.fingerprint.similarity import distance
 from scanner.model import ArchivalCheck, Evidence, FrameHash
-from tests.extract_helpers import opened
+from tests.extract_helpers import opened, png_chunk
 
 fingerprint_media = opened(hashing.fingerprint_media)
 
@@ -184,6 +185,32 @@ def test_png_signature_with_garbage_after_it_is_fatal(tmp_path: Path) -> None:
     (problem,) = fingerprint_media(media(path)).problems
     assert problem.fatal
     assert problem.message.startswith("cannot decode image:")
+
+
+def test_jpeg2000_and_apng_pillow_cannot_identify_are_fatal(tmp_path: Path) -> None:
+    """Pillow names them JPEG2000 and PNG: a J2K/JP2/APNG it cannot open is broken, not a format
+    without a decoder (which would leave a known-AI picture unchecked and the asset clean)."""
+    buffer = io.BytesIO()
+    photo(7, 320).save(buffer, "JPEG2000", irreversible=False)
+    jp2 = buffer.getvalue()
+    j2k = bytearray(jp2[jp2.index(b"\xff\x4f\xff\x51") :])
+    j2k[2 + 2 + 36 : 2 + 2 + 38] = (5).to_bytes(2, "big")  # SIZ: 5 components, 3 described
+    at = jp2.index(b"\xff\x4f\xff\x51")
+    ihdr = struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)
+    apng = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)[:-4] + b"\x00" * 4  # bad CRC
+            + png_chunk(b"acTL", struct.pack(">II", 1, 0)) + png_chunk(b"IEND", b""))  # fmt: skip
+    cases = (
+        ("b.j2k", bytes(j2k), "J2K"),
+        ("b.jp2", jp2[:at] + j2k, "JP2"),
+        ("b.png", apng, "APNG"),
+    )
+    for name, data, fmt in cases:
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert media(path).format == fmt
+        (problem,) = fingerprint_media(media(path)).problems
+        assert problem.fatal, (name, problem)
+        assert problem.message.startswith("cannot decode image:"), name
 
 
 def test_decompression_bomb_is_refused_from_the_header_naming_the_bound(

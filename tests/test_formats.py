@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.extract.formats import bmff, jpeg, png, riff, tiff
+from scanner.extract.formats import bmff, is_limit, jpeg, png, psd, riff, tiff
 from tests.extract_helpers import (
     box,
     full_box,
@@ -207,6 +207,26 @@ def test_riff_truncated_and_rf64() -> None:
     assert [(c.fourcc, c.length) for c in scan.chunks][-1] == (b"data", 100)
 
 
+def test_riff_chunks_past_the_declared_end_are_read() -> None:
+    """A chunk appended without updating the RIFF size is read; bytes there that are not
+    whole chunks are a limit problem (the reading is incomplete), not silence (review A9)."""
+    wav = riff_file(b"WAVE", riff_chunk(b"fmt ", b"\x00" * 16), riff_chunk(b"data", b"\x01" * 10))
+    appended = riff_chunk(b"bext", b"ElevenLabs")
+    scan = riff.scan(*handle(wav + appended))
+    assert (scan.complete, scan.problems) == (True, [])
+    assert [(c.fourcc, c.offset, c.length) for c in scan.chunks][-1] == (b"bext", len(wav) + 8, 10)
+    scan = riff.scan(*handle(wav + b"\x00\x00\x00"))  # padding too short for a chunk
+    assert (scan.complete, scan.problems) == (True, [])
+    for tail, unread in ((b"ID3\x04\x00\x00\x0f\x7f" + b"x" * 30, 38), (b"\xff" * 5, 5)):
+        scan = riff.scan(*handle(wav + appended + tail))
+        assert scan.complete and [c.fourcc for c in scan.chunks][:3] == [b"fmt ", b"data", b"bext"]
+        start = len(wav + appended)
+        assert scan.problems == [
+            f"limit reached: {unread} bytes from byte {start}, past the end the RIFF header "
+            "declares, are not whole chunks: not read"
+        ]
+
+
 # --- ISO BMFF ---------------------------------------------------------------------------------
 
 
@@ -360,6 +380,29 @@ def test_tiff_hostile_offsets_loops_and_counts() -> None:
     ]
 
 
+# --- PSD IPTC ---------------------------------------------------------------------------------
+
+
+def test_psd_iptc_extended_datasets_and_what_is_left() -> None:
+    """IIM datasets: an extended one is skipped by its size (review A10); a cut dataset, a cut
+    header or bytes that are not datasets are a limit problem; trailing NULs are padding."""
+    program = b"\x1c\x02\x41\x00\x0dMidjourney v6"
+    extended = b"\x1c\x02\xca\x80\x04\x00\x00\x00\x03abc"
+    assert psd.iptc_texts(extended + program + b"\x00\x00") == (
+        [("iptc.originating_program", "Midjourney v6")],
+        "",
+    )
+    for tail, why in (
+        (b"\x1c\x02\x78\x00\x20cut", "dataset 2:120 of 32 bytes runs past its resource"),
+        (b"\x1c\x02", "2 bytes from byte 18 are not IIM datasets"),
+        (b"\x1c\x02\x78\x80\x09", "5 bytes from byte 18 are not IIM datasets"),
+        (b"junk", "4 bytes from byte 18 are not IIM datasets"),
+    ):
+        texts, problem = psd.iptc_texts(program + tail)
+        assert texts[0] == ("iptc.originating_program", "Midjourney v6")
+        assert is_limit(problem) and why in problem, problem
+
+
 # --- everything: never raise on garbage -------------------------------------------------------
 
 
@@ -371,5 +414,6 @@ def test_parsers_never_raise(data: bytes) -> None:
         png.read_texts(io.BytesIO(blob), png.scan(*handle(blob)))
         jpeg.scan(*handle(blob))
         riff.scan(*handle(blob))
+        psd.iptc_texts(blob)
         bmff.scan(*handle(blob))
         tiff.scan(io.BytesIO(blob), 0, len(blob), {"IFD0": frozenset({271}), "EXIF": frozenset()})

@@ -16,12 +16,17 @@ from scanner.extract.formats import exr as exr_format
 from scanner.extract.interface import Extracted
 from scanner.fingerprint import studio as studio_pixels
 from scanner.fingerprint.hashing import fingerprint_media
+from scanner.rules.signals import signals_for
 from tests.extract_helpers import call_opened, media_for, run
 
 PROMEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "promedia"
 EXR_IMAGES = PROMEDIA / "AcademySoftwareFoundation+openexr-images"
 PHOTON = PROMEDIA / "Netflix+photon/src/test/resources/TestIMP"
 PICTURE = pictures.photo(5, (320, 180))
+A1111 = ("a knight on a horse, cinematic\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M "
+         "Karras, CFG scale: 7, Seed: 1234, Size: 1024x1024, Model: sdxl")  # fmt: skip
+COMFY_GRAPH = ('{"3": {"class_type": "KSampler", "inputs": {"seed": 1, "steps": 30}}, '
+               '"4": {"class_type": "CheckpointLoader", "inputs": {"ckpt": "x"}}}')  # fmt: skip
 PHOTON_REL = "Netflix+photon/src/test/resources/TestIMP"
 HT_VIDEO = f"{PHOTON_REL}/HT/IMP/VIDEO_6ed567b7-c030-46d6-9c1c-0f09bab4b962.mxf"
 APP5_REEL = f"{PHOTON_REL}/Application5/PhotonApp5Test/reel1.mxf"
@@ -80,6 +85,30 @@ def test_exr_latin1_attribute_keeps_the_whole_header(tmp_path: Path) -> None:
         OpenEXR.File(str(path), header_only=True)
     found = fields(run(exr, path))
     assert found["owner"] == ["ACME Pöst"] and found["software"] == ["Nuke 15"]
+
+
+def test_exr_bytes_attribute_gives_its_data(tmp_path: Path) -> None:
+    """OpenEXR 3.4's `bytes` type (uint32 hint length, hint, data), written by OpenEXR itself:
+    the data reaches the rules as text, not as "(N bytes of type bytes)"."""
+    import OpenEXR
+
+    graph = OpenEXR.Bytes(COMFY_GRAPH.encode(), "application/json")
+    path = tmp_path / "graph.exr"
+    path.write_bytes(studio.exr_bytes(PICTURE, {"prompt_graph": graph}))
+    result = run(exr, path)
+    assert fields(result)["prompt_graph"] == [COMFY_GRAPH] and not fatal(result)
+    assert "EXR-COMFYUI-GRAPH" in {s.rule_id for s in signals_for(result.evidence)}
+
+
+def test_exr_opaque_values_give_their_printable_runs() -> None:
+    blob = b"\x00\x01\x02" + b"made with Midjourney v6" + b"\xff\xfe\x00" + b"ok" + b"\x80"
+    assert exr.render(exr_format.Attribute(b"blob", b"myBlob", blob)) == ["made with Midjourney v6"]
+    assert exr.render(exr_format.Attribute(b"blob", b"myBlob", b"\x00\x01\xff")) == [
+        "(3 bytes of type myBlob)"
+    ]
+    # A hint said to run past the value: the value is read as opaque bytes, whole.
+    cut = exr_format.Attribute(b"b", b"bytes", struct.pack("<I", 99) + b"text/plain Steps: 20")
+    assert exr.render(cut) == ["text/plain Steps: 20"]
 
 
 def test_exr_frames_cut_short_or_with_a_broken_offset_table_are_errors(tmp_path: Path) -> None:
@@ -194,6 +223,21 @@ def test_dpx_cut_short_is_an_error(tmp_path: Path) -> None:
         assert any(expected in m for m in fatal(run(dpx, path))), keep
 
 
+def test_dpx_user_data_running_into_the_image_data_is_read_and_incomplete(tmp_path: Path) -> None:
+    """A user-data size that runs into the image data: what lies before the image data is
+    read (the rules see it), and the asset is not-inspected, never clean (review A4)."""
+    params = b"a knight on a horse\nNegative prompt: blurry\nSteps: 30, Sampler: Euler a"
+    data = bytearray(studio.dpx_bytes(PICTURE, creator="Nuke 15", user_data=params))
+    user = struct.unpack_from(">I", data, 32)[0]
+    struct.pack_into(">I", data, 32, user + 16)
+    path = tmp_path / "overlap.dpx"
+    path.write_bytes(bytes(data))
+    found = run(dpx, path)
+    assert "Steps: 30, Sampler: Euler a" in fields(found)["user_data"][0]
+    assert [(p.fatal, p.incomplete) for p in found.problems] == [(False, True)]
+    assert "would run into the image data" in found.problems[0].message
+
+
 def test_cineon_origination_fields_and_pixels(tmp_path: Path) -> None:
     path = tmp_path / "scan.0001.cin"
     path.write_bytes(studio.cineon_bytes())
@@ -260,6 +304,51 @@ def test_mxf_header_cut_short_is_an_error(tmp_path: Path) -> None:
     assert any("truncated" in m for m in fatal(run(mxf, path)))
 
 
+MXF_PRIMER = bytes.fromhex("060e2b34020501010d01020101050100")
+MXF_DM_SET = bytes.fromhex("060e2b34025301010d01040101010100")  # a DMS-1 framework set
+
+
+def mxf_with_dm_set(items: list[tuple[int, bytes]], primer: dict[int, str]) -> bytes:
+    """A minimal MXF: a closed header partition whose header metadata is a Primer Pack
+    (`primer`: local tag -> item UL) and one descriptive-metadata set of `items`."""
+    entries = b"".join(struct.pack(">H", t) + bytes.fromhex(ul) for t, ul in primer.items())
+    metadata = studio._klv(MXF_PRIMER, struct.pack(">II", len(primer), 18) + entries)
+    metadata += studio._klv(MXF_DM_SET, studio._set(items))
+    pack = struct.pack(">HHIQQQQ", 1, 3, 1, 0, 0, 0, len(metadata)).ljust(88, b"\x00")
+    partition = bytes.fromhex("060e2b34020501010d01020101020400")
+    return studio._klv(partition, pack) + metadata
+
+
+def test_mxf_dm_text_keeps_line_breaks_and_drops_binary_items(tmp_path: Path) -> None:
+    """DM text with line breaks reaches the rules (review A3); identifiers, references and
+    integers are never decoded as UTF-16 "text" (review R2)."""
+    params = "a knight on a horse\nNegative prompt: blurry\r\nSteps: 30,\tSampler: Euler a"
+    title = "\u751f\u6210\u3055\u308c\u305f\u6620\u50cf\u3067\u3059"  # 9 CJK chars
+    uid = bytes.fromhex("7b2c9e41a53f4d8e9c0f5a6b1d2e3f40")
+    items = [
+        (0x3C0A, uid),  # InstanceUID (the Primer names it)
+        (0x0102, bytes.fromhex("4e2d65878a9e00415a0b7c3d9e1f2a3b")),  # GenerationUID
+        (0x8001, params.encode("utf-16-be")),
+        (0x8002, struct.pack(">I", 0x4E2D6587)),  # a uint32 whose bytes decode as CJK
+        (0x8003, uid),  # a strong reference: a UID-sized value
+        (0x8004, struct.pack(">II", 2, 16) + uid + uid[::-1]),  # a batch of references
+        (0x8005, bytes.fromhex("060e2b34040101010d01040101010100")),  # a UL-valued item
+        (0x8006, title.encode("utf-16-be") + b"\x00\x00"),
+        (0x8007, "Sora".encode("utf-16-be")),  # short Latin text: a name, kept
+        (0x8008, b"\xd8\x00\x00A"),  # a lone surrogate
+    ]
+    primer = {0x3C0A: "060e2b34010101010101150200000000"}
+    path = tmp_path / "dm.mxf"
+    path.write_bytes(mxf_with_dm_set(items, primer))
+    found = run(mxf, path)
+    assert not found.problems
+    assert [(e.field, e.value) for e in found.evidence] == [
+        ("descriptive/tag-8001", params),
+        ("descriptive/tag-8006", title),
+        ("descriptive/tag-8007", "Sora"),
+    ]
+
+
 # --- PSD ----------------------------------------------------------------------------------------
 
 PSD_XMP = (
@@ -300,6 +389,77 @@ def test_psd_cut_short_is_an_error(tmp_path: Path) -> None:
     assert fatal(run(psd, path))
 
 
+def test_psd_flat_document_is_read_not_an_error(tmp_path: Path) -> None:
+    """No layers: the layer and mask section's length is 0, and what follows is the image data,
+    never a layer count (review R1)."""
+    from psd_tools import PSDImage
+
+    path = tmp_path / "flat.psd"
+    PSDImage.frompil(PICTURE).save(str(path))
+    found = run(psd, path)
+    assert not found.problems and not any(f.startswith("layer[") for f in fields(found))
+
+
+def psd_with_resources(path: Path, *resources: tuple[int, bytes]) -> Path:
+    """A layered PSD (psd-tools) with raw image resources (id, body) appended to its own."""
+    data = bytearray(studio.write_psd(path, PICTURE, [("Layer 1", PICTURE)]).read_bytes())
+    pos = 26 + 4 + struct.unpack_from(">I", data, 26)[0]
+    length = struct.unpack_from(">I", data, pos)[0]
+    extra = b"".join(
+        b"8BIM" + struct.pack(">HHI", ident, 0, len(body)) + body + b"\x00" * (len(body) & 1)
+        for ident, body in resources
+    )
+    struct.pack_into(">I", data, pos, length + len(extra))
+    end = pos + 4 + length
+    path.write_bytes(bytes(data[:end]) + extra + bytes(data[end:]))
+    return path
+
+
+def iim(dataset: int, value: bytes, extended: bool = False) -> bytes:
+    if extended:  # the size's top bit set: its low bits say how many bytes the real size takes
+        return bytes([0x1C, 2, dataset]) + struct.pack(">HI", 0x8004, len(value)) + value
+    return bytes([0x1C, 2, dataset]) + struct.pack(">H", len(value)) + value
+
+
+def test_psd_iptc_after_an_extended_dataset_is_read(tmp_path: Path) -> None:
+    """An IIM extended dataset is skipped by its size; what follows is read (review A10), and
+    bytes that are not datasets make the asset not-inspected, never silently clean."""
+    program = iim(65, b"Midjourney v6") + iim(120, b"Key art")
+    path = psd_with_resources(tmp_path / "a.psd", (1028, iim(202, b"\x00" * 40, True) + program))
+    found = run(psd, path)
+    assert fields(found)["iptc.originating_program"] == ["Midjourney v6"]
+    assert not found.problems
+    junk = psd_with_resources(tmp_path / "b.psd", (1028, iim(120, b"Key art") + b"\xff" * 9))
+    found = run(psd, junk)
+    assert fields(found)["iptc.caption"] == ["Key art"]
+    assert [(p.fatal, p.incomplete) for p in found.problems] == [(False, True)]
+    assert "9 bytes from byte 12 are not IIM datasets" in found.problems[0].message
+
+
+def test_psd_every_xmp_packet_is_read(tmp_path: Path) -> None:
+    """Two XMP resources: the reader read only the last (review A11); now every one, so the
+    generated-media packet counts wherever it is."""
+    from scanner.extract.formats import psd as psd_format
+
+    generated = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        b'xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+        b'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/'
+        b'trainedAlgorithmicMedia"/></rdf:RDF></x:xmpmeta>'
+    )
+    for packets in ([generated, PSD_XMP], [PSD_XMP, generated]):
+        path = psd_with_resources(tmp_path / "two.psd", *((1060, p) for p in packets))
+        data = path.read_bytes()
+        scanned = psd_format.scan(io.BytesIO(data), len(data), layers=False)
+        assert scanned.xmp_packets == [
+            ("resource 1060", packets[0]),
+            ("resource 1060 #2", packets[1]),
+        ]
+        assert fields(run(xmp, path))["Iptc4xmpExt:DigitalSourceType"][0].endswith("Media")
+        assert run(psd, path).problems == ()
+
+
 # --- JPEG 2000 ----------------------------------------------------------------------------------
 
 
@@ -320,6 +480,34 @@ def test_jp2_xmp_uuid_boxes_and_comment(tmp_path: Path) -> None:
     cut = tmp_path / "cut.jp2"
     cut.write_bytes(codestream[: len(codestream) - 100])
     assert fatal(run(jp2, cut))
+
+
+def test_jp2_xmp_in_an_xml_box_is_read_wherever_the_packet_starts(tmp_path: Path) -> None:
+    body = b'<?xml version="1.0"?><!--' + b" " * 5000 + b"-->" + PSD_XMP
+    plain = studio.jp2_bytes(PICTURE)
+    at = plain.index(b"jp2c") - 4
+    path = tmp_path / "late.jp2"
+    path.write_bytes(plain[:at] + struct.pack(">I4s", 8 + len(body), b"xml ") + body + plain[at:])
+    assert fields(run(xmp, path))["xmp:CreatorTool"] == ["Adobe Photoshop 26.0"]
+
+
+def test_jp2_uuid_box_text_reaches_the_rules(tmp_path: Path) -> None:
+    """JP2-GENPARAMS covers "a JPEG 2000 text or uuid box": a uuid box gives its text (or, when
+    binary, its printable runs), no longer only its size."""
+    path = tmp_path / "uuid.jp2"
+    binary = b"\x00\x07\xff" + b"Midjourney v6 --ar 16:9" + b"\x00\x81\x02"
+    boxes = (
+        (b"\x5a" * 16, A1111.encode()),
+        (b"\x5b" * 16, binary),
+        (b"\x5c" * 16, b"\x00\x01\x02"),
+    )
+    path.write_bytes(studio.jp2_bytes(PICTURE, uuid_boxes=boxes))
+    result = run(jp2, path)
+    found = fields(result)
+    assert found["uuid[" + "5a" * 16 + "]"] == [A1111]
+    assert found["uuid[" + "5b" * 16 + "]"] == ["Midjourney v6 --ar 16:9"]
+    assert found["uuid[" + "5c" * 16 + "]"] == ["3 bytes, no text"]
+    assert "JP2-GENPARAMS" in {s.rule_id for s in signals_for(result.evidence)}
 
 
 # --- Broadcast WAV ------------------------------------------------------------------------------
@@ -351,6 +539,37 @@ def test_bwf_ixml_with_entities_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bomb.wav"
     path.write_bytes(studio.bwf_bytes(originator="x", ixml=bomb))
     assert any("iXML refused" in m for m in fatal(run(bwf, path)))
+
+
+def test_bwf_bext_after_the_declared_riff_end_is_read(tmp_path: Path) -> None:
+    """A bext chunk appended without updating the RIFF size is read (review A9)."""
+    plain = studio.bwf_bytes(0.05)
+    start = plain.index(b"bext")
+    end = start + 8 + struct.unpack_from("<I", plain, start + 4)[0]
+    body = plain[12:start] + plain[end:]
+    wav = b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body
+    path = tmp_path / "appended.wav"
+    path.write_bytes(wav + studio.bext_chunk(originator="ElevenLabs"))
+    found = run(bwf, path)
+    assert fields(found)["bext.originator"] == ["ElevenLabs"] and not found.problems
+
+
+def test_bwf_ixml_not_well_formed_is_incomplete_and_read_as_text(tmp_path: Path) -> None:
+    """One unescaped `&` (a hand-rolled XML writer) loses the parse: the chunk's texts are still
+    read, under the fields a parse gives, and the source says it was not parsed."""
+    params = ('{"prompt": "tense orchestral drone", "steps": 100, "cfg_scale": 7, '
+              '"seed": 123456, "sampler_type": "dpmpp-3m-sde"}')  # fmt: skip
+    sloppy = f"<BWFXML><PROJECT>Drum & Bass</PROJECT><NOTE>{params}</NOTE><T><N>x</N></T></BWFXML>"
+    path = tmp_path / "sloppy.wav"
+    path.write_bytes(studio.bwf_bytes(originator="Pro Tools", ixml=sloppy))
+    result = run(bwf, path)
+    found = fields(result)
+    assert found["ixml/PROJECT"] == ["Drum & Bass"] and found["ixml/NOTE"] == [params]
+    assert found["ixml/T/N"] == ["x"]
+    (problem,) = result.problems
+    assert problem.incomplete and not problem.fatal
+    assert problem.message.startswith("iXML is not well-formed XML")
+    assert "BWF-GENPARAMS" in {s.rule_id for s in signals_for(result.evidence)}
 
 
 @pytest.mark.parametrize("mipmap", [False, True], ids=["tiled", "tiled-mipmap"])

@@ -47,7 +47,7 @@ HEIC = _t("image/heic", "HEIC", "image")
 HEIF = _t("image/heif", "HEIF", "image")
 AVIF = _t("image/avif", "AVIF", "image")
 GIF = _t("image/gif", "GIF", "image")
-JXL = _t("image/jxl", "JXL", "image")  # C2PA only
+JXL = _t("image/jxl", "JXL", "image")  # C2PA, and XMP in the container's `xml ` box
 MP4 = _t("video/mp4", "MP4", "video")
 M4V = _t("video/x-m4v", "M4V", "video")
 M4A = _t("audio/mp4", "M4A", "audio")
@@ -92,6 +92,9 @@ ALL_TYPES = (
     PSD, JP2, J2K, BMP, CR3, R3D, ARRIRAW, NEF, ARW, *DOCUMENTS.values(),
 )  # fmt: skip
 _READABLE_FORMATS = frozenset(t.format for t in ALL_TYPES if t.readable)
+# Pictures no decoder here reads (no fingerprint is taken): without C2PA content credentials
+# nothing looked at the picture, so such a file is not-inspected, as a document is.
+UNDECODED_PICTURES = frozenset({JXL.format})
 
 # Formats by container structure: which bounded parser (extract/formats) walks them.
 PNG_FORMATS = frozenset(t.format for t in (PNG, APNG))

@@ -22,7 +22,7 @@ from typing import BinaryIO
 from scanner.discover.identify import sniffed
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import open_readonly
-from scanner.discover.sniff import HEAD_BYTES, UNREAD_FORMAT, has_reader
+from scanner.discover.sniff import HEAD_BYTES, UNDECODED_PICTURES, UNREAD_FORMAT, has_reader
 from scanner.engine.analyse_options import AnalyseOptions
 from scanner.engine.bounds import blank_analysis
 from scanner.engine.digests import PROFILE, read_digests
@@ -55,6 +55,10 @@ NO_READER = "no provenance reader for this format: nothing in it was looked at"
 CREDENTIALS_ONLY = (
     "only C2PA content credentials are read in a file of this kind, and it carries none: "
     "the pictures and media inside it were not looked at"
+)
+PICTURE_NOT_DECODED = (
+    "no decoder reads its picture here and it carries no C2PA content credentials: only its "
+    "XMP was read, the picture itself was not looked at (no fingerprint)"
 )
 
 Extractor = Callable[[MediaFile, BinaryIO, ExtractOptions], Extracted]
@@ -218,6 +222,9 @@ def _read_everything(
         problems.append(Problem("file", f"{media.format}: {NO_READER}", incomplete=True))
     elif media.kind == "document" and report is None:
         problems.append(Problem("file", f"{media.format}: {CREDENTIALS_ONLY}", incomplete=True))
+    elif media.format in UNDECODED_PICTURES and report is None:
+        message = f"{media.format}: {PICTURE_NOT_DECODED}"
+        problems.append(Problem("file", message, incomplete=True))
 
     frames: tuple[FrameHash, ...] = ()
     thumbnail = ""

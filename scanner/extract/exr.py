@@ -5,7 +5,9 @@ Fields are the attribute names exactly as the file spells them (`owner`, `commen
 parts of a multi-part file are `part[N]/name` (N from 0). Strings are decoded as UTF-8, or
 Latin-1 when they are not UTF-8 (one odd byte must not lose the header); string vectors give
 one evidence item per string; numbers, boxes, channel lists and enums are written out as text;
-opaque values of unknown types are shown as text when they are text, else as their size.
+a `bytes` value (OpenEXR 3.4: uint32 hint length, the hint, the data) gives its data; that data
+and opaque values of unknown types are shown as text when they are text, else as their printable
+runs (`formats.binio.printable_text`), so the rules see what they hold, else as their size.
 
 Integrity (fatal): a header that does not parse, lacks a required attribute or holds one
 the library would refuse (`formats.exr.check_parts`), or chunk offset tables that point
@@ -22,6 +24,7 @@ from typing import BinaryIO
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size
 from scanner.extract.formats import exr, is_limit
+from scanner.extract.formats.binio import printable_text
 from scanner.extract.interface import Extracted, ExtractOptions, as_problem, read_failed
 from scanner.model import Evidence, Problem
 
@@ -107,6 +110,10 @@ def render(item: exr.Attribute) -> list[str]:
     if kind == b"preview" and len(value) >= 8:
         width, height = struct.unpack_from("<II", value)
         return [f"preview {width}x{height}"]
+    if kind == b"bytes" and len(value) >= 4:
+        hint_end = 4 + struct.unpack_from("<I", value)[0]
+        if hint_end <= len(value):
+            return [_opaque(kind, value[hint_end:])]
     return [_opaque(kind, value)]
 
 
@@ -151,10 +158,4 @@ def _channels(value: bytes) -> str:
 
 
 def _opaque(kind: bytes, value: bytes) -> str:
-    try:
-        decoded = value.decode("utf-8")
-    except UnicodeDecodeError:
-        decoded = ""
-    if decoded and all(c.isprintable() or c in "\t\r\n" for c in decoded):
-        return decoded
-    return f"({len(value)} bytes of type {text(kind)})"
+    return printable_text(value) or f"({len(value)} bytes of type {text(kind)})"

@@ -1,7 +1,8 @@
 """JPEG 2000 extractor: codestream comments, JPX labels, non-XMP `xml ` and `uuid` boxes.
 
-Other `uuid` boxes are shown by presence and size. The XMP packet (`uuid` box with Adobe's XMP
-UUID, or an `xml ` box holding one) is read by the xmp extractor.
+Other `uuid` boxes give their text (all of it when it is text, else its printable runs; their
+size when they hold none). The XMP packet (`uuid` box with Adobe's XMP UUID, or an `xml ` box
+holding one anywhere in it) is read by the xmp extractor.
 
 Fields (source `jp2`): `comment`, `label`, `xml`, `uuid[<hex>]`. Integrity (fatal): a box
 running past its end or the file's, no codestream box, a codestream that does not start with

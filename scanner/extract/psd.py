@@ -10,7 +10,8 @@ copyright, originating_program, credit, source, keywords ...), `version_info.wri
 
 No Photoshop generative-fill marker of its own is confirmed inside a PSD: the catalog's layer
 name rule is a weak hint (markers.md "Photoshop Generative Fill / Expand"). Integrity
-(fatal): sections running past the file's end, or layer records that do not parse.
+(fatal): sections running past the file's end, or layer records that do not parse. Incomplete
+(not-inspected): IPTC bytes that are not IIM datasets.
 """
 
 from __future__ import annotations

@@ -8,20 +8,27 @@ Where the packet is, per format:
 - MP4/M4V/M4A/3GP: top-level `uuid` BE7ACFCB-...; MOV: `moov/udta/XMP_`; HEIC/HEIF/AVIF: the
   metadata item of type application/rdf+xml.
 - PSD/PSB: image resource 1060. JPEG 2000: a `uuid` box BE7ACFCB-..., or an `xml ` box.
-Evidence fields are `prefix:LocalName` (see `xmp_rdf`); a packet that is not well-formed is a
-non-fatal Problem shown to the reviewer. A packet declaring a DTD or entities (XML bomb, external
-entity) is crafted: it is refused, never expanded, and the Problem is fatal, because whatever it
-says (an AI source type, say) could not be read: the asset must not come out clean (issue 7).
+- JPEG XL (container form): a top-level `xml ` box (a Brotli-compressed `brob` one is not read).
+Evidence fields are `prefix:LocalName` (see `xmp_rdf`). A packet that is not well-formed is
+read as text without parsing (`loose_markup`: its attributes and element texts, named as the
+parser would name them) and the Problem is incomplete: the asset is not-inspected, and an AI
+source type or a generator name in it still reaches the rules. A packet declaring a DTD or
+entities (XML bomb, external entity) is crafted: it is refused, never expanded, and the Problem
+is fatal, because whatever it says could not be read: the asset must not come out clean
+(issue 7).
 """
 
 from __future__ import annotations
 
+import html
+import re
 from typing import BinaryIO
 
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size
 from scanner.discover.sniff import BMFF_FORMATS, PNG_FORMATS, RIFF_FORMATS, TIFF_FORMATS
 from scanner.extract.formats import bmff, is_limit, jp2, jpeg, limit_reached, png, psd, riff, tiff
+from scanner.extract.formats.binio import read_at
 from scanner.extract.interface import (
     MAX_PACKET_BYTES,
     Extracted,
@@ -29,14 +36,24 @@ from scanner.extract.interface import (
     as_problem,
     read_failed,
 )
-from scanner.extract.xmp_rdf import XmpError, XmpRefused, parse_packet
+from scanner.extract.xmp_rdf import MAX_DEPTH, MAX_PROPERTIES, XmpError, XmpRefused, parse_packet
 from scanner.model import Evidence, Problem
 
 SOURCE = "xmp"
 PNG_XMP_KEYWORD = "XML:com.adobe.xmp"
 EXTENDED_XMP_FIELD = "xmpNote:HasExtendedXMP"
 FORMATS = frozenset({"JPEG"}) | PNG_FORMATS | TIFF_FORMATS | RIFF_FORMATS | BMFF_FORMATS
-FORMATS |= {"PSD", "JP2"}
+FORMATS |= {"PSD", "JP2", "JXL"}
+JXL_SIGNATURE = b"\x00\x00\x00\x0cJXL \r\n\x87\n"
+UNPARSED = "its text was read without parsing, so what it says may be missed"
+# (open elements, attribute name or "" for an element's text, value) of markup read unparsed
+LooseItem = tuple[tuple[str, ...], str, str]
+# Text, a comment, a CDATA section or a tag. Every alternative matches wherever it starts (a
+# comment, section or tag left open runs to the end), so no byte is scanned twice.
+_TOKEN = re.compile(r"([^<]+)|<!--(.*?)(?:-->|\Z)|<!\[CDATA\[(.*?)(?:\]\]>|\Z)|<([^>]*)>?", re.S)
+# A name=value attribute; the name must follow white space, so a long run of name characters is
+# scanned once, not once per position (linear on hostile bytes).
+_ATTRIBUTE = re.compile(r"""(?<!\S)([^\s=<>"'/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 Packets = list[tuple[str, bytes]]  # (where in the file, packet bytes)
 
@@ -69,14 +86,17 @@ def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extr
 
 
 def _parse(where: str, packet: bytes, problems: list[str | Problem]) -> list[tuple[str, str]]:
+    if not packet.strip(b"\x00 \t\r\n"):
+        problems.append(f"{where}: empty XMP packet")  # nothing unread: a note
+        return []
     try:
         properties, limit = parse_packet(packet)
     except XmpRefused as exc:
         problems.append(Problem(SOURCE, f"{where}: {exc}", fatal=True))
         return []
     except XmpError as exc:
-        problems.append(f"{where}: {exc}")
-        return []
+        problems.append(Problem(SOURCE, f"{where}: {exc}: {UNPARSED}", incomplete=True))
+        return loose_properties(packet)
     if limit:
         problems.append(limit_reached(f"{where}: {limit}"))
     return properties
@@ -118,7 +138,7 @@ def _packets(
     if fmt == "PSD":
         psd_scan = psd.scan(handle, size, layers=False)
         problems.extend(p for p in psd_scan.problems if is_limit(p))
-        return ([("resource 1060", psd_scan.xmp)] if psd_scan.xmp else []), {}
+        return list(psd_scan.xmp_packets), {}
     if fmt == "JP2":
         jp2_scan = jp2.scan(handle, size)
         problems.extend(p for p in jp2_scan.problems if is_limit(p))
@@ -139,6 +159,8 @@ def _packets(
                     problems.append(cut)
                 found_packets.append((chunk.fourcc.decode("latin-1").strip(), data))
         return found_packets, {}
+    if fmt == "JXL":
+        return _jxl_packets(handle, size, problems), {}
     bmff_scan = bmff.scan(handle, size)
     problems.extend(p for p in bmff_scan.problems if is_limit(p))
     return bmff_scan.xmp, {}
@@ -164,3 +186,97 @@ def _png_packets(handle: BinaryIO, size: int, problems: list[str | Problem]) -> 
             payload = png.raw_profile(payload) or b""
         packets.append((chunk.ctype.decode("latin-1"), payload))
     return packets
+
+
+def _jxl_packets(handle: BinaryIO, size: int, problems: list[str | Problem]) -> Packets:
+    """The `xml ` boxes of a JPEG XL container (a bare codestream holds no XMP)."""
+    if read_at(handle, 0, len(JXL_SIGNATURE)) != JXL_SIGNATURE:
+        return []
+    walked: list[str] = []
+    packets: Packets = []
+    for found in bmff.iter_boxes(handle, 0, size, walked):
+        if found.btype == b"xml ":
+            if found.body_size > MAX_PACKET_BYTES:
+                problems.append(
+                    limit_reached(
+                        f"JXL xml box of {found.body_size:,} bytes: only the first "
+                        f"{MAX_PACKET_BYTES:,} read"
+                    )
+                )
+            packets.append(("xml box", bmff.body_of(handle, found, MAX_PACKET_BYTES)))
+        elif found.btype == b"brob" and read_at(handle, found.body, 4) == b"xml ":
+            problems.append(limit_reached("JXL Brotli-compressed (brob) xml box: not read"))
+    # A box that does not fit ends the walk: what follows it (an XMP box) is unread.
+    problems.extend(Problem(SOURCE, f"JXL boxes: {p}", incomplete=True) for p in walked)
+    return packets
+
+
+def loose_properties(packet: bytes) -> list[tuple[str, str]]:
+    """A packet that does not parse, as (field, value) named as `parse_packet` names them
+    (`prefix:Local` of the file's own prefix, `parent/member` in structs): rdf elements and the
+    xmpmeta wrapper are left out of the path, namespace declarations are not properties."""
+    out: list[tuple[str, str]] = []
+    for path, attribute, value in loose_markup(packet, MAX_PROPERTIES):
+        names = [n for n in path if not n.startswith("rdf:") and not _is_wrapper(n)]
+        if attribute and attribute != "rdf:resource":  # a resource is its element's value
+            wrapper = bool(path) and _is_wrapper(path[-1])
+            if wrapper or attribute.startswith(("xmlns", "rdf:", "xml:")):
+                continue
+            names.append(attribute)
+        out.append(("/".join(names) or "(text)", value))
+    return out
+
+
+def _is_wrapper(name: str) -> bool:
+    return name.rpartition(":")[2] in ("xmpmeta", "xapmeta")
+
+
+def loose_markup(data: bytes, max_items: int) -> list[LooseItem]:
+    """Markup that does not parse, read without parsing: every element text and attribute,
+    with the elements open around it (as the file spells them, at most MAX_DEPTH) and the
+    value with character references resolved (never an entity of the file's own). One pass,
+    linear in the data; never raises."""
+    out: list[LooseItem] = []
+    path: list[str] = []
+    for token in _TOKEN.finditer(data.decode("utf-8", errors="replace")):
+        if len(out) >= max_items:
+            break
+        text, _comment, cdata, tag = token.groups()
+        if text is not None:
+            _add(out, path, "", text)
+        elif cdata is not None:
+            _add(out, path, "", cdata, raw=True)
+        elif tag is not None:
+            _tag(tag, path, out, max_items)
+    return out[:max_items]
+
+
+def _tag(body: str, path: list[str], out: list[LooseItem], max_items: int) -> None:
+    if body[:1] in ("!", "?", ""):  # declaration or processing instruction
+        return
+    if body[0] == "/":
+        name = body[1:].strip()
+        if name in path:
+            while path.pop() != name:
+                pass
+        return
+    words = body.split(None, 1)
+    name = words[0].rstrip("/") if words else ""
+    if not name:
+        return
+    if "=" in body:
+        for match in _ATTRIBUTE.finditer(body, body.index(words[0]) + len(words[0])):
+            if len(out) >= max_items:
+                break
+            value = match.group(2) if match.group(2) is not None else match.group(3)
+            _add(out, [*path, name], match.group(1), value)
+    if body[-1] != "/" and len(path) < MAX_DEPTH:
+        path.append(name)
+
+
+def _add(
+    out: list[LooseItem], path: list[str], attribute: str, value: str, raw: bool = False
+) -> None:
+    value = (value if raw else html.unescape(value)).strip(" \t\r\n\x00")
+    if value:
+        out.append((tuple(path), attribute, value))

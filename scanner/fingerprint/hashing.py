@@ -43,6 +43,9 @@ _ORIENTATION = {
     8: Image.Transpose.ROTATE_90,
 }
 
+# Our format names that Pillow knows by another (so "cannot identify" is fatal for them too).
+PILLOW_NAMES = {"JP2": "JPEG2000", "J2K": "JPEG2000", "APNG": "PNG"}
+
 # What a broken image file makes Pillow raise (RuntimeError: the AVIF and HEIF decoders).
 # Not MemoryError: it must reach the worker, which names the memory bound (issue 7).
 _DECODE_ERRORS = (
@@ -172,6 +175,7 @@ def _orientation(image: Image.Image) -> int:
 def _unidentified(media: MediaFile) -> Problem:
     """Pillow has no decoder for it: fatal for a format it should read, a note otherwise."""
     readable = {f.upper() for f in Image.registered_extensions().values()}
-    if media.format.upper() in readable | {"JPG", "HEIC", "HEIF", "AVIF"}:
+    name = PILLOW_NAMES.get(media.format, media.format).upper()
+    if name in readable | {"JPG", "HEIC", "HEIF", "AVIF"}:
         return Problem(SOURCE, f"cannot decode image: not a valid {media.format} file", True)
     return Problem(SOURCE, f"no perceptual hash: no decoder for {media.format or 'this format'}")

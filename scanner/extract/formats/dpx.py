@@ -7,7 +7,8 @@ DPX: magic `SDPX` (big-endian) or `XPDS` (little-endian). The generic header (fi
 orientation: 1664 bytes) is always read; the film and TV industry headers (384 bytes from
 1664) only when the header declares them (industry size > 0) and the image data starts after
 them: FFmpeg writes no industry header and puts pixels at byte 1664, so reading "industry
-fields" there would read pixels. User data follows the headers, up to the image data.
+fields" there would read pixels. User data follows the headers, up to the image data: user data
+said to run into the image data is read up to it, and the reading is incomplete.
 Cineon: magic 0x802A5FD7 (either byte order); file and image information (0-711),
 origination (712-1023), film information (1024-2047), user data, image data.
 
@@ -158,10 +159,17 @@ def _dpx(handle: BinaryIO, head: bytes, size: int, endian: str) -> FilmHeader:
 
 def _user_data(handle: BinaryIO, result: FilmHeader, start: int, length: int, end: int) -> None:
     if start + length > end:
+        # Either size may be the wrong one: what lies before the image data is read, and what
+        # the user data was said to hold past it is unknown (incomplete, not corrupt: the
+        # picture itself is where the header puts it).
+        readable = max(0, end - start)
         result.problems.append(
-            f"user data of {length:,} bytes at byte {start:,} would overlap the image data: ignored"
+            limit_reached(
+                f"user data of {length:,} bytes at byte {start:,} would run into the image data "
+                f"at byte {end:,}: only the {readable:,} bytes before it read"
+            )
         )
-        return
+        length = readable
     data = read_at(handle, start, min(length, MAX_USER_DATA))
     if length > MAX_USER_DATA:
         result.problems.append(

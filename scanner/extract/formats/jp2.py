@@ -1,6 +1,8 @@
 """JPEG 2000 boxes (JP2/JPX) and codestream main headers (J2K): XMP, uuid, labels, comments.
 
-XMP, uuid and xml boxes, JPX labels, and the codestream's comment (COM) markers.
+XMP, uuid and xml boxes, JPX labels, and the codestream's comment (COM) markers. A `uuid` box
+that is not XMP is handed on as its text (`printable_text`: all of it when it is text, else its
+printable runs, as DPX user data), so what it holds reaches the rules.
 
 A box is `uint32 length, 4-char type` (length 1: a uint64 length follows; 0: to the end of
 the file). XMP sits in a top-level `uuid` box with Adobe's XMP UUID, or in an `xml ` box;
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from scanner.extract.formats import limit_reached
-from scanner.extract.formats.binio import read_at
+from scanner.extract.formats.binio import printable_text, read_at
 
 XMP_UUID = uuid.UUID("be7acfcb-97a9-42e8-9c71-999491e3afac").bytes
 SUPERBOXES = (b"asoc", b"jp2h", b"res ", b"uinf", b"jpch", b"jplh", b"cgrp", b"ftbl", b"comp")
@@ -26,6 +28,7 @@ MAX_DEPTH = 8
 MAX_BOX_READ = 8 * 1024 * 1024
 MAX_MAIN_HEADER = 4 * 1024 * 1024  # codestream bytes walked for COM markers before a tile
 SOC, SOT, COM, EOC = 0xFF4F, 0xFF90, 0xFF64, 0xFFD9
+XMP_MARKS = (b"xmpmeta", b"xapmeta")  # an `xml ` box holding either is an XMP packet
 
 
 @dataclass
@@ -100,10 +103,12 @@ def _content(handle: BinaryIO, kind: bytes, body: int, length: int, result: Jp2S
         if ident == XMP_UUID:
             result.xmp.append(("uuid box", _read(handle, body + 16, length - 16, "XMP", result)))
         elif len(ident) == 16:
-            result.texts.append((f"uuid[{ident.hex()}]", f"{max(0, length - 16):,} bytes"))
+            data = _read(handle, body + 16, length - 16, f"uuid box {ident.hex()}", result)
+            text = printable_text(data) or f"{len(data):,} bytes, no text"
+            result.texts.append((f"uuid[{ident.hex()}]", text))
         return
     data = _read(handle, body, length, kind.decode("latin-1").strip() + " box", result)
-    if kind == b"xml " and b"xmpmeta" in data[:4096]:
+    if kind == b"xml " and any(mark in data for mark in XMP_MARKS):
         result.xmp.append(("xml box", data))
     else:
         text = data.decode("utf-8", errors="replace").strip("\x00 \r\n\t")

@@ -46,7 +46,13 @@ ITEMS = {  # item UL -> (field, encoding)
     "060e2b34010101020520070101000000": ("generation_uid", "uuid"),
 }
 INSTANCE_UID = "060e2b34010101010101150200000000"
+GENERATION_UID = "060e2b34010101020520070108000000"
+OBJECT_CLASS = "060e2b34010101020601010401010000"
 PACKAGE_NAME = "060e2b34010101010103030201000000"
+# Static local tags of those identifiers, for a set whose Primer does not name them.
+IDENTIFIER_TAGS = frozenset({0x3C0A, 0x0102, 0x0101})
+LABEL_PREFIXES = (bytes.fromhex("060e2b34"), bytes.fromhex("060a2b34"))  # a UL or UMID value
+ID_SIZES = frozenset({1, 2, 4, 8, 16})  # integers, timestamps, UUIDs, references
 
 
 @dataclass
@@ -67,6 +73,9 @@ def _ul(key: bytes) -> str:
 
 ITEMS = {_ul(bytes.fromhex(k)): v for k, v in ITEMS.items()}
 INSTANCE_UID = _ul(bytes.fromhex(INSTANCE_UID))
+IDENTIFIERS = frozenset(
+    _ul(bytes.fromhex(ul)) for ul in (INSTANCE_UID, GENERATION_UID, OBJECT_CLASS)
+)
 PACKAGE_NAME = _ul(bytes.fromhex(PACKAGE_NAME))
 
 
@@ -201,9 +210,10 @@ def _metadata(region: bytes, result: MxfScan, seen: set[str]) -> None:
                         result.packages.append(name)
         elif key[:12] == DESCRIPTIVE_PREFIX[:7] + key[7:8] + DESCRIPTIVE_PREFIX[8:12]:
             for tag, raw in local_set(data):
-                text = _utf16(raw) if len(raw) % 2 == 0 else ""
-                if text and text.isprintable() and any(c.isalpha() for c in text):
-                    result.descriptive.append((primer.get(tag, f"tag-{tag:04x}"), text))
+                ul = primer.get(tag, "")
+                text = _dm_text(ul, tag, raw)
+                if text:
+                    result.descriptive.append((ul or f"tag-{tag:04x}", text))
 
 
 def _primer(data: bytes) -> dict[int, str]:
@@ -248,6 +258,37 @@ def _decode(raw: bytes, encoding: str) -> str:
 def _utf16(raw: bytes) -> str:
     text = raw[: len(raw) // 2 * 2].decode("utf-16-be", errors="replace")
     return text.split("\x00", 1)[0].strip()
+
+
+def _dm_text(ul: str, tag: int, raw: bytes) -> str:
+    """A descriptive-metadata item as text when it is plausibly a UTF-16 string, else "".
+
+    Items are typed only by their UL in the SMPTE dictionaries, so identifiers (known ULs and
+    static tags, UL- and UMID-valued items, batches of references) are left out; a value of an
+    integer's or a UID's size is text only when it is Latin text (its high bytes zero), which a
+    binary value of those sizes practically never is."""
+    if ul in IDENTIFIERS or (not ul and tag in IDENTIFIER_TAGS) or len(raw) % 2:
+        return ""
+    if raw.startswith(LABEL_PREFIXES) or _is_batch(raw):
+        return ""
+    try:
+        text = raw.decode("utf-16-be").rstrip("\x00")
+    except UnicodeDecodeError:  # a lone surrogate: not text
+        return ""
+    if "\x00" in text or not all(c.isprintable() or c in "\t\r\n" for c in text):
+        return ""
+    if len(raw) in ID_SIZES and any(ord(c) > 0xFF for c in text):
+        return ""
+    text = text.strip()
+    return text if len(text) >= 2 and any(c.isalpha() for c in text) else ""
+
+
+def _is_batch(raw: bytes) -> bool:
+    """An MXF batch or array: uint32 count, uint32 item size, then the items."""
+    if len(raw) < 8:
+        return False
+    count, size = struct.unpack_from(">II", raw)
+    return bool(0 < size <= 64 and 8 + count * size == len(raw))
 
 
 def _first_essence(handle: BinaryIO, pos: int, size: int, result: MxfScan) -> None:

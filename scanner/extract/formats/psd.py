@@ -46,7 +46,7 @@ class Layer:
 class PsdScan:
     version: int = 0
     resource_ids: list[int] = field(default_factory=list)
-    xmp: bytes = b""
+    xmp_packets: list[tuple[str, bytes]] = field(default_factory=list)  # (where, packet)
     texts: list[tuple[str, str]] = field(default_factory=list)
     layers: list[Layer] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -128,9 +128,13 @@ def _resources(handle: BinaryIO, start: int, length: int, result: PsdScan) -> No
 
 def _resource(ident: int, body: bytes, result: PsdScan) -> None:
     if ident == XMP:
-        result.xmp = body
+        count = len(result.xmp_packets)
+        result.xmp_packets.append((f"resource {XMP}" + (f" #{count + 1}" if count else ""), body))
     elif ident == IPTC:
-        result.texts += iptc_texts(body)
+        texts, problem = iptc_texts(body)
+        result.texts += texts
+        if problem:
+            result.problems.append(problem)
     elif ident == URL:
         text = body.decode("latin-1").strip("\x00 ")
         if text:
@@ -153,25 +157,47 @@ def _unicode_strings(data: bytes, count: int) -> list[str]:
     return out
 
 
-def iptc_texts(data: bytes) -> list[tuple[str, str]]:
-    """IIM record 2 datasets (0x1C, record, dataset, uint16 size, value) as (field, text)."""
+def iptc_texts(data: bytes) -> tuple[list[tuple[str, str]], str]:
+    """IIM record 2 datasets (0x1C, record, dataset, uint16 size, value) as (field, text), and
+    why the rest was not read ("" when every byte was, or only NUL padding is left)."""
     out, pos = [], 0
-    while pos + 5 <= len(data) and data[pos] == 0x1C:
-        record, dataset, length = (
-            data[pos + 1],
-            data[pos + 2],
-            struct.unpack_from(">H", data, pos + 3)[0],
-        )
-        if length & 0x8000:  # extended size: not used for text datasets
+    while pos < len(data) and data[pos] == 0x1C:
+        header = _iim_header(data, pos)
+        if header is None:
             break
-        value = data[pos + 5 : pos + 5 + length]
+        record, dataset, start, length = header
         name = IPTC_NAMES.get(dataset) if record == 2 else None
-        if name:
-            text = _text(value)
-            if text:
-                out.append((f"iptc.{name}", text))
-        pos += 5 + length
-    return out
+        text = _text(data[start : start + length]) if name else ""
+        if text:
+            out.append((f"iptc.{name}", text))
+        if start + length > len(data):
+            return out, limit_reached(
+                f"IPTC dataset {record}:{dataset} of {length:,} bytes runs past its resource: cut"
+            )
+        pos = start + length
+    if not data[pos:].strip(b"\x00"):
+        return out, ""
+    return out, limit_reached(
+        f"IPTC: {len(data) - pos:,} bytes from byte {pos:,} are not IIM datasets: not read"
+    )
+
+
+def _iim_header(data: bytes, pos: int) -> tuple[int, int, int, int] | None:
+    """(record, dataset, value start, value length) of the dataset at `pos`, None when its
+    header is cut short. An extended dataset (size's top bit set) gives, in the size's low 15
+    bits, how many bytes the real size takes."""
+    if pos + 5 > len(data):
+        return None
+    record, dataset = data[pos + 1], data[pos + 2]
+    length = struct.unpack_from(">H", data, pos + 3)[0]
+    start = pos + 5
+    if length & 0x8000:
+        count = length & 0x7FFF
+        if not 0 < count <= 8 or start + count > len(data):
+            return None
+        length = int.from_bytes(data[start : start + count], "big")
+        start += count
+    return record, dataset, start, length
 
 
 def _text(value: bytes) -> str:
@@ -183,6 +209,8 @@ def _text(value: bytes) -> str:
 
 def _layers(handle: BinaryIO, start: int, length: int, result: PsdScan) -> None:
     wide = result.version == 2
+    if length < (8 if wide else 4):
+        return  # a flat document: no layer info (what follows is the image data)
     info_length = _length(handle, start, wide)
     if info_length is None:
         return
