@@ -5,6 +5,7 @@ library, and on the real files of ../shared/promedia (skipped cleanly where abse
 from __future__ import annotations
 
 import io
+import re
 import struct
 from pathlib import Path
 
@@ -283,6 +284,24 @@ def test_mxf_photon_identification_and_aces_essence_header() -> None:
     assert [e.source for e in found.evidence if e.field.startswith("essence/")][0] == "exr"
     video = PHOTON / "HT/IMP/VIDEO_6ed567b7-c030-46d6-9c1c-0f09bab4b962.mxf"
     assert fields(run(mxf, video))["identification[0].product_name"] == ["DaVinci Resolve"]
+
+
+def test_mxf_aces_every_frames_exr_header_is_read(tmp_path: Path) -> None:
+    """A generator name in the header of the 3rd of the real reel's 4 frames, none in the first:
+    only the first frame's header was read and the reel came out clean (found in review)."""
+    data = bytearray(promedia(APP5_REEL).read_bytes())
+    starts = [m.start() for m in re.finditer(b"v/1\x01", data)]  # each frame's EXR magic
+    assert len(starts) == 4
+    old = b"chromaticities\x00chromaticities\x00 \x00\x00\x00"  # 66 bytes with its value
+    at = data.index(old, starts[2])
+    value = b"ComfyUI (Stable Diffusion XL) prompt workflow".ljust(66 - 16 - 4)
+    data[at : at + 66] = b"software\x00string\x00" + len(value).to_bytes(4, "little") + value
+    reel = tmp_path / "reel1.mxf"
+    reel.write_bytes(bytes(data))
+    found = run(mxf, reel)
+    assert not found.problems
+    assert fields(found)["essence/software"] == [value.decode()]
+    assert fields(found)["essence/acesImageContainerFlag"] == ["1"]  # every frame's, once
 
 
 def test_mxf_essence_no_decoder_reads_is_a_note_not_an_error() -> None:

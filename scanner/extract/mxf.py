@@ -8,13 +8,14 @@ Fields (source `mxf`): `identification[N].company_name`, `.product_name`, `.vers
 `package[N].name`; `descriptive/<item UL>` for descriptive metadata text. MediaInfo's own
 reading (the `container` source) stays: it shows only the last Identification set.
 
-ACES (IMF App 5) track files wrap one OpenEXR per frame, which FFmpeg cannot demux; the first
-frame's header is read with the EXR reader, its attributes as `exr` evidence named
-`essence/<attribute>` (an `owner` or a generator prompt can hide there).
+ACES (IMF App 5) track files wrap one OpenEXR per frame, which FFmpeg cannot demux; every
+frame's header is read with the EXR reader (a prompt hidden in the 5,000th frame counts), each
+distinct attribute value once as evidence named `essence/<attribute>`.
 """
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import BinaryIO
 
 from scanner.discover.media import MediaFile
@@ -23,11 +24,19 @@ from scanner.extract.exr import header_evidence
 from scanner.extract.formats import exr, mxf
 from scanner.extract.formats.binio import read_at
 from scanner.extract.formats.window import Window
-from scanner.extract.interface import Extracted, ExtractOptions, as_problem, read_failed
+from scanner.extract.interface import Extracted, ExtractOptions, as_problem, limit, read_failed
 from scanner.model import Evidence, Problem
 
 SOURCE = "mxf"
 FORMATS = frozenset({"MXF"})
+# An ACES reel of two hours at 24 fps is 172,800 frames, each a KLV (with index and fill between)
+MAX_ESSENCE_KLVS = 2_000_000
+MAX_ESSENCE_VALUES = 20_000  # distinct (attribute, value) pairs over every frame's header
+MAX_FRAME_PROBLEMS = 16
+ESSENCE_VALUES_CUT = (
+    f"more than {MAX_ESSENCE_VALUES:,} distinct EXR header values over the essence frames: the "
+    "later frames' headers were not read"
+)
 
 
 def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extracted:
@@ -39,7 +48,7 @@ def extract(media: MediaFile, handle: BinaryIO, options: ExtractOptions) -> Extr
         evidence = _evidence(found)
         problems = [_problem(p) for p in found.problems]
         if found.essence_offset >= 0:
-            evidence += _essence_exr(handle, found, problems)
+            evidence += _essence_exr(handle, found, size, problems)
     except OSError as exc:
         return read_failed(SOURCE, exc)
     return Extracted(evidence=tuple(evidence), problems=tuple(problems))
@@ -60,11 +69,28 @@ def _evidence(found: mxf.MxfScan) -> list[Evidence]:
     return out
 
 
-def _essence_exr(handle: BinaryIO, found: mxf.MxfScan, problems: list[Problem]) -> list[Evidence]:
+def _essence_exr(
+    handle: BinaryIO, found: mxf.MxfScan, size: int, problems: list[Problem]
+) -> list[Evidence]:
+    """Every frame's EXR header: what any frame holds is evidence once, naming no frame."""
     if not exr.is_exr(read_at(handle, found.essence_offset, 4)):
         return []
-    frame = Window(handle, found.essence_offset, found.essence_length)
-    header = exr.read_header(frame, found.essence_length)  # type: ignore[arg-type]
-    for message in header.problems:
-        problems.append(as_problem(SOURCE, f"first essence frame (OpenEXR): {message}"))
-    return list(header_evidence(header, prefix="essence/"))
+    evidence: dict[Evidence, None] = {}
+    messages: dict[str, None] = {}
+    frames = [(found.essence_offset, found.essence_length)]
+    for index, element in enumerate(
+        chain(frames, mxf.later_essence(handle, found, size, MAX_ESSENCE_KLVS))
+    ):
+        if isinstance(element, str):
+            problems.append(_problem(element))
+            break
+        header = exr.read_header(Window(handle, *element), element[1])  # type: ignore[arg-type]
+        for message in header.problems:
+            messages.setdefault(f"essence frame {index + 1} (OpenEXR): {message}")
+        for item in header_evidence(header, prefix="essence/"):
+            if len(evidence) >= MAX_ESSENCE_VALUES and item not in evidence:
+                problems.append(limit(SOURCE, ESSENCE_VALUES_CUT))
+                return list(evidence)
+            evidence.setdefault(item)
+    problems.extend(as_problem(SOURCE, message) for message in list(messages)[:MAX_FRAME_PROBLEMS])
+    return list(evidence)

@@ -291,6 +291,33 @@ def _is_batch(raw: bytes) -> bool:
     return bool(0 < size <= 64 and 8 + count * size == len(raw))
 
 
+def later_essence(
+    handle: BinaryIO, found: MxfScan, size: int, limit: int
+) -> Iterator[tuple[int, int] | str]:
+    """(value start, length) of every essence element after the first with its key, KLV to
+    KLV to the end of the file (partitions, index tables and fill between them are stepped
+    over, never read); a `limit_reached` message when more than `limit` KLVs come, a
+    `truncated` one when a packet runs past the end."""
+    pos = found.essence_offset + found.essence_length
+    for _ in range(limit):
+        if pos >= size:
+            return
+        head = read_at(handle, pos, 25)
+        try:
+            length, value = _ber(head, 16)
+        except ValueError:
+            yield f"truncated: a malformed KLV at byte {pos:,} after the essence"
+            return
+        if pos + value + length > size:
+            yield f"truncated: the KLV at byte {pos:,} runs past the end"
+            return
+        if head[:16] == found.essence_key:
+            yield pos + value, length
+        pos += value + length
+    if pos < size:
+        yield limit_reached(f"more than {limit:,} KLV packets after the first essence element")
+
+
 def _first_essence(handle: BinaryIO, pos: int, size: int, result: MxfScan) -> None:
     """Seek from KLV to KLV (never reading values) to the first essence element."""
     for _ in range(MAX_ESSENCE_WALK):
