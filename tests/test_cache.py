@@ -1,10 +1,10 @@
 """The incremental cache, through the real CLI and engine on real files.
 
-Proofs that cannot lie: a file whose bytes were changed in place while its identity (device,
-inode, size, mtime_ns) was kept still reports its OLD sha256 when the scan used the cache, and
-its new one without the cache; so a stale hash means "these bytes were not read" and a fresh
-hash means "re-read". Where the kernel can say so, inotify counts every open and read of the
-delivery's files during a re-scan.
+Proofs that cannot lie: after a scan, every row of the cache gets a sha256 no file has
+(`mark_cached_rows`); a re-scan that reports it answered from the cache, one that reports the
+file's own sha256 read the file. A file changed in place with its size and mtime put back is
+read again (its ctime is the kernel's). Where the kernel can say so, inotify counts every open
+and read of the delivery's files during a re-scan.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import struct
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -76,10 +77,26 @@ def media_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-def change_bytes_keep_identity(path: Path) -> None:
-    """Flip one byte in the middle of the image data, away from the signatures the walk
-    sniffs, then put the mtime back: same device, inode, size and mtime_ns, different bytes
-    and sha256."""
+CACHED = "c" * 64  # the sha256 `mark_cached_rows` gives every row: no file has it
+
+
+def mark_cached_rows(cache: Path) -> None:
+    """Every row's analysis says sha256 CACHED: a scan that reports it used the row."""
+    conn = sqlite3.connect(cache)
+    try:
+        for rowid, value in conn.execute("SELECT rowid, value FROM results").fetchall():
+            plain = json.loads(zlib.decompress(value))
+            plain["sha256"] = CACHED
+            marked = zlib.compress(json.dumps(plain).encode("utf-8"))
+            conn.execute("UPDATE results SET value=? WHERE rowid=?", (marked, rowid))
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def change_bytes_keep_size_and_mtime(path: Path) -> None:
+    """Flip one byte in the middle of the image data, then put the mtime back: same device,
+    inode, size and mtime_ns, different bytes and sha256; only the ctime tells."""
     before = os.stat(path)
     offset = before.st_size - 100
     assert offset > 4096
@@ -89,7 +106,10 @@ def change_bytes_keep_identity(path: Path) -> None:
         handle.seek(offset)
         handle.write(bytes([byte[0] ^ 0xFF]))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert FileIdentity.of(path) == FileIdentity.from_stat(before)
+    after = os.stat(path)
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino, before.st_size, before.st_mtime_ns,
+    )  # fmt: skip
 
 
 # --- running the CLI -------------------------------------------------------------------------
@@ -137,24 +157,39 @@ def test_rescan_with_cache_gives_byte_identical_json(delivery: Path, tmp_path: P
 def test_rescan_reads_cached_results_not_the_files(delivery: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache.sqlite3"
     before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
-    for path in media_files(delivery):
-        change_bytes_keep_identity(path)
+    mark_cached_rows(cache)
     cached, _ = cli_scan(delivery, tmp_path / "warm", "--cache", str(cache))
     uncached, _ = cli_scan(delivery, tmp_path / "fresh", "--no-cache")
-    assert hashes(cached) == hashes(before)  # nothing was re-read
-    assert all(uncached_sha != hashes(before)[p] for p, uncached_sha in hashes(uncached).items())
+    assert set(hashes(cached).values()) == {CACHED}  # nothing was re-read
+    assert hashes(uncached) == hashes(before)
+
+
+def test_a_file_changed_in_place_with_its_mtime_put_back_is_read_again(
+    delivery: Path, tmp_path: Path
+) -> None:
+    """Same inode, size and mtime, other bytes: the cache once answered with the old bytes'
+    verdict (found in review); the ctime, which no one can set back, now tells."""
+    cache = tmp_path / "cache.sqlite3"
+    before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
+    mark_cached_rows(cache)
+    changed = delivery / "plates" / "plate_a.jpg"
+    change_bytes_keep_size_and_mtime(changed)
+    after, _ = cli_scan(delivery, tmp_path / "warm", "--cache", str(cache))
+    read = {p: sha for p, sha in hashes(after).items() if sha != CACHED}
+    assert set(read) == {"plates/plate_a.jpg"}
+    assert read["plates/plate_a.jpg"] not in (hashes(before)["plates/plate_a.jpg"], CACHED)
 
 
 def test_touching_one_file_rereads_that_file_only(delivery: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache.sqlite3"
     before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
     touched = delivery / "plates" / "plate_b.jpg"
-    for path in media_files(delivery):
-        change_bytes_keep_identity(path)  # a re-read of any of them would show
+    mark_cached_rows(cache)  # a re-read of any file would show
     os.utime(touched)  # `touch`: a new mtime, so a new identity
     after, _ = cli_scan(delivery, tmp_path / "warm", "--cache", str(cache))
-    changed = {p for p, sha in hashes(after).items() if sha != hashes(before)[p]}
+    changed = {p for p, sha in hashes(after).items() if sha != CACHED}
     assert changed == {"plates/plate_b.jpg"}
+    assert hashes(after)["plates/plate_b.jpg"] == hashes(before)["plates/plate_b.jpg"]
 
 
 def test_touching_one_file_analyses_only_that_file(delivery: Path, tmp_path: Path) -> None:
@@ -198,13 +233,12 @@ def test_version_change_invalidates(
     owner = importlib.import_module(module)
     cache = tmp_path / "cache.sqlite3"
     before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
-    for path in media_files(delivery):
-        change_bytes_keep_identity(path)
+    mark_cached_rows(cache)
     same, _ = cli_scan(delivery, tmp_path / "same", "--cache", str(cache))
-    assert hashes(same) == hashes(before)  # unchanged identity: served from the cache
+    assert set(hashes(same).values()) == {CACHED}  # unchanged identity: served from the cache
     monkeypatch.setattr(owner, name, bump(getattr(owner, name)))
     bumped, _ = cli_scan(delivery, tmp_path / "bumped", "--cache", str(cache))
-    assert all(sha != hashes(before)[p] for p, sha in hashes(bumped).items())
+    assert hashes(bumped) == hashes(before)  # every file read again
 
 
 @pytest.mark.parametrize("option", ["--no-fingerprints", "--trust-anchors"])
@@ -213,11 +247,10 @@ def test_options_that_change_results_invalidate(
 ) -> None:
     cache = tmp_path / "cache.sqlite3"
     before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
-    for path in media_files(delivery):
-        change_bytes_keep_identity(path)
+    mark_cached_rows(cache)
     extra = [option] if option == "--no-fingerprints" else [option, str(ca_root(tmp_path, ca))]
     after, _ = cli_scan(delivery, tmp_path / "other", "--cache", str(cache), *extra)
-    assert all(sha != hashes(before)[p] for p, sha in hashes(after).items())
+    assert hashes(after) == hashes(before)  # every file read again
 
 
 def ca_root(tmp_path: Path, ca) -> Path:
@@ -226,15 +259,17 @@ def ca_root(tmp_path: Path, ca) -> Path:
     return path
 
 
-def test_renamed_file_is_a_hit_under_its_new_name(delivery: Path, tmp_path: Path) -> None:
+def test_a_moved_delivery_is_a_hit_under_its_new_paths(delivery: Path, tmp_path: Path) -> None:
+    """Moving the delivery's folder keeps its files' inodes and times: every row answers, with
+    the current paths. (A file renamed itself is read again: the kernel stamps its ctime.)"""
     cache = tmp_path / "cache.sqlite3"
     before, _ = cli_scan(delivery, tmp_path / "cold", "--cache", str(cache))
-    old = delivery / "plates" / "plate_a.jpg"
-    change_bytes_keep_identity(old)
-    old.rename(delivery / "plates" / "plate_z.jpg")
+    mark_cached_rows(cache)
+    (delivery / "plates").rename(delivery / "plates_v2")
     after, _ = cli_scan(delivery, tmp_path / "warm", "--cache", str(cache))
     assert "plates/plate_a.jpg" not in hashes(after)
-    assert hashes(after)["plates/plate_z.jpg"] == hashes(before)["plates/plate_a.jpg"]
+    assert hashes(after)["plates_v2/plate_a.jpg"] == CACHED
+    assert len(hashes(after)) == len(hashes(before))
 
 
 # --- a re-scan reads no media byte (kernel-observed) -------------------------------------------
@@ -427,12 +462,36 @@ def test_schema_change_starts_a_fresh_table(tmp_path: Path) -> None:
     assert cache.enabled
     cache.close()
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO results VALUES ('s', 1, 2, 3, 4, 5, 'a', 'b', 'c', x'00')")
+        conn.execute("INSERT INTO results VALUES ('s', 1, 2, 3, 4, 4, 5, 'a', 'b', 'c', x'00')")
         conn.execute("UPDATE meta SET value='0' WHERE key='schema'")
     ResultCache.open(path).close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM results").fetchone()[0] == 0
-        assert conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == "2"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == "3"
+
+
+def test_a_version_2_cache_is_emptied_not_refused(tmp_path: Path) -> None:
+    """Version 2's layout (its key had no ctime_ns), as 0.3 made it: its rows go, the table is
+    made anew, and the cache works on."""
+    from scanner.engine import cache_schema
+
+    path = tmp_path / "cache.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id={cache_schema.APPLICATION_ID}")
+    for statement in cache_schema._OLD_SCHEMAS[0].split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("INSERT INTO meta VALUES ('schema', '2')")
+    conn.execute("INSERT INTO results VALUES ('s', 1, 2, 3, 4, 5, 'a', 'b', 'c', x'00')")
+    conn.commit()
+    conn.close()
+    cache = ResultCache.open(path)
+    assert cache.enabled
+    cache.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM results").fetchone()[0] == 0
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(results)")]
+        assert columns[4:6] == ["mtime_ns", "ctime_ns"]
 
 
 def test_default_cache_path_is_in_the_user_cache_folder(monkeypatch: pytest.MonkeyPatch,
@@ -448,7 +507,7 @@ def test_identity_is_stat_only(tmp_path: Path) -> None:
     os.utime(path, ns=(PAST_NS, PAST_NS))
     identity = FileIdentity.of(path)
     st = os.stat(path)
-    assert identity == FileIdentity(st.st_dev, st.st_ino, 1, PAST_NS)
+    assert identity == FileIdentity(st.st_dev, st.st_ino, 1, PAST_NS, st.st_ctime_ns)
     assert not identity.racy() and FileIdentity.of(tmp_path / "missing") is None
     path.write_bytes(b"y")
     assert FileIdentity.of(path).racy(time.time_ns())

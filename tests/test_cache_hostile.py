@@ -115,7 +115,8 @@ def test_a_results_view_that_loops_forever_does_not_hang_the_scan(
         cache,
         "DROP TABLE results",
         f"CREATE VIEW results AS {LOOP_FOREVER} SELECT 'scope ' || x AS scope, x + 0 AS dev,"
-        " x + 0 AS ino, 0 AS size, 0 AS mtime_ns, 0 AS used_at, 'image/png' AS media_type,"
+        " x + 0 AS ino, 0 AS size, 0 AS mtime_ns, 0 AS ctime_ns, 0 AS used_at,"
+        " 'image/png' AS media_type,"
         " 'PNG' AS format, 'image' AS kind, x'00' AS value FROM c",
     )
     code, err = scan_in_child(delivery, tmp_path / "out", "--cache", str(cache))
@@ -296,7 +297,7 @@ def test_a_result_over_the_cap_is_not_stored(tmp_path: Path) -> None:
     assert encode_analysis(OVER_THE_CAP) is None
     with opened(tmp_path / "cache.sqlite3") as db:
         assert db is not None
-        db.store("scope", [(FileIdentity(1, 2, 3, PAST_NS), OVER_THE_CAP)])
+        db.store("scope", [(FileIdentity(1, 2, 3, PAST_NS, PAST_NS), OVER_THE_CAP)])
         assert db.stats.stored == 0
 
 
@@ -316,7 +317,8 @@ def media_file(tmp_path: Path) -> tuple[Path, FileIdentity]:
 def forge_row(cache: Path, identity: FileIdentity, **columns: object) -> None:
     """Write one results row as any SQLite client could: provscan's defaults unless given."""
     row = {"scope": "scope", "dev": identity.dev, "ino": identity.ino, "size": identity.size,
-           "mtime_ns": identity.mtime_ns, "used_at": int(time.time()),
+           "mtime_ns": identity.mtime_ns, "ctime_ns": identity.ctime_ns,
+           "used_at": int(time.time()),
            "media_type": "image/png", "format": "PNG", "kind": "image",
            "value": encode_analysis(an_analysis()), **columns}  # fmt: skip
     names, marks = ", ".join(row), ", ".join("?" * len(row))

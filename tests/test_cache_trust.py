@@ -156,7 +156,7 @@ def test_new_cache_folders_and_files_are_private(
         with opened(cache) as db:
             assert db is not None and db.enabled
             stored = AssetAnalysis("a.png", 1, "0" * 64, "image/png", "image", "PNG")
-            db.store("scope", [(FileIdentity(1, 2, 1, PAST_NS), stored)])  # -wal, -shm now
+            db.store("scope", [(FileIdentity(1, 2, 1, PAST_NS, PAST_NS), stored)])  # -wal, -shm now
             modes = {p.name: p.stat().st_mode & 0o777 for p in cache.parent.iterdir()}
     finally:
         os.umask(old_umask)

@@ -1,8 +1,11 @@
 """Incremental results: one SQLite file mapping a file's identity to its AssetAnalysis.
 
-Key: (scope, device, inode) holding (size, mtime_ns). A row answers only while size and
-mtime_ns still match, so a changed file misses and its new result replaces the row; a renamed
-or hard-linked file still hits (identity is the inode) and gets its current path on load. The
+Key: (scope, device, inode) holding (size, mtime_ns, ctime_ns). A row answers only while
+size, mtime and ctime still match, so a changed file misses and its new result replaces the
+row. The ctime is the kernel's own (no one can set it back): a file rewritten in place with its
+size kept and its mtime put back (`touch -r`, an SFTP `put -p`) still misses, never answering
+with the old bytes' verdict; so does a file renamed or hard-linked (the kernel stamps its ctime
+then), which is read again once. A hit gets the current path on load. The
 scope folds in everything else a result depends on: provscan version, rule-catalog version,
 the versions of the readers' libraries and the analysis options (trust anchors, fingerprints
 on/off). A lookup is a `stat` and a query: no media byte is read.
@@ -52,11 +55,11 @@ RACY_WINDOW_NS = 2_000_000_000
 _LOOKUP = (
     "SELECT CASE WHEN typeof(used_at)='integer' THEN used_at END,"
     " CASE WHEN typeof(value)='blob' AND length(value)<=? THEN value END"
-    " FROM results WHERE scope=? AND dev=? AND ino=? AND size=? AND mtime_ns=?"
+    " FROM results WHERE scope=? AND dev=? AND ino=? AND size=? AND mtime_ns=? AND ctime_ns=?"
 )
 _KNOWN_TYPE = (
     "SELECT media_type, format, kind FROM results"
-    " WHERE scope=? AND dev=? AND ino=? AND size=? AND mtime_ns=?"
+    " WHERE scope=? AND dev=? AND ino=? AND size=? AND mtime_ns=? AND ctime_ns=?"
     " AND typeof(media_type)='text' AND typeof(format)='text' AND typeof(kind)='text'"
     " AND length(media_type)+length(format)+length(kind)<=?"
 )
@@ -91,6 +94,7 @@ class FileIdentity:
     ino: int
     size: int
     mtime_ns: int
+    ctime_ns: int
 
     @classmethod
     def of(cls, path: Path | str) -> FileIdentity | None:
@@ -105,7 +109,9 @@ class FileIdentity:
         report 0): such files are always read."""
         if st.st_ino == 0:
             return None
-        return cls(_signed64(st.st_dev), _signed64(st.st_ino), st.st_size, st.st_mtime_ns)
+        return cls(
+            _signed64(st.st_dev), _signed64(st.st_ino), st.st_size, st.st_mtime_ns, st.st_ctime_ns
+        )
 
     def racy(self, now_ns: int | None = None) -> bool:
         now_ns = time.time_ns() if now_ns is None else now_ns
@@ -251,7 +257,7 @@ class ResultCache:
         now_ns = time.time_ns()
         now_s = now_ns // 1_000_000_000
         rows = [
-            (scope, ident.dev, ident.ino, ident.size, ident.mtime_ns, now_s,
+            (scope, ident.dev, ident.ino, ident.size, ident.mtime_ns, ident.ctime_ns, now_s,
              a.media_type, a.format, a.kind, value)
             for ident, a in entries
             if not ident.racy(now_ns) and (value := encode_analysis(a)) is not None
@@ -263,8 +269,8 @@ class ResultCache:
             with self._conn:
                 self._conn.execute("BEGIN IMMEDIATE")
                 self._conn.executemany(
-                    "INSERT OR REPLACE INTO results (scope, dev, ino, size, mtime_ns, used_at,"
-                    " media_type, format, kind, value) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO results (scope, dev, ino, size, mtime_ns, ctime_ns,"
+                    " used_at, media_type, format, kind, value) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     rows,
                 )
                 self._conn.executemany(
@@ -335,8 +341,8 @@ class ResultCache:
             _set_aside(self.path)
 
 
-def _key(identity: FileIdentity) -> tuple[int, int, int, int]:
-    return identity.dev, identity.ino, identity.size, identity.mtime_ns
+def _key(identity: FileIdentity) -> tuple[int, int, int, int, int]:
+    return identity.dev, identity.ino, identity.size, identity.mtime_ns, identity.ctime_ns
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -22,7 +22,7 @@ from typing import Any
 
 from scanner.common.safetext import terminal_safe
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 APPLICATION_ID = 0x70726F76  # "prov": marks the SQLite file as a provscan cache
 BUSY_TIMEOUT_MS = 30_000
 # Every statement reads or writes one row by its key, or one batch of rows: microseconds to
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS results (
     ino INTEGER NOT NULL,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
     used_at INTEGER NOT NULL,
     media_type TEXT NOT NULL,
     format TEXT NOT NULL,
@@ -50,6 +51,11 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE INDEX IF NOT EXISTS results_used_at ON results (used_at);
 """
 
+# The layouts this version empties and re-creates (its rows mean nothing here): version 2's,
+# whose key had no ctime_ns.
+_OLD_SCHEMAS = (
+    _SCHEMA.replace("    ctime_ns INTEGER NOT NULL,\n", ""),
+)
 
 Layout = frozenset[tuple[str, str, str, str | None]]  # (type, name, tbl_name, sql)
 _LAYOUT_QUERY = "SELECT type, name, tbl_name, sql FROM sqlite_master"
@@ -94,11 +100,11 @@ def connect(path: Path) -> BoundedConnection:
         if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
             raise sqlite3.OperationalError("cannot switch the cache to WAL mode")
         conn.execute("PRAGMA synchronous=NORMAL")
-        if _schema_version(conn) != SCHEMA_VERSION:
+        if _outdated(conn):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 _check_layout(conn, path)  # again, under the write lock
-                if _schema_version(conn) != SCHEMA_VERSION:
+                if _outdated(conn):
                     # our layout, another version's rows (or none yet): they mean nothing here
                     conn.execute("DROP TABLE IF EXISTS results")
                     _create_schema(conn)
@@ -132,7 +138,7 @@ def _check_layout(conn: sqlite3.Connection, path: Path) -> None:
     """Our layout, or none yet (claimed, schema not made): anything else is not ours."""
     found: Layout = frozenset(conn.execute(_LAYOUT_QUERY).fetchall())
     expected = expected_layout()
-    if not found or found == expected:
+    if not found or found == expected or found in old_layouts():
         return
     odd = sorted({_shown(kind, name) for kind, name, _table, _sql in found - expected})
     missing = sorted({_shown(kind, name) for kind, name, _table, _sql in expected - found})
@@ -150,19 +156,34 @@ def _shown(kind: object, name: object) -> str:
 @functools.cache
 def expected_layout() -> Layout:
     """The sqlite_master rows `_SCHEMA` makes, as this SQLite stores them (autoindexes too)."""
+    return _layout_of(_SCHEMA)
+
+
+@functools.cache
+def old_layouts() -> tuple[Layout, ...]:
+    return tuple(_layout_of(schema) for schema in _OLD_SCHEMAS)
+
+
+def _layout_of(schema: str) -> Layout:
     conn = sqlite3.connect(":memory:")
     try:
-        _create_schema(conn)
+        _create_schema(conn, schema)
         return frozenset(conn.execute(_LAYOUT_QUERY).fetchall())
     finally:
         conn.close()
 
 
-def _create_schema(conn: sqlite3.Connection) -> None:
+def _create_schema(conn: sqlite3.Connection, schema: str = _SCHEMA) -> None:
     # executescript() would COMMIT the open transaction first; run the statements one by one.
-    for statement in _SCHEMA.split(";"):
+    for statement in schema.split(";"):
         if statement.strip():
             conn.execute(statement)
+
+
+def _outdated(conn: sqlite3.Connection) -> bool:
+    """Another version's cache (or a new one): its rows are dropped, the table made anew."""
+    layout = frozenset(conn.execute(_LAYOUT_QUERY).fetchall())
+    return _schema_version(conn) != SCHEMA_VERSION or layout != expected_layout()
 
 
 def _schema_version(conn: sqlite3.Connection) -> str | None:

@@ -5,9 +5,9 @@ The row's key, in the cache's own columns (no new table): the sequence role's sc
 also names the sampling rules), the first frame's device and inode, the sequence's total size,
 and, where a file's row holds its modification time, a 63-bit digest of everything else the
 result depends on: the sequence's path, head, tail, padding and frame numbers, and per frame
-its name, device, inode, size, modification time and the hashes the delivery's checksum
-manifests list for it. The digest is stored negative, so it can never pass for a real time
-(nor look "racily fresh"). Any change (a frame re-rendered, added, removed, renamed or listed
+its name, device, inode, size, modification and change times and the hashes the delivery's
+checksum manifests list for it. The digest is stored negative, so it can never pass for a real
+time (nor look "racily fresh"). Any change (a frame re-rendered, added, removed, renamed or listed
 with another hash) gives another digest: a miss, and the frames go on one by one, each
 answered by its own row, so a re-delivered shot with one changed frame still re-reads one
 frame.
@@ -123,8 +123,8 @@ def sequence_identity(start: SequenceStart, frames: tuple[FrameStat, ...]) -> Fi
     if whole is None:
         return None
     total = sum(f.info.st_size for f in frames if f.info is not None)
-    return FileIdentity(whole.dev, whole.ino, total, -tag - 1)
+    return FileIdentity(whole.dev, whole.ino, total, -tag - 1, 0)  # every frame's in the tag
 
 
-def _frame_key(name: str, info: os.stat_result) -> tuple[str, int, int, int, int]:
-    return (name, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+def _frame_key(name: str, info: os.stat_result) -> tuple[str, int, int, int, int, int]:
+    return (name, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
