@@ -1,3 +1,3 @@
 """provscan: asset provenance scanner for media deliveries."""
 
-__version__ = "0.3.1"
+__version__ = "0.4.0"
