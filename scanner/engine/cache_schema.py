@@ -53,9 +53,7 @@ CREATE INDEX IF NOT EXISTS results_used_at ON results (used_at);
 
 # The layouts this version empties and re-creates (its rows mean nothing here): version 2's,
 # whose key had no ctime_ns.
-_OLD_SCHEMAS = (
-    _SCHEMA.replace("    ctime_ns INTEGER NOT NULL,\n", ""),
-)
+_OLD_SCHEMAS = (_SCHEMA.replace("    ctime_ns INTEGER NOT NULL,\n", ""),)
 
 Layout = frozenset[tuple[str, str, str, str | None]]  # (type, name, tbl_name, sql)
 _LAYOUT_QUERY = "SELECT type, name, tbl_name, sql FROM sqlite_master"
