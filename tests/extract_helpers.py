@@ -150,6 +150,16 @@ def box(btype: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", 8 + len(payload)) + btype + payload
 
 
+def jxl_container(*boxes: bytes) -> bytes:
+    """A JPEG XL container: signature box, ftyp, the boxes, a codestream box."""
+    from scanner.extract.formats import jxl
+
+    return (
+        jxl.SIGNATURE + box(b"ftyp", b"jxl \x00\x00\x00\x00jxl ")
+        + b"".join(boxes) + box(b"jxlc", b"\xff\x0a" + bytes(32))
+    )  # fmt: skip
+
+
 def full_box(btype: bytes, payload: bytes, version: int = 0) -> bytes:
     return box(btype, bytes([version, 0, 0, 0]) + payload)
 

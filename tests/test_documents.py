@@ -33,7 +33,7 @@ from scanner.engine.analyse import (
     AnalyseOptions,
     analyse,
 )
-from scanner.extract.xmp import JXL_SIGNATURE
+from tests.extract_helpers import jxl_container as jxl_bytes
 from tests.extract_helpers import media_for
 
 AI = [action("c2pa.created", source_type="trainedAlgorithmicMedia", agent="Adobe Firefly")]
@@ -133,16 +133,6 @@ def test_documents_without_credentials_are_not_inspected(tmp_path: Path, name, b
     assert analysis.assessment.ai == "none"
     assert analysis.not_inspected
     assert any(CREDENTIALS_ONLY in p.message for p in analysis.problems)
-
-
-def jxl_bytes(*boxes: bytes) -> bytes:
-    """A JPEG XL container whose codestream no decoder here reads (Pillow has none for JXL)."""
-
-    def box(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I4s", 8 + len(body), kind) + body
-
-    codestream = box(b"jxlc", b"\xff\x0a" + bytes(32))
-    return JXL_SIGNATURE + box(b"ftyp", b"jxl \x00\x00\x00\x00jxl ") + b"".join(boxes) + codestream
 
 
 def test_a_jpeg_xl_without_credentials_is_not_inspected(tmp_path: Path):

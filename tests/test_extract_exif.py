@@ -12,7 +12,9 @@ from scanner.extract import exif
 from scanner.extract.formats import tiff
 from tests.extract_helpers import (
     ascii_entry,
+    box,
     corpus_file,
+    jxl_container,
     messages,
     pairs,
     png_file,
@@ -179,3 +181,21 @@ def test_corpus_iphone_and_getty_webp() -> None:
         "sinfin+folio/test/fixtures/folio/metadata_test_images/gettyimages-2231736497-1024x1024.webp"
     )
     assert dict(pairs(run(exif, getty)))["Copyright"] == "2025 Getty Images"
+
+
+def test_jpeg_xl_exif_box_is_read(tmp_path: Path) -> None:
+    """JPEG XL keeps EXIF in an `Exif` box (a 4-byte offset to the TIFF header, then EXIF):
+    it was never read (found in review)."""
+    from fixtures.metadata import exif_block
+
+    block = exif_block({"Software": "Midjourney v6", "Make": "Canon"})  # "Exif\0\0" + TIFF
+    path = tmp_path / "key.jxl"
+    path.write_bytes(jxl_container(box(b"Exif", struct.pack(">I", 6) + block)))
+    found = run(exif, path)
+    assert ("Software", "Midjourney v6") in pairs(found) and found.problems == ()
+    path.write_bytes(jxl_container(box(b"Exif", struct.pack(">I", 10**6) + block)))
+    (problem,) = run(exif, path).problems
+    assert problem.incomplete and "offset is outside it" in problem.message
+    path.write_bytes(jxl_container(box(b"brob", b"Exif" + bytes(40))))
+    (problem,) = run(exif, path).problems
+    assert problem.incomplete and "Brotli-compressed (brob) Exif box" in problem.message

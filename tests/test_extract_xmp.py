@@ -21,6 +21,7 @@ from tests.extract_helpers import (
     itxt_chunk,
     jpeg_segment,
     jpeg_with,
+    jxl_container,
     messages,
     pairs,
     png_file,
@@ -295,14 +296,6 @@ def test_reading_markup_as_text_is_linear_on_hostile_bytes(hostile: bytes) -> No
     assert len(found) <= MAX_PROPERTIES
 
 
-def jxl_container(*boxes: bytes) -> bytes:
-    """A JPEG XL container: signature box, ftyp, the boxes, a codestream box."""
-    return (
-        xmp.JXL_SIGNATURE + box(b"ftyp", b"jxl \x00\x00\x00\x00jxl ")
-        + b"".join(boxes) + box(b"jxlc", b"\xff\x0a" + bytes(32))
-    )  # fmt: skip
-
-
 def test_jpeg_xl_xml_box(tmp_path: Path) -> None:
     packet = xmp_packet(f"<Iptc4xmpExt:DigitalSourceType>{DST}trainedAlgorithmicMedia"
                         "</Iptc4xmpExt:DigitalSourceType>")  # fmt: skip
@@ -319,7 +312,7 @@ def test_jpeg_xl_xmp_that_could_not_be_read_is_incomplete(tmp_path: Path) -> Non
     # A box that claims more than the file holds ends the walk: an XMP box after it is unread.
     broken = jxl_container(struct.pack(">I4s", 4096, b"jxlp"))
     result = run(xmp, write(tmp_path, "broken.jxl", broken))
-    assert any(p.incomplete and p.message.startswith("JXL boxes:") for p in result.problems)
+    assert any(p.incomplete and "JXL boxes:" in p.message for p in result.problems)
 
 
 def test_property_count_and_depth_limits_make_the_source_incomplete(tmp_path: Path) -> None:

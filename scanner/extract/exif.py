@@ -24,7 +24,7 @@ from typing import BinaryIO
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size
 from scanner.discover.sniff import PNG_FORMATS, TIFF_FORMATS
-from scanner.extract.formats import bmff, is_limit, jpeg, png, riff, tiff
+from scanner.extract.formats import bmff, is_limit, jpeg, jxl, png, riff, tiff
 from scanner.extract.interface import (
     MAX_PACKET_BYTES,
     Extracted,
@@ -36,7 +36,7 @@ from scanner.model import Evidence
 
 SOURCE = "exif"
 HEIF_FORMATS = frozenset({"HEIC", "HEIF", "AVIF"})  # the ISO BMFF stills: EXIF in an item
-FORMATS = frozenset({"JPEG", "WEBP"}) | PNG_FORMATS | TIFF_FORMATS | HEIF_FORMATS
+FORMATS = frozenset({"JPEG", "WEBP", "JXL"}) | PNG_FORMATS | TIFF_FORMATS | HEIF_FORMATS
 TEXT_VALUE_CAP = MAX_PACKET_BYTES  # bytes read of one tag's value; past it: a limit reached
 
 IFD0_TAGS = {
@@ -125,6 +125,11 @@ def _exif_blocks(fmt: str, handle: BinaryIO, size: int, problems: list[str]) -> 
         return blocks
     if fmt in PNG_FORMATS:
         return _png_exif(handle, size, problems)
+    if fmt == "JXL":
+        bodies, walked = jxl.boxes(handle, size, b"Exif", MAX_PACKET_BYTES)
+        exif_blocks, offsets = jxl.exif_blocks(bodies)
+        problems.extend(walked + offsets)
+        return exif_blocks
     bmff_scan = bmff.scan(handle, size)  # HEIC, HEIF, AVIF
     problems.extend(p for p in bmff_scan.problems if is_limit(p))
     return bmff_scan.exif_blocks

@@ -27,8 +27,18 @@ from typing import BinaryIO
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size
 from scanner.discover.sniff import BMFF_FORMATS, PNG_FORMATS, RIFF_FORMATS, TIFF_FORMATS
-from scanner.extract.formats import bmff, is_limit, jp2, jpeg, limit_reached, png, psd, riff, tiff
-from scanner.extract.formats.binio import read_at
+from scanner.extract.formats import (
+    bmff,
+    is_limit,
+    jp2,
+    jpeg,
+    jxl,
+    limit_reached,
+    png,
+    psd,
+    riff,
+    tiff,
+)
 from scanner.extract.interface import (
     MAX_PACKET_BYTES,
     Extracted,
@@ -44,7 +54,6 @@ PNG_XMP_KEYWORD = "XML:com.adobe.xmp"
 EXTENDED_XMP_FIELD = "xmpNote:HasExtendedXMP"
 FORMATS = frozenset({"JPEG"}) | PNG_FORMATS | TIFF_FORMATS | RIFF_FORMATS | BMFF_FORMATS
 FORMATS |= {"PSD", "JP2", "JXL"}
-JXL_SIGNATURE = b"\x00\x00\x00\x0cJXL \r\n\x87\n"
 UNPARSED = "its text was read without parsing, so what it says may be missed"
 # (open elements, attribute name or "" for an element's text, value) of markup read unparsed
 LooseItem = tuple[tuple[str, ...], str, str]
@@ -190,25 +199,9 @@ def _png_packets(handle: BinaryIO, size: int, problems: list[str | Problem]) -> 
 
 def _jxl_packets(handle: BinaryIO, size: int, problems: list[str | Problem]) -> Packets:
     """The `xml ` boxes of a JPEG XL container (a bare codestream holds no XMP)."""
-    if read_at(handle, 0, len(JXL_SIGNATURE)) != JXL_SIGNATURE:
-        return []
-    walked: list[str] = []
-    packets: Packets = []
-    for found in bmff.iter_boxes(handle, 0, size, walked):
-        if found.btype == b"xml ":
-            if found.body_size > MAX_PACKET_BYTES:
-                problems.append(
-                    limit_reached(
-                        f"JXL xml box of {found.body_size:,} bytes: only the first "
-                        f"{MAX_PACKET_BYTES:,} read"
-                    )
-                )
-            packets.append(("xml box", bmff.body_of(handle, found, MAX_PACKET_BYTES)))
-        elif found.btype == b"brob" and read_at(handle, found.body, 4) == b"xml ":
-            problems.append(limit_reached("JXL Brotli-compressed (brob) xml box: not read"))
-    # A box that does not fit ends the walk: what follows it (an XMP box) is unread.
-    problems.extend(Problem(SOURCE, f"JXL boxes: {p}", incomplete=True) for p in walked)
-    return packets
+    bodies, found = jxl.boxes(handle, size, b"xml ", MAX_PACKET_BYTES)
+    problems.extend(found)
+    return [("xml box", body) for body in bodies]
 
 
 def loose_properties(packet: bytes) -> list[tuple[str, str]]:
