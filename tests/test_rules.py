@@ -662,3 +662,29 @@ def test_evidence_of_another_source_or_empty_value_never_matches():
         Evidence("fingerprint", "phash", "NovelAI"),
     ]
     assert signals_for(evidence) == ()
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "Mid\u200bjourney v6",  # a zero-width space inside the name
+        "Mid\u00adjourney v6",  # a soft hyphen
+        "M\u0456djourney v6",  # a Cyrillic і
+        "\uff2d\uff49\uff44\uff4a\uff4f\uff55\uff52\uff4e\uff45\uff59",  # full-width letters
+        "\u202eMidjourney v6",  # a bidi override in front
+    ],
+)
+def test_a_generator_name_cannot_hide_behind_its_unicode_spelling(spelled: str) -> None:
+    """The rules read the value folded (NFKC, format characters out, Latin lookalikes as Latin);
+    these spellings passed as no signal (found in review); the signal shows the value as held."""
+    (signal,) = signals_for([Evidence("xmp", "xmp:CreatorTool", spelled)])
+    assert (signal.rule_id, signal.generator, signal.value) == (
+        "XMP-CREATOR-TOOL-GENAI",
+        "Midjourney",
+        spelled,
+    )
+
+
+def test_text_in_other_scripts_is_not_taken_for_a_generator() -> None:
+    for value in ("Фотография Москвы", "東京の夜景", "Φωτογραφία", "Adobe Photoshop\u00a025.0"):
+        assert signals_for([Evidence("xmp", "xmp:CreatorTool", value)]) == ()

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from scanner.model import MEANINGS, SOURCES, STRENGTHS, Evidence, Signal
 from scanner.rules.catalog import Catalog, Rule, load_catalog, normalise_dst
 from scanner.rules.genparams import DETECTOR, KEYS_DETECTOR, Detection, detect, detect_keys
+from scanner.rules.matching_text import matching_text
 from scanner.rules.names import normalise_generator
 
 Match = re.Match[str] | Detection | bool
@@ -57,9 +58,10 @@ def _hits(rules: tuple[Rule, ...], ev: Evidence, catalog: Catalog) -> list[tuple
     if remember and key in catalog.found_in:
         found: list[tuple[Rule, Match]] = catalog.found_in[key]
         return found
-    found = [(r, m) for r in rules if not r.fallback for m in [_accepts(r, ev, catalog)] if m]
+    read = Evidence(ev.source, ev.field, matching_text(ev.value))  # as the rules read it
+    found = [(r, m) for r in rules if not r.fallback for m in [_accepts(r, read, catalog)] if m]
     if not found:
-        found = [(r, m) for r in rules if r.fallback for m in [_accepts(r, ev, catalog)] if m]
+        found = [(r, m) for r in rules if r.fallback for m in [_accepts(r, read, catalog)] if m]
     if remember:
         if len(catalog.found_in) >= MAX_REMEMBERED:
             catalog.found_in.clear()
@@ -87,7 +89,7 @@ def _keys_signals(rule: Rule, items: list[Evidence], catalog: Catalog) -> list[S
         for ev in items
         if ev.source == rule.source and rule.field_matches(ev.field) and ev.value.strip()
     }
-    found = detect_keys(fields)
+    found = detect_keys({name: matching_text(value) for name, value in fields.items()})
     if found is None:
         return []
     keys = sorted(fields, key=lambda name: (name.strip().lower() not in _PROMPT_FIELDS, name))
