@@ -286,22 +286,51 @@ def test_mxf_photon_identification_and_aces_essence_header() -> None:
     assert fields(run(mxf, video))["identification[0].product_name"] == ["DaVinci Resolve"]
 
 
-def test_mxf_aces_every_frames_exr_header_is_read(tmp_path: Path) -> None:
-    """A generator name in the header of the 3rd of the real reel's 4 frames, none in the first:
-    only the first frame's header was read and the reel came out clean (found in review)."""
+def aces_reel_with(values: dict[int, bytes]) -> bytearray:
+    """The real Photon ACES reel with a `software` string attribute, of the given 46-byte
+    value, in place of the `chromaticities` one in each listed frame (0-based)."""
     data = bytearray(promedia(APP5_REEL).read_bytes())
     starts = [m.start() for m in re.finditer(b"v/1\x01", data)]  # each frame's EXR magic
     assert len(starts) == 4
     old = b"chromaticities\x00chromaticities\x00 \x00\x00\x00"  # 66 bytes with its value
-    at = data.index(old, starts[2])
-    value = b"ComfyUI (Stable Diffusion XL) prompt workflow".ljust(66 - 16 - 4)
-    data[at : at + 66] = b"software\x00string\x00" + len(value).to_bytes(4, "little") + value
+    for frame, value in values.items():
+        at = data.index(old, starts[frame])
+        data[at : at + 66] = b"software\x00string\x00" + len(value).to_bytes(4, "little") + value
+    return data
+
+
+def test_mxf_aces_every_frames_exr_header_is_read(tmp_path: Path) -> None:
+    """A generator name in the header of the 3rd of the real reel's 4 frames, none in the first:
+    only the first frame's header was read and the reel came out clean (found in review); the
+    3rd frame's key with another element number (or version byte) is an essence element too."""
+    value = b"ComfyUI (Stable Diffusion XL) prompt workflow".ljust(46)
+    data = aces_reel_with({2: value})
+    key = data.rindex(bytes.fromhex("060e2b34010201"), 0, data.index(b"ComfyUI"))
+    for variant in ("as written", "element number", "version byte"):
+        if variant == "element number":
+            data[key + 15] ^= 0x01
+        elif variant == "version byte":
+            data[key + 7] ^= 0x0C
+        reel = tmp_path / "reel1.mxf"
+        reel.write_bytes(bytes(data))
+        found = run(mxf, reel)
+        assert not found.problems, variant
+        assert fields(found)["essence/software"] == [value.decode()], variant
+        assert fields(found)["essence/acesImageContainerFlag"] == ["1"]  # every frame's, once
+
+
+def test_mxf_aces_values_that_differ_only_in_digits_are_one(tmp_path: Path) -> None:
+    """A time code or frame number in every frame's header is one value, not one per frame (a
+    reel of 2,000 frames was an evidence-truncated review); letters that differ are kept."""
+    values = {1: b"render node 0001".ljust(46), 2: b"render node 0002".ljust(46),
+              3: b"render node farm".ljust(46)}  # fmt: skip
     reel = tmp_path / "reel1.mxf"
-    reel.write_bytes(bytes(data))
+    reel.write_bytes(bytes(aces_reel_with(values)))
     found = run(mxf, reel)
-    assert not found.problems
-    assert fields(found)["essence/software"] == [value.decode()]
-    assert fields(found)["essence/acesImageContainerFlag"] == ["1"]  # every frame's, once
+    assert fields(found)["essence/software"] == [
+        "render node 0001".ljust(46),
+        "render node farm".ljust(46),
+    ]
 
 
 def test_mxf_essence_no_decoder_reads_is_a_note_not_an_error() -> None:

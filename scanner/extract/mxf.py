@@ -10,11 +10,13 @@ reading (the `container` source) stays: it shows only the last Identification se
 
 ACES (IMF App 5) track files wrap one OpenEXR per frame, which FFmpeg cannot demux; every
 frame's header is read with the EXR reader (a prompt hidden in the 5,000th frame counts), each
-distinct attribute value once as evidence named `essence/<attribute>`.
+distinct attribute value once as evidence named `essence/<attribute>` (values that differ only
+in their digits, such as a time code, once).
 """
 
 from __future__ import annotations
 
+import re
 from itertools import chain
 from typing import BinaryIO
 
@@ -33,6 +35,7 @@ FORMATS = frozenset({"MXF"})
 MAX_ESSENCE_KLVS = 2_000_000
 MAX_ESSENCE_VALUES = 20_000  # distinct (attribute, value) pairs over every frame's header
 MAX_FRAME_PROBLEMS = 16
+_DIGITS = re.compile(r"\d+")
 ESSENCE_VALUES_CUT = (
     f"more than {MAX_ESSENCE_VALUES:,} distinct EXR header values over the essence frames: the "
     "later frames' headers were not read"
@@ -72,11 +75,16 @@ def _evidence(found: mxf.MxfScan) -> list[Evidence]:
 def _essence_exr(
     handle: BinaryIO, found: mxf.MxfScan, size: int, problems: list[Problem]
 ) -> list[Evidence]:
-    """Every frame's EXR header: what any frame holds is evidence once, naming no frame."""
+    """Every frame's EXR header: what any frame holds is evidence once, naming no frame; a
+    value that differs from one kept only in its digits (a time code, a frame number) is that
+    value again. An essence element that is not an OpenEXR (another track, or a frame hidden
+    from this reader) is not read, and says so."""
     if not exr.is_exr(read_at(handle, found.essence_offset, 4)):
         return []
     evidence: dict[Evidence, None] = {}
+    shapes: set[tuple[str, str]] = set()
     messages: dict[str, None] = {}
+    other = 0
     frames = [(found.essence_offset, found.essence_length)]
     for index, element in enumerate(
         chain(frames, mxf.later_essence(handle, found, size, MAX_ESSENCE_KLVS))
@@ -84,13 +92,22 @@ def _essence_exr(
         if isinstance(element, str):
             problems.append(_problem(element))
             break
+        if not exr.is_exr(read_at(handle, element[0], 4)):
+            other += 1
+            continue
         header = exr.read_header(Window(handle, *element), element[1])  # type: ignore[arg-type]
         for message in header.problems:
             messages.setdefault(f"essence frame {index + 1} (OpenEXR): {message}")
         for item in header_evidence(header, prefix="essence/"):
-            if len(evidence) >= MAX_ESSENCE_VALUES and item not in evidence:
+            shape = (item.field, _DIGITS.sub("#", item.value))
+            if shape in shapes:
+                continue
+            if len(evidence) >= MAX_ESSENCE_VALUES:
                 problems.append(limit(SOURCE, ESSENCE_VALUES_CUT))
                 return list(evidence)
+            shapes.add(shape)
             evidence.setdefault(item)
+    if other:
+        problems.append(limit(SOURCE, f"{other:,} essence elements are not OpenEXR: not read"))
     problems.extend(as_problem(SOURCE, message) for message in list(messages)[:MAX_FRAME_PROBLEMS])
     return list(evidence)

@@ -294,10 +294,11 @@ def _is_batch(raw: bytes) -> bool:
 def later_essence(
     handle: BinaryIO, found: MxfScan, size: int, limit: int
 ) -> Iterator[tuple[int, int] | str]:
-    """(value start, length) of every essence element after the first with its key, KLV to
-    KLV to the end of the file (partitions, index tables and fill between them are stepped
-    over, never read); a `limit_reached` message when more than `limit` KLVs come, a
-    `truncated` one when a packet runs past the end."""
+    """(value start, length) of every essence element after the first (any item or element
+    number, the version byte ignored, as `_first_essence` finds the first), KLV to KLV to the
+    end of the file (partitions, index tables and fill between them are stepped over, never
+    read); a `limit_reached` message when more than `limit` KLVs come, a `truncated` one when
+    a packet runs past the end."""
     pos = found.essence_offset + found.essence_length
     for _ in range(limit):
         if pos >= size:
@@ -311,11 +312,16 @@ def later_essence(
         if pos + value + length > size:
             yield f"truncated: the KLV at byte {pos:,} runs past the end"
             return
-        if head[:16] == found.essence_key:
+        if _is_essence(head):
             yield pos + value, length
         pos += value + length
     if pos < size:
         yield limit_reached(f"more than {limit:,} KLV packets after the first essence element")
+
+
+def _is_essence(key: bytes) -> bool:
+    """A generic-container essence element's key (its version byte, 8th, is not compared)."""
+    return key[:12] == ESSENCE_PREFIX[:7] + key[7:8] + ESSENCE_PREFIX[8:12]
 
 
 def _first_essence(handle: BinaryIO, pos: int, size: int, result: MxfScan) -> None:
@@ -328,7 +334,7 @@ def _first_essence(handle: BinaryIO, pos: int, size: int, result: MxfScan) -> No
             length, value = _ber(head, 16)
         except ValueError:
             return
-        if head[:12] == ESSENCE_PREFIX[:7] + head[7:8] + ESSENCE_PREFIX[8:12]:
+        if _is_essence(head):
             result.essence_offset, result.essence_length = pos + value, length
             result.essence_key = head[:16]
             return
