@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from scanner.approvals.tools import tools_covered
+from scanner.common import pathglob
 from scanner.common.globset import Deadline, GlobHit, PatternSet
 from scanner.common.manifest_ids import manifest_ids
 from scanner.model import Approval, ApprovalMatch, AssetAnalysis
@@ -175,15 +176,19 @@ def _path_matches(
     if sequence is None:
         return paths.matching(analysis.path, deadline)
     literal = [GlobHit(*entry) for entry in paths.entries if entry[0] == analysis.path]
-    every: list[GlobHit[int]] | None = None
-    for frame in sequence.frames:
-        found = paths.matching(sequence.frame_path(frame.number), deadline)
-        kept = {(hit.pattern, hit.value) for hit in found}
-        every = found if every is None else [h for h in every if (h.pattern, h.value) in kept]
+    frames = sequence.frames
+    # the first frame against the whole set, the others only against what still matches
+    every = paths.matching(sequence.frame_path(frames[0].number), deadline) if frames else []
+    deadline = deadline or Deadline.after()
+    for frame in frames[1:]:
         if not every:
             break
+        path = sequence.frame_path(frame.number)
+        deadline.check(path)
+        still = {p for p in {hit.pattern for hit in every} if pathglob.compiled(p).matches(path)}
+        every = [hit for hit in every if hit.pattern in still]
     order = {(pattern, value): i for i, (pattern, value, _) in enumerate(paths.entries)}
-    return sorted({*literal, *(every or ())}, key=lambda hit: order[hit.pattern, hit.value])
+    return sorted({*literal, *every}, key=lambda hit: order[hit.pattern, hit.value])
 
 
 @dataclass(frozen=True)
