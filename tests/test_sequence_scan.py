@@ -584,3 +584,30 @@ def test_a_manifest_approval_covers_a_sequence_only_when_every_ai_frame_holds_it
     assert sequence["sequence"]["ai_frames"] == [1]
     assert (sequence["status"], sequence["approval"]) == ("approved", "GENAI-0001")
     assert "matched by c2pa_manifest manifest of every AI frame" in sequence["reasons"][0]["detail"]
+
+
+def test_an_unsigned_frame_does_not_hide_the_signed_frames_signer(tmp_path: Path) -> None:
+    """Three frames signed by a CA nobody trusts, one unsigned: the sequence's credentials are
+    `absent` (its weakest frame), and the signed frames' signer is still named (one unsigned
+    frame made an approved AI shot `approved` instead of a review: found in review)."""
+    from fixtures.c2pa_documents import sign_bytes
+    from fixtures.c2pa_sign import action
+    from fixtures.ca import make_ca
+
+    ca = make_ca()
+    folder = tmp_path / "delivery" / "gfx"
+    folder.mkdir(parents=True)
+    made = [action("c2pa.created", source_type="trainedAlgorithmicMedia", agent="Adobe Firefly")]
+    for n in (1, 2, 3, 4):
+        out = io.BytesIO()
+        pictures.photo(n, (64, 36)).save(out, "PNG")
+        data = out.getvalue()
+        if n != 4:
+            data = sign_bytes(data, "image/png", ca, title=f"title {n}", actions=made)
+        (folder / f"title.{n:04d}.png").write_bytes(data)
+    row = "GENAI-1,approved,final,gfx/**,,,WA-1,S. Okafor,2026-01-01"
+    doc = scan(tmp_path / "delivery", tmp_path, "--no-fingerprints", rows=[row])
+    [sequence] = doc["assets"]
+    assert sequence["credentials"] == "absent"
+    assert sequence["status"] == "review"
+    assert "signer-untrusted" in [r["code"] for r in sequence["reasons"]]

@@ -298,7 +298,10 @@ def _credential_reasons(analysis: AssetAnalysis) -> list[Reason]:
     report = analysis.c2pa
     if report is not None and report.binding == "unbound":
         return [Reason("sidecar-unbound", report.error)]
-    reasons = _signer_reasons(report) if credentials in ("valid", "trusted") else []
+    # the report's own credentials: a sequence's are `absent` when a frame has no store, and
+    # its signed frames' signer must still be named
+    holds = report is not None and report.credentials in ("valid", "trusted")
+    reasons = _signer_reasons(report) if holds else []
     if credentials == "invalid":
         codes = report.failure_codes if report else ()
         detail = ", ".join(codes[:MAX_DETAIL_ITEMS]) or (report.error if report else "")
