@@ -33,6 +33,12 @@ class FrameRange:
 
 
 @dataclass(frozen=True)
+class FrameManifests:
+    frame: int
+    ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FrameSequence:
     """Frames of one format in one folder whose names differ only in a frame number: one asset.
     Names as the report shows them (undecodable bytes as `\\xNN`)."""
@@ -49,9 +55,9 @@ class FrameSequence:
     ai_frames: tuple[int, ...] = ()  # frames carrying an AI signal (metadata or known-AI match)
     changes: tuple[int, ...] = ()  # frames where the picture changes (fingerprinted)
     rate: float = 24.0  # frames per second, for the timecodes of sampled frames
-    # C2PA manifest labels and instance ids held (credentials valid or trusted) by every AI
-    # frame: what a `c2pa_manifest` approval may cover the sequence by
-    manifests: tuple[str, ...] = ()
+    # per AI frame whose C2PA store holds (valid or trusted): its manifest labels and instance
+    # ids, what a `c2pa_manifest` approval covers the sequence by (every AI frame one of them)
+    manifests: tuple[FrameManifests, ...] = ()
 
     def frame_name(self, number: int) -> str:
         return f"{self.head}{number:0{self.padding}d}{self.tail}"

@@ -376,8 +376,7 @@ def _with_library_matches(
     if sequence is not None:
         found = {h.frame for h in hits if h.frame is not None}
         frames = tuple(sorted(set(sequence.ai_frames) | found))
-        manifests = sequence.manifests if set(frames) == set(sequence.ai_frames) else ()  # unknown
-        sequence = dataclasses.replace(sequence, ai_frames=frames, manifests=manifests)
+        sequence = dataclasses.replace(sequence, ai_frames=frames)  # no manifests for new ones
         # assess() sees every frame's signals at once: the frames' own verdict stands, and the
         # matches add theirs (most sampled frames match: generated; some: cut into the shot)
         matched = "generated" if any(h.meaning == "ai-generated" for h in hits) else "composite"

@@ -576,14 +576,34 @@ def test_a_manifest_approval_covers_a_sequence_only_when_every_ai_frame_holds_it
     assert sequence["sequence"]["ai_frames"] == [1, 3]
     assert (sequence["status"], sequence["approval"], doc["exit_code"]) == ("violation", None, 1)
     assert sequence["credentials"] == "absent"
-    assert sequence["sequence"]["manifests"] == []
+    [held] = sequence["sequence"]["manifests"]
+    assert held["frame"] == 1 and store["active_manifest"] in held["ids"]
 
     (folder / "title.0003.png").write_bytes(png(3))
     doc = scan(tmp_path / "delivery", tmp_path / "without-3", *common)
     [sequence] = doc["assets"]
     assert sequence["sequence"]["ai_frames"] == [1]
     assert (sequence["status"], sequence["approval"]) == ("approved", "GENAI-0001")
-    assert "matched by c2pa_manifest manifest of every AI frame" in sequence["reasons"][0]["detail"]
+    assert (
+        "matched by c2pa_manifest a manifest of every AI frame" in sequence["reasons"][0]["detail"]
+    )
+
+    # frames 1 and 3 each signed on their own: an approval listing both manifests covers the
+    # sequence (every AI frame holds one it lists), one listing frame 1's alone does not
+    third = sign_bytes(png(3), "image/png", ca, title="title card 3", actions=made)
+    (folder / "title.0003.png").write_bytes(third)
+    other = read_store(folder / "title.0003.png", ca.root_pem)
+    assert other is not None
+    both = f"{store['active_manifest']};{other['active_manifest']}"
+    for listed, expected in ((store["active_manifest"], "violation"), (both, "approved")):
+        register.write_text(
+            "request_id,status,scope,c2pa_manifest,written_approval_ref,approved_by,approved_on\n"
+            f"GENAI-0001,approved,final,{listed},WA-1,S. Okafor,2026-01-01\n",
+            encoding="utf-8",
+        )
+        doc = scan(tmp_path / "delivery", tmp_path / f"signed-{expected}", *common)
+        assert doc["assets"][0]["sequence"]["ai_frames"] == [1, 3]
+        assert doc["assets"][0]["status"] == expected
 
 
 def test_an_unsigned_frame_does_not_hide_the_signed_frames_signer(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ An approval covers an asset when ANY of its identifiers matches:
   sha256         the file's exact bytes
   c2pa_manifest  a manifest label or instance id in the file's C2PA store (only when the
                  credentials are `valid` or `trusted`: a tampered file's claims identify nothing);
-                 for a sequence, one that the store of every frame carrying an AI signal holds
+                 for a sequence, every frame carrying an AI signal holds one the approval lists
   reference      a perceptual-hash hit on one of its reference images (computed by the
                  fingerprint module and passed in as `reference_hits`)
   path           a glob on the delivery-relative path
@@ -38,6 +38,7 @@ from scanner.common import pathglob
 from scanner.common.globset import Deadline, GlobHit, PatternSet
 from scanner.common.manifest_ids import manifest_ids
 from scanner.model import Approval, ApprovalMatch, AssetAnalysis
+from scanner.model_delivery import FrameSequence
 
 SPECIFICITY = {"sha256": 4, "c2pa_manifest": 4, "reference": 3, "path": 2, "tool": 1}
 _NO_HITS: Mapping[str, str] = MappingProxyType({})
@@ -151,7 +152,9 @@ def _best_match(
     if analysis.sha256 and analysis.sha256.lower() in approval.sha256:
         return ApprovalMatch(rid, "sha256", f"{analysis.sha256[:16]}…"), 0
     for wanted in approval.c2pa_manifest:
-        if wanted in manifest_ids:
+        if wanted in manifest_ids and (
+            analysis.sequence is None or _every_ai_frame_holds(approval, analysis.sequence)
+        ):
             return ApprovalMatch(rid, "c2pa_manifest", f"{manifest_ids[wanted]} {wanted}"), 0
     if approval.reference and rid in reference_hits:
         return ApprovalMatch(rid, "reference", reference_hits[rid]), 0
@@ -233,10 +236,20 @@ def has_identifiers(approval: Approval) -> bool:
 
 def _manifest_ids(analysis: AssetAnalysis) -> dict[str, str]:
     """Manifest labels and instance ids of a file whose credentials hold, -> what each is. A
-    sequence's: those every one of its AI frames holds (`FrameSequence.manifests`)."""
+    sequence's: its AI frames' (`FrameSequence.manifests`); an approval covers it only when
+    every AI frame holds one it lists (`_every_ai_frame_holds`)."""
     if analysis.sequence is not None:
-        return {wanted: "manifest of every AI frame" for wanted in analysis.sequence.manifests}
+        held = (i for frame in analysis.sequence.manifests for i in frame.ids)
+        return {wanted: "a manifest of every AI frame" for wanted in held}
     return manifest_ids(analysis.c2pa) if analysis.c2pa is not None else {}
+
+
+def _every_ai_frame_holds(approval: Approval, sequence: FrameSequence) -> bool:
+    wanted = set(approval.c2pa_manifest)
+    held = {frame.frame: set(frame.ids) for frame in sequence.manifests}
+    return bool(sequence.ai_frames) and all(
+        held.get(number, set()) & wanted for number in sequence.ai_frames
+    )
 
 
 AI_MEANINGS = ("ai-generated", "ai-composite", "ai-possible")

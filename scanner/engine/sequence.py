@@ -43,7 +43,7 @@ from scanner.engine.digests import PROFILE, profile_distance
 from scanner.engine.report_caps import cap_for_report
 from scanner.engine.sequence_merge import FrameSet, Merged
 from scanner.model import Assessment, AssetAnalysis, C2paReport, FrameHash, Problem
-from scanner.model_delivery import FrameRange, FrameSequence, SequenceFrame
+from scanner.model_delivery import FrameManifests, FrameRange, FrameSequence, SequenceFrame
 from scanner.rules.signals import signal_sort_key
 
 # Frames: one every 5 seconds at 24 fps. Each costs a picture decode (40-60 ms for a 2K EXR):
@@ -92,7 +92,7 @@ class SequenceBuilder:
         self.generators: set[str] = set()
         self.c2pa: tuple[int, C2paReport] | None = None  # frame and report, weakest credentials
         self.unsigned = False  # a frame has no C2PA store: the sequence's credentials are absent
-        self.ai_manifests: set[str] | None = None  # manifest ids every AI frame holds
+        self.manifests: list[FrameManifests] = []  # of the AI frames whose stores hold
         self.candidates: dict[int, MediaFile] = {}  # frames to sample, by number
         self.changes: list[int] = []
         self.last: tuple[MediaFile, str] | None = None  # the previous frame and its profile
@@ -131,8 +131,9 @@ class SequenceBuilder:
         report = analysis.c2pa
         if assessment.ai != "none" or possible:
             self.ai_frames.add(number)
-            held = set(manifest_ids(report)) if report is not None else set()
-            self.ai_manifests = held if self.ai_manifests is None else self.ai_manifests & held
+            held = manifest_ids(report) if report is not None else {}
+            if held:
+                self.manifests.append(FrameManifests(number, tuple(sorted(held))))
         self.generators.update(assessment.generators)
         rank = _CREDENTIALS_WEAKEST_FIRST.index
         self.unsigned |= report is None
@@ -245,7 +246,7 @@ class SequenceBuilder:
             ai_frames=ai_frames,
             changes=tuple(self.changes),
             rate=FRAME_RATE,
-            manifests=tuple(sorted(self.ai_manifests or ())),
+            manifests=tuple(self.manifests),
         )
         analysis = AssetAnalysis(
             path=self.start.rel,
