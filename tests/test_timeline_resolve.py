@@ -135,6 +135,19 @@ def test_a_sequence_in_several_folders_is_the_one_whose_folder_the_reference_nam
     assert "(2 folders hold it)" in either.detail
 
 
+def test_frame_files_of_one_name_in_version_folders_grow_in_the_folder_named() -> None:
+    """With --no-sequences each frame is an asset: a clip naming `v002/...1001.exr` is v002's
+    three frames (it was frame 1001 of both folders, the others never grown: found in review);
+    a name alone is every folder's frames."""
+    frames = AssetIndex(
+        [f"vfx/sh010/{v}/sh010_comp.{n}.exr" for v in ("v001", "v002") for n in (1001, 1002, 1003)]
+    )
+    found = resolve(clip("X:\\pulls\\v002\\sh010_comp.1001.exr", frames=3), frames, {})
+    assert found.assets == tuple(f"vfx/sh010/v002/sh010_comp.{n}.exr" for n in (1001, 1002, 1003))
+    either = resolve(clip("sh010_comp.1001.exr", frames=3), frames, {})
+    assert len(either.assets) == 6 and either.how == "file-name"
+
+
 def test_frames_in_a_sequence_gap_are_missing_media() -> None:
     found = resolve(clip("sh020_comp.%d.exr", frames=8, first_frame=1), VERSIONS, {})
     assert found.assets == ("vfx/sh020/sh020_comp.[1-8].exr",)

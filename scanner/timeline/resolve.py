@@ -82,15 +82,15 @@ def resolve(clip: Clip, index: AssetIndex, packages: dict[str, str]) -> Resoluti
     found = _by_path(clip, index)
     if found:
         return _grown(clip, index, found, "path", "the media path")
-    names = [
-        posixpath.basename(reference_parts(r)[0][-1]) for r in clip.media if reference_parts(r)[0]
-    ]
+    named = [reference_parts(r)[0] for r in clip.media]
+    named = [parts for parts in named if parts]
     if _HAS_EXTENSION.fullmatch(clip.name):
-        names.append(clip.name)
-    for name in names:
+        named.append([clip.name])
+    for parts in named:
+        name = posixpath.basename(parts[-1])
         hits = index.by_name(name)
         if hits:
-            return _grown(clip, index, tuple(hits), "file-name", f"file name {name!r}")
+            return _grown_each(clip, index, hits, parts[:-1], f"file name {name!r}")
     for how, name in (("clip-name", clip.name), ("reel", clip.reel)):
         hits = index.by_stem(name) if name.strip() else []
         if hits:
@@ -151,6 +151,24 @@ def _grown(
     frames = index.sequence(key).get(folder, {})
     first = clip.first_frame if clip.first_frame is not None else single.frame
     return _frames(clip, frames, first, how, detail)
+
+
+def _grown_each(
+    clip: Clip, index: AssetIndex, hits: list[str], folder: list[str], what: str
+) -> Resolution:
+    """Files of the clip's name in several folders (versions: `v001/`, `v002/`): those in the
+    folders its reference ends as, each grown to the frames the clip plays."""
+    folders = _closest(sorted({posixpath.dirname(hit) for hit in hits}), folder)
+    chosen = tuple(hit for hit in hits if posixpath.dirname(hit) in folders)
+    if len(chosen) == 1:
+        return _grown(clip, index, chosen, "file-name", what)
+    grown = [_grown(clip, index, (hit,), "file-name", what) for hit in chosen]
+    return Resolution(
+        _unique(path for resolution in grown for path in resolution.assets),
+        "file-name",
+        what + _shared(chosen),
+        "; ".join(r.missing for r in grown if r.missing),
+    )
 
 
 def _by_sequence(clip: Clip, index: AssetIndex) -> Resolution | None:
