@@ -145,6 +145,11 @@ def _with_references(
 ) -> ScanConfig:
     from scanner.scan import ScanConfig
 
+    for name in ("known_ai", "archive_source"):
+        if options[name] is not None and options["no_fingerprints"]:
+            # the library is matched by fingerprints: without them it would check nothing
+            flag = "--" + name.replace("_", "-")
+            raise click.UsageError(f"{flag} compares fingerprints: drop --no-fingerprints")
     register = rules.register
     references = None
     if register is not None and any(a.reference for a in register.approvals):
@@ -152,11 +157,6 @@ def _with_references(
 
         # a bad reference image is a register error: exit 2 before anything is scanned
         references = load_references(register, jobs=workers, limits=limits, backend=backend)
-    for name in ("known_ai", "archive_source"):
-        if options[name] is not None and options["no_fingerprints"]:
-            # the library is matched by fingerprints: without them it would check nothing
-            flag = "--" + name.replace("_", "-")
-            raise click.UsageError(f"{flag} compares fingerprints: drop --no-fingerprints")
     libraries = {
         name: _load_library(folder, name, workers, limits, options["quiet"], backend)
         for name, folder in (
