@@ -333,6 +333,22 @@ def test_mxf_aces_values_that_differ_only_in_digits_are_one(tmp_path: Path) -> N
     ]
 
 
+def test_mxf_aces_frame_problems_past_those_listed_keep_their_weight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every frame's header stopped at a limit, one listed: the others are counted as a limit
+    too (they were dropped unsaid before this was read again)."""
+    from scanner.extract import mxf as mxf_reader
+    from scanner.extract.formats import exr as exr_format
+
+    monkeypatch.setattr(exr_format, "MAX_ATTRIBUTES", 1)
+    monkeypatch.setattr(mxf_reader, "MAX_FRAME_PROBLEMS", 1)
+    found = run(mxf, promedia(APP5_REEL))
+    first, more = found.problems
+    assert first.incomplete and "essence frame 1 (OpenEXR)" in first.message
+    assert more.incomplete and "3 more essence frame problems, not listed" in more.message
+
+
 def test_mxf_essence_no_decoder_reads_is_a_note_not_an_error() -> None:
     reel = promedia(
         "Netflix+photon/src/test/resources/TestIMP/Application5/PhotonApp5Test/reel1.mxf"

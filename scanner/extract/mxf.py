@@ -23,7 +23,7 @@ from typing import BinaryIO
 from scanner.discover.media import MediaFile
 from scanner.discover.safe_open import file_size
 from scanner.extract.exr import header_evidence
-from scanner.extract.formats import exr, mxf
+from scanner.extract.formats import exr, is_limit, mxf
 from scanner.extract.formats.binio import read_at
 from scanner.extract.formats.window import Window
 from scanner.extract.interface import Extracted, ExtractOptions, as_problem, limit, read_failed
@@ -83,7 +83,7 @@ def _essence_exr(
         return []
     evidence: dict[Evidence, None] = {}
     shapes: set[tuple[str, str]] = set()
-    messages: dict[str, None] = {}
+    messages: dict[str, bool] = {}  # text -> incomplete (the frame's reading hit a limit)
     other = 0
     frames = [(found.essence_offset, found.essence_length)]
     for index, element in enumerate(
@@ -97,7 +97,8 @@ def _essence_exr(
             continue
         header = exr.read_header(Window(handle, *element), element[1])  # type: ignore[arg-type]
         for message in header.problems:
-            messages.setdefault(f"essence frame {index + 1} (OpenEXR): {message}")
+            text = f"essence frame {index + 1} (OpenEXR): {message}"
+            messages.setdefault(text, is_limit(message))
         for item in header_evidence(header, prefix="essence/"):
             shape = (item.field, _DIGITS.sub("#", item.value))
             if shape in shapes:
@@ -109,5 +110,12 @@ def _essence_exr(
             evidence.setdefault(item)
     if other:
         problems.append(limit(SOURCE, f"{other:,} essence elements are not OpenEXR: not read"))
-    problems.extend(as_problem(SOURCE, message) for message in list(messages)[:MAX_FRAME_PROBLEMS])
+    listed = [Problem(SOURCE, text, incomplete=cut) for text, cut in messages.items()]
+    problems += listed[:MAX_FRAME_PROBLEMS]
+    if len(listed) > MAX_FRAME_PROBLEMS:  # the rest counted, with their weight
+        more = listed[MAX_FRAME_PROBLEMS:]
+        text = f"{len(more):,} more essence frame problems, not listed"
+        problems.append(
+            limit(SOURCE, text) if any(p.incomplete for p in more) else as_problem(SOURCE, text)
+        )
     return list(evidence)
